@@ -1,0 +1,2 @@
+/** The requantization stage, conversion plans, reports and the command line. */
+package quantbridge.converters;

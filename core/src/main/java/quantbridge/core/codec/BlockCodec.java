@@ -1,0 +1,34 @@
+package quantbridge.core.codec;
+
+import java.lang.foreign.MemorySegment;
+import quantbridge.core.ir.GgmlType;
+
+/**
+ * Decoding and encoding of one ggml block type, bit-identical to ggml's reference code
+ * ({@code dequantize_row_*} and {@code ggml_quantize_chunk}). Data is little-endian.
+ */
+public interface BlockCodec {
+
+    GgmlType type();
+
+    /**
+     * Decodes {@code n} values (a whole number of blocks) stored at {@code src + srcOffset}
+     * into {@code dst[dstOffset .. dstOffset+n)}.
+     */
+    void decode(MemorySegment src, long srcOffset, float[] dst, int dstOffset, int n);
+
+    /** Whether ggml can quantize to this type (false for Q8_1, Q8_K-only-internal types, integers). */
+    boolean canEncode();
+
+    /** Whether encoding requires importance weights (IQ2_XXS, IQ2_XS, IQ1_S, as in ggml). */
+    default boolean requiresImportance() { return false; }
+
+    /**
+     * Encodes one row of {@code n} values (a whole number of blocks) from
+     * {@code src[srcOffset ..]} to {@code dst + dstOffset}, as {@code ggml_quantize_chunk}
+     * does for one row.
+     *
+     * @param importance {@code n} non-negative weights, one per column, or null
+     */
+    void encodeRow(float[] src, int srcOffset, int n, float[] importance, MemorySegment dst, long dstOffset);
+}

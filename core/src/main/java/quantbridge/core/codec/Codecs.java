@@ -1,0 +1,30 @@
+package quantbridge.core.codec;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+import quantbridge.core.ir.GgmlType;
+
+/** The codec of every ggml type quantbridge implements. */
+public final class Codecs {
+
+    private static final Map<GgmlType, BlockCodec> CODECS = new EnumMap<>(GgmlType.class);
+
+    static {
+        for (BlockCodec c : StandardCodecs.all()) CODECS.put(c.type(), c);
+        for (BlockCodec c : IqCodecs.all()) CODECS.put(c.type(), c);
+    }
+
+    private Codecs() {
+    }
+
+    /** The codec for {@code type}, if there is one. */
+    public static Optional<BlockCodec> find(GgmlType type) { return Optional.ofNullable(CODECS.get(type)); }
+
+    /** The codec for {@code type}; throws {@link UnsupportedOperationException} if there is none. */
+    public static BlockCodec of(GgmlType type) {
+        BlockCodec c = CODECS.get(type);
+        if (c == null) throw new UnsupportedOperationException("no codec for " + type.displayName());
+        return c;
+    }
+}

@@ -1,0 +1,72 @@
+package quantbridge.core.io;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Writes an output file all or nothing: the content goes to a temporary file beside the
+ * destination, which is renamed over it only when complete. On any failure, and on
+ * SIGINT/SIGTERM (through a shutdown hook), the temporary file is removed and the
+ * destination is left as it was.
+ */
+public final class AtomicOutput {
+
+    /** The body that writes the content. */
+    @FunctionalInterface
+    public interface Body {
+        void write(FileChannel out) throws IOException;
+    }
+
+    private static final Set<Path> IN_PROGRESS = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (Path p : IN_PROGRESS) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // best effort while the JVM goes down
+                }
+            }
+        }, "quantbridge-cleanup"));
+    }
+
+    private AtomicOutput() {
+    }
+
+    /**
+     * Writes {@code dest} through {@code body}.
+     *
+     * @param overwrite replace an existing {@code dest}; if false and it exists, fails before writing
+     * @throws FileAlreadyExistsException if {@code dest} exists and {@code overwrite} is false
+     */
+    public static void write(Path dest, boolean overwrite, Body body) throws IOException {
+        Path abs = dest.toAbsolutePath();
+        if (!overwrite && Files.exists(abs)) throw new FileAlreadyExistsException(dest + " exists (use --force to overwrite)");
+        Path dir = abs.getParent();
+        Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".partial");
+        IN_PROGRESS.add(tmp);
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                body.write(ch);
+                ch.force(false);
+            }
+            try {
+                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+            IN_PROGRESS.remove(tmp);
+        }
+    }
+}

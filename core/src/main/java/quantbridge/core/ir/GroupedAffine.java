@@ -1,0 +1,50 @@
+package quantbridge.core.ir;
+
+/**
+ * Integer codes with one scale (and optionally one integer zero point) per group of
+ * {@code groupSize} consecutive values along a row: {@code value = scale * (code - zero)}.
+ *
+ * <p>Storage, as in OpenVINO's u4/u8 weight blobs: codes one per byte (row-major, so a
+ * {@code rows x cols} tensor has {@code rows*cols} code bytes, also for 4-bit codes);
+ * scales as {@code scaleType} (F16 or F32), one per group, row-major
+ * ({@code rows x cols/groupSize}); zero points, when {@code symmetric} is false, one
+ * unsigned byte per group in the same order. A symmetric encoding has the implicit zero
+ * point {@code 2^(bits-1)} (8 for u4, 128 for u8).
+ *
+ * @param bits      4 or 8
+ * @param groupSize values per group; equal to the row length for per-row (u8) scales
+ * @param scaleType {@link GgmlType#F16} or {@link GgmlType#F32}
+ * @param symmetric true if there are no stored zero points
+ */
+public record GroupedAffine(int bits, int groupSize, GgmlType scaleType, boolean symmetric) implements Encoding {
+
+    public GroupedAffine {
+        if (bits != 4 && bits != 8) throw new IllegalArgumentException("bits must be 4 or 8, not " + bits);
+        if (groupSize <= 0) throw new IllegalArgumentException("group size must be positive, not " + groupSize);
+        if (scaleType != GgmlType.F16 && scaleType != GgmlType.F32) {
+            throw new IllegalArgumentException("scales must be f16 or f32, not " + scaleType.displayName());
+        }
+    }
+
+    /** The zero point of a symmetric encoding: {@code 2^(bits-1)}. */
+    public int implicitZeroPoint() { return 1 << (bits - 1); }
+
+    /** Largest code: 15 or 255. */
+    public int maxCode() { return (1 << bits) - 1; }
+
+    @Override
+    public String displayName() {
+        return "u" + bits + "/g" + groupSize + (symmetric ? "/sym" : "/asym") + "/" + scaleType.displayName();
+    }
+
+    /** Code bytes + scale bytes + zero-point bytes for {@code elements} values. */
+    @Override
+    public long byteSize(long elements) {
+        if (elements < 0 || elements % groupSize != 0) {
+            throw new IllegalArgumentException(elements + " values are not a whole number of groups of " + groupSize);
+        }
+        long groups = elements / groupSize;
+        long perGroup = scaleType.typeSize() + (symmetric ? 0 : 1);
+        return Math.addExact(elements, Math.multiplyExact(groups, perGroup));
+    }
+}

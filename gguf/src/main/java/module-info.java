@@ -1,0 +1,3 @@
+module quantbridge.gguf {
+    requires quantbridge.core;
+}

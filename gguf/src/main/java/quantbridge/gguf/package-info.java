@@ -1,0 +1,2 @@
+/** GGUF reader and writer. */
+package quantbridge.gguf;

@@ -1,0 +1,3 @@
+module quantbridge.openvino {
+    requires quantbridge.core;
+}

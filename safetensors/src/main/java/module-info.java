@@ -1,0 +1,3 @@
+module quantbridge.safetensors {
+    requires quantbridge.core;
+}

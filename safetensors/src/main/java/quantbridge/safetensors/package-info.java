@@ -1,0 +1,2 @@
+/** safetensors reader and writer, sharded checkpoints included. */
+package quantbridge.safetensors;
