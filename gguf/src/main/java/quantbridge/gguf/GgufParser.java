@@ -210,8 +210,11 @@ final class GgufParser {
             long offsetAt = infoOffsets.get(i) + 8 + utf8Length(ti.name()) + 4 + 8L * ti.ne().length + 4;
             String t = "tensor '" + ti.name() + "': ";
             if (Long.remainderUnsigned(ti.offset(), alignment) != 0) {
+                boolean defaultLayout = alignment > DEFAULT_ALIGNMENT && ti.offset() % DEFAULT_ALIGNMENT == 0;
                 throw error(offsetAt, t + "data offset " + Long.toUnsignedString(ti.offset())
-                        + " is not a multiple of the alignment " + alignment);
+                        + " is not a multiple of the alignment " + alignment + (defaultLayout
+                        ? " (it is one of " + DEFAULT_ALIGNMENT + ": the writer seems to have ignored general.alignment)"
+                        : ""));
             }
             long bytes = ti.byteSize();
             if (Long.compareUnsigned(ti.offset(), dataSize) > 0 || bytes > dataSize - ti.offset()) {
