@@ -181,6 +181,16 @@ class GgufGoldenTest {
                 e.getMessage());
     }
 
+    @Test
+    void readerAcceptsByMagicOrName() {
+        GgufReader r = new GgufReader();
+        assertEquals("gguf", r.format());
+        assertTrue(r.accepts(java.nio.file.Path.of("model.bin"), new byte[] {'G', 'G', 'U', 'F', 3, 0, 0, 0}));
+        assertTrue(r.accepts(java.nio.file.Path.of("dir", "Model.GGUF"), new byte[0]));
+        assertEquals(false, r.accepts(java.nio.file.Path.of("model.safetensors"), new byte[] {8, 0, 0, 0, 0, 0, 0, 0, '{'}));
+        assertEquals(false, r.accepts(java.nio.file.Path.of("x.bin"), new byte[] {'G', 'G', 'U'}));
+    }
+
     private static MemorySegment bytes(Tensor t) {
         return ((TensorData.Bytes) t.data()).segment();
     }

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import quantbridge.core.io.MappedFile;
 
 /**
  * Malformed GGUF files, hand-made or cut from the golden file: each is rejected with a
@@ -154,6 +157,17 @@ class GgufMalformedTest {
         return GgufBytes.header(1, 0).tensor("t", ne, type, offset).pad(32).zeros(dataBytes).bytes();
     }
 
+    /** What {@link GgufFile#open} does after mapping, over bytes in memory (the sweeps below parse thousands). */
+    private static GgufFile parseInMemory(MemorySegment bytes) throws GgufException {
+        Arena arena = Arena.ofConfined();
+        try {
+            return GgufFile.parse(new MappedFile(Path.of("mem.gguf"), bytes, arena));
+        } catch (GgufException | RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void rejected(String name, byte[] file, long offset, String message) throws IOException {
@@ -184,11 +198,10 @@ class GgufMalformedTest {
             cuts.add((int) (dataOffset + ti.offset() + 1));
             cuts.add((int) (end - 1));
         }
-        Path p = tmp.resolve("cut.gguf");
+        MemorySegment whole = MemorySegment.ofArray(full);
         for (int n : cuts) {
-            Files.write(p, Arrays.copyOf(full, n));
             try {
-                GgufFile.open(p).close();
+                parseInMemory(whole.asSlice(0, n)).close();
                 fail("a prefix of " + n + " bytes was accepted");
             } catch (GgufException e) {
                 assertTrue(e.offset() >= 0 && e.offset() <= n, n + ": " + e.getMessage());
@@ -198,6 +211,7 @@ class GgufMalformedTest {
         }
         // the final padding after the last tensor is not needed to read it
         long lastEnd = dataOffset + infos.getLast().offset() + infos.getLast().byteSize();
+        Path p = tmp.resolve("cut.gguf");
         Files.write(p, Arrays.copyOf(full, (int) lastEnd));
         try (GgufFile f = GgufFile.open(p)) {
             assertEquals(35, f.tensorInfos().size());
@@ -220,10 +234,10 @@ class GgufMalformedTest {
             assertEquals(64, f.alignment());
             assertEquals(0, f.dataOffset() % 64);
         }
-        Path p = tmp.resolve("cut.gguf");
+        MemorySegment whole = MemorySegment.ofArray(full);
         for (int n = 0; n < full.length; n++) {
-            Files.write(p, Arrays.copyOf(full, n));
-            Throwable t = assertThrows(Throwable.class, () -> GgufFile.open(p).close(), "prefix " + n);
+            MemorySegment prefix = whole.asSlice(0, n);
+            Throwable t = assertThrows(Throwable.class, () -> parseInMemory(prefix).close(), "prefix " + n);
             assertInstanceOf(GgufException.class, t, "prefix " + n + ": " + t);
         }
     }
@@ -232,14 +246,12 @@ class GgufMalformedTest {
     @Test
     void byteFlipsInTheGoldenHeaderNeverEscapeAsOtherExceptions() throws IOException {
         byte[] full = Files.readAllBytes(Golden.kitchenSink());
-        Path p = tmp.resolve("flip.gguf");
         int rejected = 0;
-        for (int i = 0; i < 2752; i += 3) {
+        for (int i = 0; i < 2752; i++) {
             byte[] m = full.clone();
             m[i] ^= (byte) (i % 2 == 0 ? 0x80 : 0x41);
-            Files.write(p, m);
             try {
-                GgufFile.open(p).close();
+                parseInMemory(MemorySegment.ofArray(m)).close();
             } catch (GgufException e) {
                 rejected++;
             } catch (Throwable t) {
@@ -247,5 +259,27 @@ class GgufMalformedTest {
             }
         }
         assertTrue(rejected > 100, "most header corruptions are detected: " + rejected);
+    }
+
+    /** Seeded random overwrites of 1 to 8 bytes with extreme values anywhere in the header. */
+    @Test
+    void randomOverwritesNeverEscapeAsOtherExceptions() throws IOException {
+        byte[] full = Files.readAllBytes(Golden.kitchenSink());
+        java.util.Random rnd = new java.util.Random(20261123);
+        byte[] fills = {0, -1, 0x7f, (byte) 0x80, 0x40};
+        for (int k = 0; k < 3000; k++) {
+            byte[] m = full.clone();
+            int at = rnd.nextInt(2752);
+            int len = 1 + rnd.nextInt(8);
+            byte fill = fills[rnd.nextInt(fills.length)];
+            for (int i = at; i < Math.min(at + len, m.length); i++) m[i] = fill;
+            try {
+                parseInMemory(MemorySegment.ofArray(m)).close();
+            } catch (GgufException e) {
+                assertTrue(e.offset() >= 0 && e.offset() <= m.length, e.getMessage());
+            } catch (Throwable t) {
+                throw new AssertionError("overwriting " + len + " bytes at " + at + " with " + fill + " threw " + t, t);
+            }
+        }
     }
 }
