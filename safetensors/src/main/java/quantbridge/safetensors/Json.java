@@ -44,7 +44,15 @@ final class Json {
             JsonLocation loc = e.getLocation();
             long at = loc != null && loc.getByteOffset() >= 0 ? base + loc.getByteOffset() : base;
             String msg = e.getOriginalMessage() == null ? e.getClass().getSimpleName() : e.getOriginalMessage();
-            throw new SafetensorsException(file, at, what + " is not valid JSON: " + msg.replaceAll("\\s+", " ").trim());
+            msg = msg.replaceAll("\\s+", " ").trim();
+            if (msg.startsWith("Duplicate field ")) {
+                throw new SafetensorsException(file, at, what + " is not valid: it repeats the key "
+                        + msg.substring("Duplicate field ".length()) + " (duplicate keys are not allowed)");
+            }
+            if (msg.startsWith("Trailing token")) {
+                throw new SafetensorsException(file, at, what + " is not valid JSON: more content after its top-level value");
+            }
+            throw new SafetensorsException(file, at, what + " is not valid JSON: " + msg);
         } catch (IOException e) {
             throw new SafetensorsException(file, base, "cannot parse " + what + ": " + e.getMessage());
         }
