@@ -149,6 +149,23 @@ class SafetensorsMalformedTest {
         }
     }
 
+    /** A long header (decoded in several pieces) with a bad byte far in is reported at that byte. */
+    @Test
+    void badUtf8FarIntoLongHeader() throws IOException {
+        String value = "\u00e9\u2713".repeat(60_000); // 300,000 bytes of valid multi-byte UTF-8
+        byte[] good = ("{\"__metadata__\":{\"long\":\"" + value + "\"}}").getBytes(StandardCharsets.UTF_8);
+        Path ok = TestData.write(dir, "ok.safetensors", TestData.file(good, new byte[0]));
+        assertEquals(value, SafetensorsHeader.read(ok).metadata().get("long"));
+        byte[] bad = good.clone();
+        int at = 250_001; // inside the value: a continuation byte or a lead byte; 0xff is never valid
+        bad[at] = (byte) 0xff;
+        Path file = TestData.write(dir, "bad.safetensors", TestData.file(bad, new byte[0]));
+        SafetensorsException e = assertThrows(SafetensorsException.class, () -> SafetensorsHeader.read(file));
+        assertTrue(e.getMessage().contains("not valid UTF-8"), e.getMessage());
+        // the decoder reports the start of the broken sequence: at most 2 bytes before the 0xff
+        assertTrue(e.offset() <= 8 + at && e.offset() >= 8 + at - 2, e.getMessage());
+    }
+
     /** Valid as safetensors but beyond the IR: reported by the reader, while the header reads fine. */
     @Test
     void validButUnsupportedTensorsRejectedByReader() throws IOException {
