@@ -75,6 +75,8 @@ class SafetensorsMalformedTest {
                         "tensor 'w': missing 'shape'", -1L),
                 Arguments.of("tensor info not an object", TestData.file("{\"w\":[0,4]}", new byte[4]),
                         "tensor 'w': expected an object with dtype, shape and data_offsets, found an array", -1L),
+                Arguments.of("tensor info null", TestData.file("{\"w\":null}", new byte[0]),
+                        "tensor 'w': expected an object with dtype, shape and data_offsets, found null", -1L),
                 Arguments.of("three data offsets", TestData.file("{\"w\":{\"dtype\":\"U8\",\"shape\":[4],\"data_offsets\":[0,4,8]}}", new byte[4]),
                         "tensor 'w': data_offsets must be an array [begin, end]", -1L),
                 Arguments.of("negative dimension", TestData.file("{" + t("w", "U8", "[-4]", 0, 4) + "}", new byte[4]),
