@@ -180,9 +180,13 @@ final class TorchArchive {
                     + "); only row-major contiguous tensors are supported");
         }
         long have = t.storage().numel();
-        if (t.offset() > have || numel > have - t.offset()) {
+        if (t.offset() > have) {
+            throw new BlobException(file, what, "storage offset " + t.offset() + " is past the end of storage '"
+                    + t.storage().key() + "' (" + have + " elements)");
+        }
+        if (numel > have - t.offset()) {
             throw new BlobException(file, what, "needs elements [" + t.offset() + ", " + (t.offset() + numel) + ") of storage '"
-                    + t.storage().key() + "', which holds " + have);
+                    + t.storage().key() + "', which holds only " + have);
         }
         int es = t.storage().type().elementSize();
         return storage.asSlice(t.offset() * es, numel * es);

@@ -44,7 +44,7 @@ public final class Unpickler {
     /** Most nested MARKs (open tuples, lists, dicts being built). */
     public static final int MAX_MARKS = 1000;
     /** Largest memo index, and most memo entries. */
-    public static final long MAX_MEMO = 1 << 22;
+    public static final long MAX_MEMO = 1 << 20;
     /** Longest string or bytes value. */
     public static final long MAX_STRING = 64L << 20;
     /** Most dimensions of a tensor. */
@@ -461,8 +461,8 @@ public final class Unpickler {
     }
 
     private void put(long index) throws BlobException {
+        if (memo.size() >= MAX_MEMO && !memo.containsKey(index)) throw error("memo holds more than " + MAX_MEMO + " entries (memo bomb?)");
         if (index >= MAX_MEMO) throw error("memo index " + index + " exceeds the limit of " + MAX_MEMO);
-        if (memo.size() >= MAX_MEMO && !memo.containsKey(index)) throw error("memo holds more than " + MAX_MEMO + " entries");
         memo.put(index, peek());
     }
 
