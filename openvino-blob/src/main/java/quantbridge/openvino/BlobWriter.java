@@ -56,13 +56,18 @@ public final class BlobWriter implements ModelWriter {
 
     @Override
     public void write(Model model, Path out, boolean overwrite) throws IOException {
+        write(model, out, overwrite, Long.MAX_VALUE);
+    }
+
+    /** Writes with ZIP64 fields for entries and offsets from {@code zip64From} bytes on (tests force it low). */
+    void write(Model model, Path out, boolean overwrite, long zip64From) throws IOException {
         List<Stored> storages = new ArrayList<>();
         byte[] pickle = pickle(model, storages);
         String prefix = archiveName(out) + "/";
         List<Stored> sorted = new ArrayList<>(storages);
         sorted.sort(Comparator.comparing(Stored::key));
         AtomicOutput.write(out, overwrite, ch -> {
-            ZipOut zip = new ZipOut(ch);
+            ZipOut zip = new ZipOut(ch, zip64From);
             zip.entry(prefix + "data.pkl", pickle);
             zip.entry(prefix + "byteorder", "little".getBytes(StandardCharsets.US_ASCII));
             for (Stored s : sorted) zip.entry(prefix + "data/" + s.key(), s.bytes().get());
