@@ -124,6 +124,13 @@ public final class BlobWriter implements ModelWriter {
         if (t.shape().dim(1) % g.groupSize() != 0) {
             throw new IllegalArgumentException("tensor '" + t.name() + "': rows of " + t.shape().dim(1) + " are not a whole number of groups of " + g.groupSize());
         }
+        TensorData.Affine a = (TensorData.Affine) t.data();
+        long groups = t.shape().elements() / g.groupSize();
+        if (a.codes().byteSize() != t.shape().elements() || a.scales().byteSize() != groups * g.scaleType().typeSize()
+                || (a.zeroPoints() == null) != g.symmetric() || (a.zeroPoints() != null && a.zeroPoints().byteSize() != groups)) {
+            throw new IllegalArgumentException("tensor '" + t.name() + "': codes, scales and zero points do not fit " + t.shape()
+                    + " " + g.displayName());
+        }
     }
 
     private static void layer(PickleOut p, Tensor t, Metadata meta, List<Stored> storages) {
