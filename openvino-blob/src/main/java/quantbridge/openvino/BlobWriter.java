@@ -50,8 +50,8 @@ public final class BlobWriter implements ModelWriter {
     @Override
     public List<String> extensions() { return List.of(".pth", ".pt"); }
 
-    /** One storage to write: its key, type and bytes (made when written). */
-    private record Stored(String key, StorageType type, long numel, Supplier<MemorySegment> bytes) {
+    /** One storage to write: its key and its bytes (made when written, so converted zero points live briefly). */
+    private record Stored(String key, Supplier<MemorySegment> bytes) {
     }
 
     @Override
@@ -231,7 +231,7 @@ public final class BlobWriter implements ModelWriter {
         String key = Integer.toString(storages.size());
         long numel = 1;
         for (long d : shape) numel *= d;
-        storages.add(new Stored(key, type, numel, bytes));
+        storages.add(new Stored(key, bytes));
         List<Long> stride = new ArrayList<>(shape);
         long s = 1;
         for (int i = shape.size() - 1; i >= 0; i--) {
