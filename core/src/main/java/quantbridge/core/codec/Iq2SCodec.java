@@ -1,6 +1,11 @@
 package quantbridge.core.codec;
 
+import static quantbridge.core.codec.QuantMath.cmax;
 import static quantbridge.core.codec.QuantMath.half;
+import static quantbridge.core.codec.QuantMath.nearestInt;
+import static quantbridge.core.codec.QuantMath.putHalf;
+
+import java.util.Arrays;
 
 import quantbridge.core.ir.GgmlType;
 
@@ -14,9 +19,6 @@ final class Iq2SCodec extends AbstractCodec {
     Iq2SCodec() {
         super(GgmlType.IQ2_S);
     }
-
-    @Override
-    public boolean canEncode() { return false; }
 
     @Override
     void decodeBlocks(byte[] src, int nb, float[] dst, int dstOff) {
@@ -43,6 +45,120 @@ final class Iq2SCodec extends AbstractCodec {
                 }
                 qs += 4;
                 signs += 4;
+            }
+        }
+    }
+
+    /** ggml's GROUP_MAX_EPS_IQ2_S. */
+    private static final float GROUP_MAX_EPS = 1e-8f;
+
+    @Override
+    void encodeBlocks(float[] x, int xo, int nb, float[] qw, int qo, float row, byte[] out) {
+        IqSearch s = IqSearch.iq2s();
+        float[] scales = new float[16];
+        float[] weight = new float[16];
+        float[] waux = new float[16];
+        float[] xval = new float[16];
+        float[] sums = new float[2];
+        byte[] L = new byte[16];
+        byte[] laux = new byte[16];
+        boolean[] onGrid = new boolean[2];
+        boolean[] onGridAux = new boolean[2];
+        int[] blockSigns = new int[2];
+        for (int ibl = 0; ibl < nb; ++ibl) {
+            int o = 82 * ibl;
+            Arrays.fill(out, o, o + 82, (byte) 0);
+            int xbl = xo + 256 * ibl;
+            float sumx2 = 0;
+            for (int i = 0; i < 256; ++i) sumx2 += x[xbl + i] * x[xbl + i];
+            float sigma2 = 2 * sumx2 / 256;
+            float maxScale = 0;
+            for (int ib = 0; ib < 16; ++ib) {
+                int xb = xbl + 16 * ib;
+                if (qw != null) {
+                    IqSupport.weights(x, xb, qw, qo + 256 * ibl + 16 * ib, sigma2, 16, weight, waux);
+                } else {
+                    for (int i = 0; i < 16; ++i) weight[i] = 0.25f * sigma2 + x[xb + i] * x[xb + i];
+                    for (int i = 0; i < 16; ++i) waux[i] = (float) Math.sqrt(weight[i]);
+                }
+                for (int k = 0; k < 2; ++k) {
+                    int sg = 0;
+                    for (int i = 0; i < 8; ++i) {
+                        float v = x[xb + 8 * k + i];
+                        if (v >= 0) {
+                            xval[8 * k + i] = v;
+                        } else {
+                            xval[8 * k + i] = -v;
+                            sg |= 1 << i;
+                        }
+                    }
+                    blockSigns[k] = sg;
+                }
+                float max = xval[0];
+                for (int i = 1; i < 16; ++i) max = cmax(max, xval[i]);
+                Arrays.fill(L, (byte) 0);
+                if (max < GROUP_MAX_EPS) {
+                    scales[ib] = 0;
+                    continue;
+                }
+                float best = 0;
+                float scale = max / 5;
+                onGrid[0] = onGrid[1] = true;
+                for (int is = -9; is <= 9; ++is) {
+                    float id = (5 + is * 0.1f) / max;
+                    float thisScale = 1 / id;
+                    for (int k = 0; k < 2; ++k) {
+                        int u = IqSupport.levels2(id, xval, 8 * k, laux, 8 * k);
+                        onGridAux[k] = true;
+                        if (s.map[u] < 0) {
+                            onGridAux[k] = false;
+                            s.bestNeighbour(u, xval, 8 * k, waux, 8 * k, thisScale, laux, 8 * k);
+                        }
+                    }
+                    IqSupport.sums(16, weight, xval, laux, sums);
+                    float sumqx = sums[0];
+                    float sumq2 = sums[1];
+                    if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
+                        scale = sumqx / sumq2;
+                        best = scale * sumqx;
+                        System.arraycopy(laux, 0, L, 0, 16);
+                        onGrid[0] = onGridAux[0];
+                        onGrid[1] = onGridAux[1];
+                    }
+                }
+                if ((!onGrid[0] || !onGrid[1]) && scale > 0) {
+                    float id = 1 / scale;
+                    for (int k = 0; k < 2; ++k) {
+                        if (onGrid[k]) continue;
+                        int u = IqSupport.levels2(id, xval, 8 * k, L, 8 * k);
+                        if (s.map[u] < 0) s.bestNeighbour(u, xval, 8 * k, waux, 8 * k, scale, L, 8 * k);
+                    }
+                    IqSupport.sums(16, weight, xval, L, sums);
+                    if (sums[1] > 0) scale = sums[0] / sums[1];
+                }
+                if (scale < 0) {
+                    scale = -scale;
+                    for (int k = 0; k < 2; ++k) blockSigns[k] = ~blockSigns[k] & 0xFF;
+                }
+                for (int k = 0; k < 2; ++k) {
+                    int g = IqSupport.onGridIndex8(s, L, 8 * k);
+                    int i8 = 2 * ib + k;
+                    out[o + 2 + i8] = (byte) g;
+                    out[o + 66 + i8 / 4] |= (byte) ((g >> 8) << (2 * (i8 % 4)));
+                    out[o + 34 + i8] = (byte) blockSigns[k];
+                }
+                scales[ib] = scale;
+                maxScale = cmax(maxScale, scale);
+            }
+            if (maxScale == 0) continue;
+            float d = maxScale / 31;
+            putHalf(out, o, d * 0.9875f);
+            float id = 1 / d;
+            for (int ib = 0; ib < 16; ++ib) {
+                int l = nearestInt(0.5f * (id * scales[ib] - 1));
+                l = Math.max(0, Math.min(15, l));
+                if (ib % 2 == 0) out[o + 74 + ib / 2] = (byte) l;
+                else out[o + 74 + ib / 2] |= (byte) (l << 4);
             }
         }
     }

@@ -138,4 +138,40 @@ final class IqSupport {
         if (g < 0) throw new IllegalStateException("levels " + u + " are not on the grid");
         return g;
     }
+
+    /** The 2-bit levels (clamped to 0..2) of 8 values at inverse scale {@code id}, packed 2 bits each. */
+    static int levels2(float id, float[] xval, int xo, byte[] out, int oo) {
+        int u = 0;
+        for (int i = 0; i < 8; ++i) {
+            int l = nearestInt(0.5f * (id * xval[xo + i] - 1));
+            l = Math.max(0, Math.min(2, l));
+            if (out != null) out[oo + i] = (byte) l;
+            u |= l << (2 * i);
+        }
+        return u;
+    }
+
+    /** The grid index of the 8 levels at {@code L[lo..]}, which must lie on the grid. */
+    static int onGridIndex8(IqSearch s, byte[] L, int lo) {
+        int u = 0;
+        for (int i = 0; i < 8; ++i) u |= L[lo + i] << (2 * i);
+        int g = s.map[u];
+        if (g < 0) throw new IllegalStateException("levels " + u + " are not on the grid");
+        return g;
+    }
+
+    /** sum w·xval·q and sum w·q² over {@code n} values with odd levels {@code q = 2L+1}; returns both. */
+    static float[] sums(int n, float[] weight, float[] xval, byte[] L, float[] out) {
+        float sumqx = 0;
+        float sumq2 = 0;
+        for (int i = 0; i < n; ++i) {
+            float w = weight[i];
+            float q = 2 * L[i] + 1;
+            sumqx += w * xval[i] * q;
+            sumq2 += w * q * q;
+        }
+        out[0] = sumqx;
+        out[1] = sumq2;
+        return out;
+    }
 }
