@@ -59,11 +59,8 @@ final class Iq2SCodec extends AbstractCodec {
         float[] weight = new float[16];
         float[] waux = new float[16];
         float[] xval = new float[16];
-        float[] sums = new float[2];
         byte[] L = new byte[16];
         byte[] laux = new byte[16];
-        boolean[] onGrid = new boolean[2];
-        boolean[] onGridAux = new boolean[2];
         int[] blockSigns = new int[2];
         for (int ibl = 0; ibl < nb; ++ibl) {
             int o = 82 * ibl;
@@ -101,41 +98,7 @@ final class Iq2SCodec extends AbstractCodec {
                     scales[ib] = 0;
                     continue;
                 }
-                float best = 0;
-                float scale = max / 5;
-                onGrid[0] = onGrid[1] = true;
-                for (int is = -9; is <= 9; ++is) {
-                    float id = (5 + is * 0.1f) / max;
-                    float thisScale = 1 / id;
-                    for (int k = 0; k < 2; ++k) {
-                        int u = IqSupport.levels2(id, xval, 8 * k, laux, 8 * k);
-                        onGridAux[k] = true;
-                        if (s.map[u] < 0) {
-                            onGridAux[k] = false;
-                            s.bestNeighbour(u, xval, 8 * k, waux, 8 * k, thisScale, laux, 8 * k);
-                        }
-                    }
-                    IqSupport.sums(16, weight, xval, laux, sums);
-                    float sumqx = sums[0];
-                    float sumq2 = sums[1];
-                    if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
-                        scale = sumqx / sumq2;
-                        best = scale * sumqx;
-                        System.arraycopy(laux, 0, L, 0, 16);
-                        onGrid[0] = onGridAux[0];
-                        onGrid[1] = onGridAux[1];
-                    }
-                }
-                if ((!onGrid[0] || !onGrid[1]) && scale > 0) {
-                    float id = 1 / scale;
-                    for (int k = 0; k < 2; ++k) {
-                        if (onGrid[k]) continue;
-                        int u = IqSupport.levels2(id, xval, 8 * k, L, 8 * k);
-                        if (s.map[u] < 0) s.bestNeighbour(u, xval, 8 * k, waux, 8 * k, scale, L, 8 * k);
-                    }
-                    IqSupport.sums(16, weight, xval, L, sums);
-                    if (sums[1] > 0) scale = sums[0] / sums[1];
-                }
+                float scale = IqSupport.searchScale2x8(s, max, xval, weight, waux, L, laux);
                 if (scale < 0) {
                     scale = -scale;
                     for (int k = 0; k < 2; ++k) blockSigns[k] = ~blockSigns[k] & 0xFF;

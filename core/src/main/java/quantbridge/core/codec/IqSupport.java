@@ -160,18 +160,64 @@ final class IqSupport {
         return g;
     }
 
-    /** sum w·xval·q and sum w·q² over {@code n} values with odd levels {@code q = 2L+1}; returns both. */
-    static float[] sums(int n, float[] weight, float[] xval, byte[] L, float[] out) {
-        float sumqx = 0;
-        float sumq2 = 0;
-        for (int i = 0; i < n; ++i) {
-            float w = weight[i];
-            float q = 2 * L[i] + 1;
-            sumqx += w * xval[i] * q;
-            sumq2 += w * q * q;
+    /**
+     * The scale search of ggml's IQ2_XS and IQ2_S quantizers over one group of 16 (2 grid points of
+     * 8): trial steps -9..9 of 0.1 around 5/max, then a refit of the points of the best trial that
+     * were off the grid. Leaves the levels in {@code L} and returns the scale.
+     */
+    static float searchScale2x8(IqSearch s, float max, float[] xval, float[] weight, float[] waux, byte[] L,
+            byte[] laux) {
+        float best = 0;
+        float scale = max / 5;
+        boolean onGrid0 = true;
+        boolean onGrid1 = true;
+        for (int is = -9; is <= 9; ++is) {
+            float id = (5 + is * 0.1f) / max;
+            float thisScale = 1 / id;
+            boolean aux0 = true;
+            boolean aux1 = true;
+            for (int k = 0; k < 2; ++k) {
+                int u = levels2(id, xval, 8 * k, laux, 8 * k);
+                if (s.map[u] < 0) {
+                    if (k == 0) aux0 = false;
+                    else aux1 = false;
+                    s.bestNeighbour(u, xval, 8 * k, waux, 8 * k, thisScale, laux, 8 * k);
+                }
+            }
+            float sumqx = 0;
+            float sumq2 = 0;
+            for (int i = 0; i < 16; ++i) {
+                float w = weight[i];
+                float q = 2 * laux[i] + 1;
+                sumqx += w * xval[i] * q;
+                sumq2 += w * q * q;
+            }
+            if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
+                scale = sumqx / sumq2;
+                best = scale * sumqx;
+                System.arraycopy(laux, 0, L, 0, 16);
+                onGrid0 = aux0;
+                onGrid1 = aux1;
+            }
         }
-        out[0] = sumqx;
-        out[1] = sumq2;
-        return out;
+        if ((!onGrid0 || !onGrid1) && scale > 0) {
+            float id = 1 / scale;
+            for (int k = 0; k < 2; ++k) {
+                if (k == 0 ? onGrid0 : onGrid1) continue;
+                int u = levels2(id, xval, 8 * k, L, 8 * k);
+                if (s.map[u] < 0) s.bestNeighbour(u, xval, 8 * k, waux, 8 * k, scale, L, 8 * k);
+            }
+            float sumqx = 0;
+            float sumq2 = 0;
+            for (int i = 0; i < 16; ++i) {
+                float w = weight[i];
+                float q = 2 * L[i] + 1;
+                sumqx += w * xval[i] * q;
+                sumq2 += w * q * q;
+            }
+            if (sumq2 > 0) scale = sumqx / sumq2;
+        }
+        return scale;
     }
+
 }
