@@ -1,5 +1,7 @@
 package quantbridge.core.codec;
 
+import java.util.Arrays;
+
 /**
  * The search tables of the grid quantizers, built as ggml's iq2xs_init_impl / iq3xs_init_impl
  * build them: the grid as odd levels {@code 2l+1}, a map from every packed level vector to its grid
@@ -53,7 +55,7 @@ final class IqSearch {
         int mask = (1 << bits) - 1;
         byte[] grid = new byte[n * dim];
         int[] map = new int[mapSize];
-        java.util.Arrays.fill(map, -1);
+        Arrays.fill(map, -1);
         for (int j = 0; j < n; j++) {
             int index = 0;
             for (int k = 0; k < dim; k++) {
@@ -63,45 +65,63 @@ final class IqSearch {
             }
             map[index] = j;
         }
+        // Squared distances split in two halves of the coordinates, so that each distance is two loads.
+        int halfBits = bits * dim / 2;
+        int halves = 1 << halfBits;
+        int[] lowPart = new int[halves * n];
+        int[] highPart = new int[halves * n];
+        for (int h = 0; h < halves; h++) {
+            for (int j = 0; j < n; j++) {
+                int lo = 0;
+                int hi = 0;
+                for (int k = 0; k < dim / 2; k++) {
+                    int pos = 2 * (h >> (bits * k) & mask) + 1;
+                    int dl = grid[dim * j + k] - pos;
+                    int dh = grid[dim * j + dim / 2 + k] - pos;
+                    lo += dl * dl;
+                    hi += dh * dh;
+                }
+                lowPart[h * n + j] = lo;
+                highPart[h * n + j] = hi;
+            }
+        }
+        int maxD2 = dim * (2 * mask) * (2 * mask);
+        int[] count = new int[maxD2 + 1];
+        int[] slot = new int[maxD2 + 1];
         int[] d2 = new int[n];
-        byte[] pos = new byte[dim];
         short[] out = new short[1 << 16];
-        int count = 0;
+        int size = 0;
         for (int i = 0; i < mapSize; i++) {
             if (map[i] >= 0) continue;
-            for (int k = 0; k < dim; k++) pos[k] = (byte) (2 * (i >> (bits * k) & mask) + 1);
-            int[] smallest = {Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE};
+            int lo = (i & (halves - 1)) * n;
+            int hi = (i >> halfBits) * n;
             for (int j = 0; j < n; j++) {
-                int s = 0;
-                for (int k = 0; k < dim; k++) {
-                    int diff = grid[dim * j + k] - pos[k];
-                    s += diff * diff;
-                }
-                d2[j] = s;
-                insertDistinct(smallest, nwant, s);
+                int d = lowPart[lo + j] + highPart[hi + j];
+                d2[j] = d;
+                count[d]++;
             }
-            int need = count + 1 + n;
-            if (need > out.length) out = java.util.Arrays.copyOf(out, Math.max(need, 2 * out.length));
-            int start = count++;
-            for (int w = 0; w < nwant && smallest[w] != Integer.MAX_VALUE; w++) {
-                for (int j = 0; j < n; j++) if (d2[j] == smallest[w]) out[count++] = (short) j;
+            // The nwant smallest distinct distances, each given its first slot in (distance, index) order.
+            int taken = 0;
+            int limit = -1;
+            for (int d = 0, have = 0; d <= maxD2 && have < nwant; d++) {
+                if (count[d] == 0) continue;
+                slot[d] = taken;
+                taken += count[d];
+                limit = d;
+                have++;
             }
-            out[start] = (short) (count - start - 1);
+            if (size + 1 + taken > out.length) out = Arrays.copyOf(out, Math.max(size + 1 + taken, 2 * out.length));
+            int start = size;
+            out[start] = (short) taken;
+            for (int j = 0; j < n; j++) {
+                int d = d2[j];
+                if (d <= limit) out[start + 1 + slot[d]++] = (short) j;
+            }
+            Arrays.fill(count, 0);
             map[i] = -(start + 1);
+            size = start + 1 + taken;
         }
-        return new IqSearch(dim, grid, map, java.util.Arrays.copyOf(out, count));
-    }
-
-    /** Keeps the {@code nwant} smallest distinct values seen, ascending. */
-    private static void insertDistinct(int[] smallest, int nwant, int s) {
-        for (int w = 0; w < nwant; w++) {
-            if (s == smallest[w]) return;
-            if (s < smallest[w]) {
-                for (int v = nwant - 1; v > w; v--) smallest[v] = smallest[v - 1];
-                smallest[w] = s;
-                return;
-            }
-        }
+        return new IqSearch(dim, grid, map, Arrays.copyOf(out, size));
     }
 
     /**
