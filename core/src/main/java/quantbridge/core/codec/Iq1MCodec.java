@@ -75,6 +75,7 @@ final class Iq1MCodec extends AbstractCodec {
         final int[] shifts = new int[16];
         final float[] sumqx = new float[4];
         final float[] sumq2 = new float[4];
+        final int[] sc = new int[4];
     }
 
     @Override
@@ -117,7 +118,8 @@ final class Iq1MCodec extends AbstractCodec {
         float id = 1 / d;
         float sumqxF = 0;
         float sumq2F = 0;
-        int[] sc = new int[4];
+        int[] sc = t.sc;
+        Arrays.fill(sc, 0);
         for (int ib = 0; ib < 16; ++ib) {
             int l = nearestInt(0.5f * (id * scales[ib] - 1));
             l = Math.max(0, Math.min(7, l));
