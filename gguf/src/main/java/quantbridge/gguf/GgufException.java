@@ -1,0 +1,18 @@
+package quantbridge.gguf;
+
+import java.nio.file.Path;
+import quantbridge.core.io.ModelFormatException;
+
+/** A GGUF file that is malformed or holds something this reader cannot take. */
+public class GgufException extends ModelFormatException {
+
+    /** A problem at a byte offset of {@code file} ({@code offset < 0}: no offset). */
+    public GgufException(Path file, long offset, String message) {
+        super(file, offset, message);
+    }
+
+    /** A problem with one tensor of {@code file}. */
+    public GgufException(Path file, String tensor, String message) {
+        super(file, tensor, message);
+    }
+}

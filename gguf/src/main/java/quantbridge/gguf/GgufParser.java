@@ -1,0 +1,391 @@
+package quantbridge.gguf;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import quantbridge.core.io.MappedFile;
+import quantbridge.core.ir.GgmlType;
+import quantbridge.core.ir.MetaValue;
+import quantbridge.core.ir.Metadata;
+import quantbridge.core.ir.ValueType;
+
+/** Parses and validates a mapped GGUF file; every problem is a {@link GgufException} at the offending offset. */
+final class GgufParser {
+
+    /** Default data alignment ({@code GGUF_DEFAULT_ALIGNMENT}). */
+    static final long DEFAULT_ALIGNMENT = 32;
+    /** Fixed header: magic, version, tensor count, kv count. */
+    static final int HEADER_SIZE = 24;
+    /** Fewest bytes one tensor info takes: name length, n_dims, type, offset. */
+    static final int MIN_TENSOR_INFO = 8 + 4 + 4 + 8;
+    /** Fewest bytes one key-value pair takes: key length, one key byte, type, a one-byte value. */
+    static final int MIN_KV = 8 + 1 + 4 + 1;
+    /** Most metadata values (array elements included) one file may hold, so that the heap stays bounded. */
+    static final long MAX_METADATA_VALUES = 1L << 24;
+    /** Deepest nesting of arrays in arrays. */
+    static final int MAX_ARRAY_DEPTH = 16;
+    /** Longest string (key, name or value): 256 MiB, far above any real one, so the heap stays bounded. */
+    static final long MAX_STRING_BYTES = 1L << 28;
+
+    /** ggml type ids that existed once and were removed from GGUF. */
+    private static final Map<Integer, String> REMOVED_TYPES = Map.of(
+            4, "Q4_2", 5, "Q4_3", 31, "Q4_0_4_4", 32, "Q4_0_4_8", 33, "Q4_0_8_8",
+            36, "IQ4_NL_4_4", 37, "IQ4_NL_4_8", 38, "IQ4_NL_8_8");
+
+    private final MappedFile mapped;
+    private final Path path;
+    private final MemorySegment seg;
+    private final long size;
+    private long pos;
+    private long valueBudget = MAX_METADATA_VALUES;
+
+    private ValueLayout.OfShort i16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private ValueLayout.OfInt i32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private ValueLayout.OfLong i64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+
+    GgufParser(MappedFile mapped) {
+        this.mapped = mapped;
+        this.path = mapped.path();
+        this.seg = mapped.segment();
+        this.size = mapped.size();
+    }
+
+    GgufFile parse() throws GgufException {
+        // magic
+        need(4, "the magic \"GGUF\"");
+        byte[] magic = seg.asSlice(0, 4).toArray(ValueLayout.JAVA_BYTE);
+        if (!Arrays.equals(magic, new byte[] {'G', 'G', 'U', 'F'})) {
+            throw error(0, "bad magic: expected \"GGUF\", found " + describe(magic));
+        }
+        pos = 4;
+
+        // version, which also tells the byte order
+        need(4, "the version (u32)");
+        int raw = seg.get(i32, pos);
+        ByteOrder order = ByteOrder.LITTLE_ENDIAN;
+        int version = raw;
+        if (raw != 0 && (raw & 0xFFFF) == 0) {
+            order = ByteOrder.BIG_ENDIAN;
+            version = Integer.reverseBytes(raw);
+            i16 = i16.withOrder(order);
+            i32 = i32.withOrder(order);
+            i64 = i64.withOrder(order);
+        }
+        if (version != 2 && version != 3) {
+            throw error(pos, "unsupported GGUF version " + Integer.toUnsignedString(version)
+                    + (version == 1 ? " (version 1 is obsolete)" : "") + "; quantbridge reads versions 2 and 3");
+        }
+        pos += 4;
+
+        // counts, checked against the bytes left before anything is allocated
+        long countsEnd = Math.min(size, HEADER_SIZE);
+        long nTensors = readCount("tensor count", MIN_TENSOR_INFO, size - countsEnd, "each tensor info takes at least");
+        long nKv = readCount("kv count", MIN_KV, size - countsEnd, "each key-value pair takes at least");
+        if (nTensors * MIN_TENSOR_INFO + nKv * MIN_KV > size - HEADER_SIZE) {
+            throw error(16, "kv count " + nKv + " and tensor count " + nTensors + " cannot fit together in the "
+                    + (size - HEADER_SIZE) + " remaining bytes");
+        }
+
+        // key-value pairs
+        Metadata.Builder meta = Metadata.builder();
+        Map<String, Long> keyOffsets = new HashMap<>();
+        long alignment = DEFAULT_ALIGNMENT;
+        for (long i = 0; i < nKv; i++) {
+            long keyAt = pos;
+            String key = readString("the key of metadata entry " + i);
+            if (key.isEmpty()) throw error(keyAt, "metadata entry " + i + " has an empty key");
+            Long first = keyOffsets.putIfAbsent(key, keyAt);
+            if (first != null) throw error(keyAt, "duplicate key '" + key + "' (first at offset " + first + ")");
+            long typeAt = pos;
+            ValueType type = readValueType(key);
+            long valueAt = pos;
+            MetaValue value = readValue(type, key, 0);
+            if (key.equals("general.alignment")) {
+                if (type != ValueType.UINT32) {
+                    throw error(typeAt, "general.alignment must be a UINT32, found a " + type);
+                }
+                long a = value.asLong();
+                if (a == 0 || (a & (a - 1)) != 0) {
+                    throw error(valueAt, "general.alignment is " + a + ", must be a non-zero power of two");
+                }
+                alignment = a;
+            }
+            meta.add(key, value);
+        }
+
+        // tensor infos
+        List<GgufFile.TensorInfo> infos = new ArrayList<>();
+        List<Long> infoOffsets = new ArrayList<>();
+        Map<String, Long> names = new HashMap<>();
+        for (long i = 0; i < nTensors; i++) {
+            long infoAt = pos;
+            String name = readString("the name of tensor " + i);
+            Long first = names.putIfAbsent(name, infoAt);
+            if (first != null) {
+                throw error(infoAt, "duplicate tensor name '" + name + "' (first at offset " + first + ")");
+            }
+            infos.add(readTensorInfo(name));
+            infoOffsets.add(infoAt);
+        }
+
+        // the data section starts at the end of the header, padded to the alignment
+        long headerEnd = pos;
+        long dataOffset = Math.addExact(headerEnd, alignment - 1) / alignment * alignment;
+        if (nTensors > 0 && dataOffset > size) {
+            throw error(headerEnd, "truncated: the tensor data should start at offset " + dataOffset
+                    + ", but the file ends at " + size);
+        }
+        checkTensorPlacement(infos, infoOffsets, dataOffset, alignment);
+        return new GgufFile(mapped, version, order, alignment, dataOffset, meta.build(), infos);
+    }
+
+    private GgufFile.TensorInfo readTensorInfo(String name) throws GgufException {
+        String t = "tensor '" + name + "': ";
+        long dimsAt = pos;
+        need(4, t + "n_dims (u32)");
+        int nDims = seg.get(i32, pos);
+        if (Integer.compareUnsigned(nDims, 4) > 0) {
+            throw error(dimsAt, t + "n_dims is " + Integer.toUnsignedString(nDims) + ", at most 4 are allowed");
+        }
+        pos += 4;
+        long[] ne = new long[nDims];
+        long elements = 1;
+        for (int j = 0; j < nDims; j++) {
+            long at = pos;
+            ne[j] = readI64(t + "ne[" + j + "] (i64)");
+            if (ne[j] <= 0) throw error(at, t + "ne[" + j + "] is " + ne[j] + ", must be positive");
+            try {
+                elements = Math.multiplyExact(elements, ne[j]);
+            } catch (ArithmeticException e) {
+                throw error(at, t + "dimensions " + Arrays.toString(Arrays.copyOf(ne, j + 1))
+                        + " hold more than 2^63-1 values");
+            }
+        }
+        long typeAt = pos;
+        need(4, t + "type (i32)");
+        int id = seg.get(i32, pos);
+        pos += 4;
+        GgmlType type = GgmlType.byId(id).orElse(null);
+        if (type == null) {
+            String removed = REMOVED_TYPES.get(id);
+            throw error(typeAt, t + (removed != null
+                    ? "type " + id + " (" + removed + ") was removed from GGUF"
+                    : "unknown ggml type " + id + " (known ids are below " + GgmlType.ID_LIMIT + ")"));
+        }
+        long rowLength = nDims == 0 ? 1 : ne[0];
+        if (rowLength % type.blockSize() != 0) {
+            throw error(typeAt, t + "row length ne[0] = " + rowLength + " is not a multiple of the "
+                    + type.displayName() + " block size " + type.blockSize());
+        }
+        try {
+            type.byteSize(elements);
+        } catch (ArithmeticException e) {
+            throw error(typeAt, t + "its size in bytes overflows a 64-bit integer");
+        }
+        long offset = readI64(t + "offset (u64)");
+        return new GgufFile.TensorInfo(name, ne, type, offset);
+    }
+
+    private void checkTensorPlacement(List<GgufFile.TensorInfo> infos, List<Long> infoOffsets, long dataOffset,
+                                      long alignment) throws GgufException {
+        long dataSize = size - Math.min(size, dataOffset);
+        Integer[] order = new Integer[infos.size()];
+        for (int i = 0; i < infos.size(); i++) {
+            GgufFile.TensorInfo ti = infos.get(i);
+            long offsetAt = infoOffsets.get(i) + 8 + utf8Length(ti.name()) + 4 + 8L * ti.ne().length + 4;
+            String t = "tensor '" + ti.name() + "': ";
+            if (Long.remainderUnsigned(ti.offset(), alignment) != 0) {
+                throw error(offsetAt, t + "data offset " + Long.toUnsignedString(ti.offset())
+                        + " is not a multiple of the alignment " + alignment);
+            }
+            long bytes = ti.byteSize();
+            if (Long.compareUnsigned(ti.offset(), dataSize) > 0 || bytes > dataSize - ti.offset()) {
+                throw error(offsetAt, t + "data [" + Long.toUnsignedString(ti.offset()) + ", +" + bytes
+                        + ") relative to the data section at " + dataOffset + " extends past the end of the file ("
+                        + size + " bytes)");
+            }
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Long.compare(infos.get(a).offset(), infos.get(b).offset()));
+        for (int k = 1; k < order.length; k++) {
+            GgufFile.TensorInfo prev = infos.get(order[k - 1]);
+            GgufFile.TensorInfo next = infos.get(order[k]);
+            long prevEnd = prev.offset() + prev.byteSize();
+            if (next.offset() < prevEnd) {
+                throw error(dataOffset + next.offset(), "tensor '" + next.name() + "' (data at " + next.offset()
+                        + ") overlaps tensor '" + prev.name() + "' (data [" + prev.offset() + ", " + prevEnd + "))");
+            }
+        }
+    }
+
+    // ---- values
+
+    private long readCount(String what, int minBytes, long remaining, String unitText) throws GgufException {
+        long at = pos;
+        long n = readI64("the " + what + " (u64)");
+        if (Long.compareUnsigned(n, remaining / minBytes) > 0) {
+            throw error(at, what + " " + Long.toUnsignedString(n) + " cannot fit in the " + remaining
+                    + " remaining bytes (" + unitText + " " + minBytes + ")");
+        }
+        return n;
+    }
+
+    private ValueType readValueType(String key) throws GgufException {
+        long at = pos;
+        need(4, "key '" + key + "': the value type (u32)");
+        int id = seg.get(i32, pos);
+        ValueType type = ValueType.byId(Integer.toUnsignedLong(id)).orElse(null);
+        if (type == null) {
+            throw error(at, "key '" + key + "': unknown value type " + Integer.toUnsignedString(id)
+                    + " (GGUF value types are 0 to 12)");
+        }
+        pos += 4;
+        return type;
+    }
+
+    private MetaValue readValue(ValueType type, String key, int depth) throws GgufException {
+        if (--valueBudget < 0) {
+            throw error(pos, "key '" + key + "': more than " + MAX_METADATA_VALUES
+                    + " metadata values in the file, quantbridge's limit");
+        }
+        String what = "key '" + key + "': a " + type + " value";
+        return switch (type) {
+            case UINT8 -> MetaValue.of(type, Byte.toUnsignedLong(readI8(what)));
+            case INT8 -> MetaValue.of(type, readI8(what));
+            case UINT16 -> MetaValue.of(type, Short.toUnsignedLong(readI16(what)));
+            case INT16 -> MetaValue.of(type, readI16(what));
+            case UINT32 -> MetaValue.of(type, Integer.toUnsignedLong(readI32(what)));
+            case INT32 -> MetaValue.of(type, readI32(what));
+            case UINT64, INT64 -> MetaValue.of(type, readI64(what));
+            case FLOAT32 -> MetaValue.f32(Float.intBitsToFloat(readI32(what)));
+            case FLOAT64 -> MetaValue.f64(Double.longBitsToDouble(readI64(what)));
+            case BOOL -> MetaValue.bool(readI8(what) != 0);
+            case STRING -> MetaValue.string(readString("key '" + key + "': a string value"));
+            case ARRAY -> readArray(key, depth);
+        };
+    }
+
+    private MetaValue readArray(String key, int depth) throws GgufException {
+        if (depth >= MAX_ARRAY_DEPTH) {
+            throw error(pos, "key '" + key + "': arrays nested more than " + MAX_ARRAY_DEPTH + " deep");
+        }
+        ValueType elementType = readValueType(key);
+        long countAt = pos;
+        long n = readI64("key '" + key + "': the array length (u64)");
+        long minBytes = switch (elementType) {
+            case STRING -> 8;
+            case ARRAY -> 12;
+            default -> elementType.size();
+        };
+        long remaining = size - pos;
+        if (Long.compareUnsigned(n, remaining / minBytes) > 0) {
+            throw error(countAt, "key '" + key + "': array of " + Long.toUnsignedString(n) + " " + elementType
+                    + " values cannot fit in the " + remaining + " remaining bytes");
+        }
+        if (n > valueBudget) {
+            throw error(countAt, "key '" + key + "': array of " + n + " values exceeds quantbridge's limit of "
+                    + MAX_METADATA_VALUES + " metadata values per file");
+        }
+        List<MetaValue> items = new ArrayList<>((int) Math.min(n, 1 << 16));
+        for (long i = 0; i < n; i++) items.add(readValue(elementType, key, depth + 1));
+        return MetaValue.array(elementType, items);
+    }
+
+    private String readString(String what) throws GgufException {
+        long at = pos;
+        long len = readI64(what + ": the string length (u64)");
+        long remaining = size - pos;
+        if (Long.compareUnsigned(len, remaining) > 0) {
+            throw error(at, what + ": string length " + Long.toUnsignedString(len) + " cannot fit in the "
+                    + remaining + " remaining bytes");
+        }
+        if (len > MAX_STRING_BYTES) {
+            throw error(at, what + ": string length " + len + " exceeds the " + MAX_STRING_BYTES + " bytes quantbridge allows for one string");
+        }
+        ByteBuffer in = seg.asSlice(pos, len).asByteBuffer();
+        String s;
+        if (isAscii(in)) {
+            s = new String(seg.asSlice(pos, len).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.ISO_8859_1);
+        } else {
+            CharBuffer out = CharBuffer.allocate((int) len);
+            utf8.reset();
+            CoderResult r = utf8.decode(in, out, true);
+            if (!r.isError()) r = utf8.flush(out);
+            if (r.isError()) {
+                throw error(pos + in.position(), what + ": not valid UTF-8 (string of " + len + " bytes at offset "
+                        + pos + ")");
+            }
+            s = out.flip().toString();
+        }
+        pos += len;
+        return s;
+    }
+
+    private static boolean isAscii(ByteBuffer b) {
+        for (int i = b.position(); i < b.limit(); i++) if (b.get(i) < 0) return false;
+        return true;
+    }
+
+    private static long utf8Length(String s) { return s.getBytes(StandardCharsets.UTF_8).length; }
+
+    private byte readI8(String what) throws GgufException {
+        need(1, what);
+        return seg.get(ValueLayout.JAVA_BYTE, pos++);
+    }
+
+    private short readI16(String what) throws GgufException {
+        need(2, what);
+        short v = seg.get(i16, pos);
+        pos += 2;
+        return v;
+    }
+
+    private int readI32(String what) throws GgufException {
+        need(4, what);
+        int v = seg.get(i32, pos);
+        pos += 4;
+        return v;
+    }
+
+    private long readI64(String what) throws GgufException {
+        need(8, what);
+        long v = seg.get(i64, pos);
+        pos += 8;
+        return v;
+    }
+
+    private void need(long n, String what) throws GgufException {
+        if (n > size - pos) {
+            throw error(pos, "truncated: expected " + what + " (" + n + " bytes), but the file ends at " + size);
+        }
+    }
+
+    private GgufException error(long offset, String message) {
+        return new GgufException(path, offset, message);
+    }
+
+    private static String describe(byte[] b) {
+        StringBuilder text = new StringBuilder("\"");
+        StringBuilder hex = new StringBuilder();
+        for (byte x : b) {
+            text.append(x >= 0x20 && x < 0x7f ? (char) x : '?');
+            hex.append(hex.isEmpty() ? "" : " ").append(String.format("%02x", x & 0xff));
+        }
+        return text.append("\" (").append(hex).append(')').toString();
+    }
+}

@@ -1,0 +1,176 @@
+package quantbridge.gguf;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import quantbridge.core.io.AtomicOutput;
+import quantbridge.core.io.ModelWriter;
+import quantbridge.core.ir.GgmlType;
+import quantbridge.core.ir.MetaValue;
+import quantbridge.core.ir.Model;
+import quantbridge.core.ir.Tensor;
+import quantbridge.core.ir.TensorData;
+import quantbridge.core.ir.ValueType;
+
+/**
+ * Writes GGUF v3, little-endian, in ggml's layout: header, key-value pairs in the
+ * model's metadata order with their exact types, tensor infos, zero padding to the
+ * alignment, then each tensor's data padded to the alignment (offsets as ggml assigns
+ * them). The alignment is the model's {@code general.alignment} if present, else 32.
+ * Tensor data are streamed; no whole tensor is held in memory.
+ */
+public final class GgufWriter implements ModelWriter {
+
+    /** The version written. */
+    public static final int VERSION = 3;
+
+    @Override
+    public String format() { return "gguf"; }
+
+    @Override
+    public List<String> extensions() { return List.of(".gguf"); }
+
+    /**
+     * Writes {@code model} to {@code out}, all or nothing.
+     *
+     * @throws IllegalArgumentException if GGUF cannot hold the model (a tensor that is not a
+     *         ggml type, a row not a whole number of blocks, a bad {@code general.alignment}, an empty key)
+     */
+    @Override
+    public void write(Model model, Path out, boolean overwrite) throws IOException {
+        Layout layout = Layout.of(model);
+        AtomicOutput.write(out, overwrite, ch -> {
+            ChannelOutput o = new ChannelOutput(ch);
+            emit(model, layout, o);
+            o.flush();
+        });
+    }
+
+    /** Convenience: {@code new GgufWriter().write(model, out, overwrite)}. */
+    public static void save(Model model, Path out, boolean overwrite) throws IOException {
+        new GgufWriter().write(model, out, overwrite);
+    }
+
+    /** What is decided before the first byte: the alignment, each tensor's type, dims and offset. */
+    private record Layout(long alignment, List<GgmlType> types, List<long[]> ne, List<Long> offsets) {
+
+        static Layout of(Model model) {
+            long alignment = GgufParser.DEFAULT_ALIGNMENT;
+            MetaValue a = model.metadata().get("general.alignment").orElse(null);
+            if (a != null) {
+                if (a.type() != ValueType.UINT32) {
+                    throw new IllegalArgumentException("general.alignment must be a UINT32, not a " + a.type());
+                }
+                alignment = a.asLong();
+                if (alignment == 0 || (alignment & (alignment - 1)) != 0) {
+                    throw new IllegalArgumentException("general.alignment is " + alignment + ", must be a non-zero power of two");
+                }
+            }
+            for (String key : model.metadata().asMap().keySet()) {
+                if (key.isEmpty()) throw new IllegalArgumentException("GGUF keys must not be empty");
+            }
+            List<GgmlType> types = new ArrayList<>();
+            List<long[]> nes = new ArrayList<>();
+            List<Long> offsets = new ArrayList<>();
+            long offset = 0;
+            for (Tensor t : model.tensors()) {
+                if (!(t.encoding() instanceof GgmlType type)) {
+                    throw new IllegalArgumentException("tensor '" + t.name() + "': GGUF cannot hold "
+                            + t.encoding().displayName() + " data (convert it to a ggml type first)");
+                }
+                if (t.data() instanceof TensorData.Affine) {
+                    throw new IllegalArgumentException("tensor '" + t.name() + "': GGUF cannot hold grouped-affine data");
+                }
+                long[] ne = t.shape().ggmlNe();
+                for (long d : ne) {
+                    if (d <= 0) {
+                        throw new IllegalArgumentException("tensor '" + t.name() + "': shape " + t.shape()
+                                + " has an empty dimension, which quantbridge's GGUF reader rejects");
+                    }
+                }
+                long rowLength = ne.length == 0 ? 1 : ne[0];
+                if (rowLength % type.blockSize() != 0) {
+                    throw new IllegalArgumentException("tensor '" + t.name() + "': row length " + rowLength
+                            + " is not a multiple of the " + type.displayName() + " block size " + type.blockSize());
+                }
+                types.add(type);
+                nes.add(ne);
+                offsets.add(offset);
+                offset = Math.addExact(offset, padded(t.data().byteSize(), alignment));
+            }
+            return new Layout(alignment, types, nes, offsets);
+        }
+    }
+
+    private static long padded(long n, long alignment) {
+        return Math.addExact(n, alignment - 1) & -alignment;
+    }
+
+    private static void emit(Model model, Layout layout, ChannelOutput o) throws IOException {
+        o.bytes(new byte[] {'G', 'G', 'U', 'F'});
+        o.u32(VERSION);
+        o.u64(model.tensors().size());
+        o.u64(model.metadata().size());
+        for (Map.Entry<String, MetaValue> e : model.metadata().asMap().entrySet()) {
+            string(o, e.getKey());
+            MetaValue v = e.getValue();
+            o.u32(v.type().id());
+            value(o, v);
+        }
+        List<Tensor> tensors = model.tensors();
+        for (int i = 0; i < tensors.size(); i++) {
+            string(o, tensors.get(i).name());
+            long[] ne = layout.ne().get(i);
+            o.u32(ne.length);
+            for (long d : ne) o.u64(d);
+            o.u32(layout.types().get(i).id());
+            o.u64(layout.offsets().get(i));
+        }
+        o.pad(layout.alignment());
+        long dataStart = o.position();
+        for (int i = 0; i < tensors.size(); i++) {
+            Tensor t = tensors.get(i);
+            long start = o.position();
+            if (start - dataStart != layout.offsets().get(i)) {
+                throw new IllegalStateException("tensor '" + t.name() + "' lands at " + (start - dataStart)
+                        + ", planned at " + layout.offsets().get(i));
+            }
+            TensorData.writeBlockData(t.data(), o::bytes);
+            long got = o.position() - start;
+            if (got != t.data().byteSize()) {
+                throw new IllegalStateException("tensor '" + t.name() + "': its data gave " + got + " bytes, expected "
+                        + t.data().byteSize());
+            }
+            o.pad(layout.alignment());
+        }
+    }
+
+    /** A value's payload; its type id was written by the caller. */
+    private static void value(ChannelOutput o, MetaValue v) throws IOException {
+        switch (v.type()) {
+            case UINT8, INT8 -> o.u8((int) v.asLong());
+            case UINT16, INT16 -> o.u16((int) v.asLong());
+            case UINT32, INT32 -> o.u32((int) v.asLong());
+            case UINT64, INT64 -> o.u64(v.asLong());
+            case FLOAT32 -> o.u32(Float.floatToRawIntBits((Float) v.value()));
+            case FLOAT64 -> o.u64(Double.doubleToRawLongBits((Double) v.value()));
+            case BOOL -> o.u8(v.asBool() ? 1 : 0);
+            case STRING -> string(o, v.asString());
+            case ARRAY -> {
+                MetaValue.Array arr = v.asArray();
+                o.u32(arr.elementType().id());
+                o.u64(arr.items().size());
+                for (MetaValue item : arr.items()) value(o, item);
+            }
+        }
+    }
+
+    private static void string(ChannelOutput o, String s) throws IOException {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        o.u64(b.length);
+        o.bytes(b);
+    }
+}
