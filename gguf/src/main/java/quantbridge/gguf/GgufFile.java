@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 import quantbridge.core.io.MappedFile;
 import quantbridge.core.ir.GgmlType;
 import quantbridge.core.ir.Metadata;
@@ -76,6 +77,7 @@ public final class GgufFile implements AutoCloseable {
     private final long dataOffset;
     private final Metadata metadata;
     private final List<TensorInfo> tensorInfos;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     GgufFile(MappedFile file, int version, ByteOrder byteOrder, long alignment, long dataOffset, Metadata metadata,
              List<TensorInfo> tensorInfos) {
@@ -151,7 +153,9 @@ public final class GgufFile implements AutoCloseable {
         return new Model("gguf", metadata, tensors, this);
     }
 
-    /** Unmaps the file; tensor data must not be touched afterwards. */
+    /** Unmaps the file; tensor data must not be touched afterwards. Closing twice does nothing. */
     @Override
-    public void close() { file.close(); }
+    public void close() {
+        if (closed.compareAndSet(false, true)) file.close();
+    }
 }
