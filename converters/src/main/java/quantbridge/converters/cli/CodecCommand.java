@@ -7,6 +7,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -136,18 +137,19 @@ final class CodecCommand implements Runnable {
         public Integer call() throws Exception {
             Inputs.requireFile(in);
             if (imatrix != null) Inputs.requireFile(imatrix);
+            Inputs.requireWritable(out, force);
             checkCols();
+            long rowIn = 4L * cols;
+            long rowOut = type.byteSize(cols);
+            long rows = rowsOf(in, Files.size(in), rowIn, cols + " float32 values");
             BlockCodec codec = codec();
             if (!codec.canEncode()) throw CliException.usage("ggml does not quantize to " + type.displayName());
             if (codec.requiresImportance() && imatrix == null) {
                 throw CliException.usage(type.displayName() + " needs importance weights: give --imatrix FILE");
             }
-            Inputs.requireWritable(out, force);
             float[] importance = imatrix == null ? null : readImportance(imatrix, cols);
-            long rowIn = 4L * cols;
-            long rowOut = type.byteSize(cols);
             try (MappedFile src = MappedFile.open(in)) {
-                long rows = rowsOf(in, src.size(), rowIn, cols + " float32 values");
+                if (src.size() != rows * rowIn) throw CliException.input(in + ": changed while being read");
                 AtomicOutput.write(out, force, ch -> {
                     float[] row = new float[cols];
                     streamRows(ch, rows, rowOut, (r, buf, off) -> {
@@ -174,13 +176,14 @@ final class CodecCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             Inputs.requireFile(in);
-            checkCols();
-            BlockCodec codec = codec();
             Inputs.requireWritable(out, force);
+            checkCols();
             long rowIn = type.byteSize(cols);
             long rowOut = 4L * cols;
+            long rows = rowsOf(in, Files.size(in), rowIn, (cols / type.blockSize()) + " " + type.displayName() + " blocks");
+            BlockCodec codec = codec();
             try (MappedFile src = MappedFile.open(in)) {
-                long rows = rowsOf(in, src.size(), rowIn, (cols / type.blockSize()) + " " + type.displayName() + " blocks");
+                if (src.size() != rows * rowIn) throw CliException.input(in + ": changed while being read");
                 AtomicOutput.write(out, force, ch -> {
                     float[] row = new float[cols];
                     streamRows(ch, rows, rowOut, (r, buf, off) -> {
