@@ -1,6 +1,6 @@
 /** GGUF (llama.cpp / ggml) reader and writer, registered as quantbridge formats. */
 module quantbridge.gguf {
-    requires quantbridge.core;
+    requires transitive quantbridge.core;
 
     exports quantbridge.gguf;
 

@@ -6,6 +6,9 @@ import quantbridge.core.io.ModelFormatException;
 /** A GGUF file that is malformed or holds something this reader cannot take. */
 public class GgufException extends ModelFormatException {
 
+    @java.io.Serial
+    private static final long serialVersionUID = 1L;
+
     /** A problem at a byte offset of {@code file} ({@code offset < 0}: no offset). */
     public GgufException(Path file, long offset, String message) {
         super(file, offset, message);

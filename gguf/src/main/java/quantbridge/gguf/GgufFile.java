@@ -98,11 +98,16 @@ public final class GgufFile implements AutoCloseable {
     public static GgufFile open(Path path) throws IOException {
         MappedFile mf = MappedFile.open(path);
         try {
-            return new GgufParser(mf).parse();
+            return parse(mf);
         } catch (IOException | RuntimeException | Error e) {
             mf.close();
             throw e;
         }
+    }
+
+    /** Parses the bytes of {@code mf}; on success the result owns it, on failure the caller closes it. */
+    static GgufFile parse(MappedFile mf) throws GgufException {
+        return new GgufParser(mf).parse();
     }
 
     /** The format version: 2 or 3. */

@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import quantbridge.core.io.MappedFile;
 import quantbridge.core.ir.GgmlType;
 import quantbridge.core.ir.MetaValue;
@@ -67,7 +68,7 @@ final class GgufParser {
 
     GgufFile parse() throws GgufException {
         // magic
-        need(4, "the magic \"GGUF\"");
+        need(4, () -> "the magic \"GGUF\"");
         byte[] magic = seg.asSlice(0, 4).toArray(ValueLayout.JAVA_BYTE);
         if (!Arrays.equals(magic, new byte[] {'G', 'G', 'U', 'F'})) {
             throw error(0, "bad magic: expected \"GGUF\", found " + describe(magic));
@@ -75,7 +76,7 @@ final class GgufParser {
         pos = 4;
 
         // version, which also tells the byte order
-        need(4, "the version (u32)");
+        need(4, () -> "the version (u32)");
         int raw = seg.get(i32, pos);
         ByteOrder order = ByteOrder.LITTLE_ENDIAN;
         int version = raw;
@@ -107,7 +108,8 @@ final class GgufParser {
         long alignment = DEFAULT_ALIGNMENT;
         for (long i = 0; i < nKv; i++) {
             long keyAt = pos;
-            String key = readString("the key of metadata entry " + i);
+            long entry = i;
+            String key = readString(() -> "the key of metadata entry " + entry);
             if (key.isEmpty()) throw error(keyAt, "metadata entry " + i + " has an empty key");
             Long first = keyOffsets.putIfAbsent(key, keyAt);
             if (first != null) throw error(keyAt, "duplicate key '" + key + "' (first at offset " + first + ")");
@@ -134,7 +136,8 @@ final class GgufParser {
         Map<String, Long> names = new HashMap<>();
         for (long i = 0; i < nTensors; i++) {
             long infoAt = pos;
-            String name = readString("the name of tensor " + i);
+            long index = i;
+            String name = readString(() -> "the name of tensor " + index);
             Long first = names.putIfAbsent(name, infoAt);
             if (first != null) {
                 throw error(infoAt, "duplicate tensor name '" + name + "' (first at offset " + first + ")");
@@ -157,7 +160,7 @@ final class GgufParser {
     private GgufFile.TensorInfo readTensorInfo(String name) throws GgufException {
         String t = "tensor '" + name + "': ";
         long dimsAt = pos;
-        need(4, t + "n_dims (u32)");
+        need(4, () -> t + "n_dims (u32)");
         int nDims = seg.get(i32, pos);
         if (Integer.compareUnsigned(nDims, 4) > 0) {
             throw error(dimsAt, t + "n_dims is " + Integer.toUnsignedString(nDims) + ", at most 4 are allowed");
@@ -167,7 +170,8 @@ final class GgufParser {
         long elements = 1;
         for (int j = 0; j < nDims; j++) {
             long at = pos;
-            ne[j] = readI64(t + "ne[" + j + "] (i64)");
+            int dim = j;
+            ne[j] = readI64(() -> t + "ne[" + dim + "] (i64)");
             if (ne[j] <= 0) throw error(at, t + "ne[" + j + "] is " + ne[j] + ", must be positive");
             try {
                 elements = Math.multiplyExact(elements, ne[j]);
@@ -177,7 +181,7 @@ final class GgufParser {
             }
         }
         long typeAt = pos;
-        need(4, t + "type (i32)");
+        need(4, () -> t + "type (i32)");
         int id = seg.get(i32, pos);
         pos += 4;
         GgmlType type = GgmlType.byId(id).orElse(null);
@@ -197,7 +201,7 @@ final class GgufParser {
         } catch (ArithmeticException e) {
             throw error(typeAt, t + "its size in bytes overflows a 64-bit integer");
         }
-        long offset = readI64(t + "offset (u64)");
+        long offset = readI64(() -> t + "offset (u64)");
         return new GgufFile.TensorInfo(name, ne, type, offset);
     }
 
@@ -210,8 +214,11 @@ final class GgufParser {
             long offsetAt = infoOffsets.get(i) + 8 + utf8Length(ti.name()) + 4 + 8L * ti.ne().length + 4;
             String t = "tensor '" + ti.name() + "': ";
             if (Long.remainderUnsigned(ti.offset(), alignment) != 0) {
+                boolean defaultLayout = alignment > DEFAULT_ALIGNMENT && ti.offset() % DEFAULT_ALIGNMENT == 0;
                 throw error(offsetAt, t + "data offset " + Long.toUnsignedString(ti.offset())
-                        + " is not a multiple of the alignment " + alignment);
+                        + " is not a multiple of the alignment " + alignment + (defaultLayout
+                        ? " (it is one of " + DEFAULT_ALIGNMENT + ": the writer seems to have ignored general.alignment)"
+                        : ""));
             }
             long bytes = ti.byteSize();
             if (Long.compareUnsigned(ti.offset(), dataSize) > 0 || bytes > dataSize - ti.offset()) {
@@ -237,7 +244,7 @@ final class GgufParser {
 
     private long readCount(String what, int minBytes, long remaining, String unitText) throws GgufException {
         long at = pos;
-        long n = readI64("the " + what + " (u64)");
+        long n = readI64(() -> "the " + what + " (u64)");
         if (Long.compareUnsigned(n, remaining / minBytes) > 0) {
             throw error(at, what + " " + Long.toUnsignedString(n) + " cannot fit in the " + remaining
                     + " remaining bytes (" + unitText + " " + minBytes + ")");
@@ -247,7 +254,7 @@ final class GgufParser {
 
     private ValueType readValueType(String key) throws GgufException {
         long at = pos;
-        need(4, "key '" + key + "': the value type (u32)");
+        need(4, () -> "key '" + key + "': the value type (u32)");
         int id = seg.get(i32, pos);
         ValueType type = ValueType.byId(Integer.toUnsignedLong(id)).orElse(null);
         if (type == null) {
@@ -263,7 +270,7 @@ final class GgufParser {
             throw error(pos, "key '" + key + "': more than " + MAX_METADATA_VALUES
                     + " metadata values in the file, quantbridge's limit");
         }
-        String what = "key '" + key + "': a " + type + " value";
+        Supplier<String> what = () -> "key '" + key + "': a " + type + " value";
         return switch (type) {
             case UINT8 -> MetaValue.of(type, Byte.toUnsignedLong(readI8(what)));
             case INT8 -> MetaValue.of(type, readI8(what));
@@ -275,7 +282,7 @@ final class GgufParser {
             case FLOAT32 -> MetaValue.f32(Float.intBitsToFloat(readI32(what)));
             case FLOAT64 -> MetaValue.f64(Double.longBitsToDouble(readI64(what)));
             case BOOL -> MetaValue.bool(readI8(what) != 0);
-            case STRING -> MetaValue.string(readString("key '" + key + "': a string value"));
+            case STRING -> MetaValue.string(readString(() -> "key '" + key + "': a string value"));
             case ARRAY -> readArray(key, depth);
         };
     }
@@ -286,7 +293,7 @@ final class GgufParser {
         }
         ValueType elementType = readValueType(key);
         long countAt = pos;
-        long n = readI64("key '" + key + "': the array length (u64)");
+        long n = readI64(() -> "key '" + key + "': the array length (u64)");
         long minBytes = switch (elementType) {
             case STRING -> 8;
             case ARRAY -> 12;
@@ -306,16 +313,16 @@ final class GgufParser {
         return MetaValue.array(elementType, items);
     }
 
-    private String readString(String what) throws GgufException {
+    private String readString(Supplier<String> what) throws GgufException {
         long at = pos;
-        long len = readI64(what + ": the string length (u64)");
+        long len = readI64(() -> what.get() + ": the string length (u64)");
         long remaining = size - pos;
         if (Long.compareUnsigned(len, remaining) > 0) {
-            throw error(at, what + ": string length " + Long.toUnsignedString(len) + " cannot fit in the "
+            throw error(at, what.get() + ": string length " + Long.toUnsignedString(len) + " cannot fit in the "
                     + remaining + " remaining bytes");
         }
         if (len > MAX_STRING_BYTES) {
-            throw error(at, what + ": string length " + len + " exceeds the " + MAX_STRING_BYTES + " bytes quantbridge allows for one string");
+            throw error(at, what.get() + ": string length " + len + " exceeds the " + MAX_STRING_BYTES + " bytes quantbridge allows for one string");
         }
         ByteBuffer in = seg.asSlice(pos, len).asByteBuffer();
         String s;
@@ -327,7 +334,7 @@ final class GgufParser {
             CoderResult r = utf8.decode(in, out, true);
             if (!r.isError()) r = utf8.flush(out);
             if (r.isError()) {
-                throw error(pos + in.position(), what + ": not valid UTF-8 (string of " + len + " bytes at offset "
+                throw error(pos + in.position(), what.get() + ": not valid UTF-8 (string of " + len + " bytes at offset "
                         + pos + ")");
             }
             s = out.flip().toString();
@@ -343,35 +350,35 @@ final class GgufParser {
 
     private static long utf8Length(String s) { return s.getBytes(StandardCharsets.UTF_8).length; }
 
-    private byte readI8(String what) throws GgufException {
+    private byte readI8(Supplier<String> what) throws GgufException {
         need(1, what);
         return seg.get(ValueLayout.JAVA_BYTE, pos++);
     }
 
-    private short readI16(String what) throws GgufException {
+    private short readI16(Supplier<String> what) throws GgufException {
         need(2, what);
         short v = seg.get(i16, pos);
         pos += 2;
         return v;
     }
 
-    private int readI32(String what) throws GgufException {
+    private int readI32(Supplier<String> what) throws GgufException {
         need(4, what);
         int v = seg.get(i32, pos);
         pos += 4;
         return v;
     }
 
-    private long readI64(String what) throws GgufException {
+    private long readI64(Supplier<String> what) throws GgufException {
         need(8, what);
         long v = seg.get(i64, pos);
         pos += 8;
         return v;
     }
 
-    private void need(long n, String what) throws GgufException {
+    private void need(long n, Supplier<String> what) throws GgufException {
         if (n > size - pos) {
-            throw error(pos, "truncated: expected " + what + " (" + n + " bytes), but the file ends at " + size);
+            throw error(pos, "truncated: expected " + what.get() + " (" + n + " bytes), but the file ends at " + size);
         }
     }
 

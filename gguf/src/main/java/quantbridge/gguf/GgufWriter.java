@@ -27,6 +27,9 @@ public final class GgufWriter implements ModelWriter {
     /** The version written. */
     public static final int VERSION = 3;
 
+    /** ggml's {@code GGML_MAX_NAME}: a tensor name must be shorter, or ggml refuses the file. */
+    static final int MAX_NAME_BYTES = 64;
+
     @Override
     public String format() { return "gguf"; }
 
@@ -37,7 +40,8 @@ public final class GgufWriter implements ModelWriter {
      * Writes {@code model} to {@code out}, all or nothing.
      *
      * @throws IllegalArgumentException if GGUF cannot hold the model (a tensor that is not a
-     *         ggml type, a row not a whole number of blocks, a bad {@code general.alignment}, an empty key)
+     *         ggml type, a row not a whole number of blocks, an empty dimension, a tensor name of 64
+     *         bytes or more, a bad {@code general.alignment}, an empty key)
      */
     @Override
     public void write(Model model, Path out, boolean overwrite) throws IOException {
@@ -83,6 +87,11 @@ public final class GgufWriter implements ModelWriter {
                 }
                 if (t.data() instanceof TensorData.Affine) {
                     throw new IllegalArgumentException("tensor '" + t.name() + "': GGUF cannot hold grouped-affine data");
+                }
+                int nameBytes = t.name().getBytes(StandardCharsets.UTF_8).length;
+                if (nameBytes >= MAX_NAME_BYTES) {
+                    throw new IllegalArgumentException("tensor '" + t.name() + "': its name is " + nameBytes
+                            + " bytes; ggml reads names of at most " + (MAX_NAME_BYTES - 1) + " (rename it)");
                 }
                 long[] ne = t.shape().ggmlNe();
                 for (long d : ne) {

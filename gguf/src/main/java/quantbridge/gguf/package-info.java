@@ -1,2 +1,11 @@
-/** GGUF reader and writer. */
+/**
+ * GGUF (ggml / llama.cpp) reader and writer.
+ *
+ * <p>{@link quantbridge.gguf.GgufFile} parses and validates a file (versions 2 and 3, either
+ * byte order) over a read-only memory mapping; {@link quantbridge.gguf.GgufReader} and
+ * {@link quantbridge.gguf.GgufWriter} are the format's {@code ModelReader} and
+ * {@code ModelWriter}. The writer reproduces ggml's layout, so a file read and written
+ * unchanged is byte-identical. Every problem with an input file is a
+ * {@link quantbridge.gguf.GgufException} naming the file, the byte offset and what was wrong.
+ */
 package quantbridge.gguf;

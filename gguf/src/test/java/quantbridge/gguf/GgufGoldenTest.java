@@ -176,8 +176,19 @@ class GgufGoldenTest {
     @Test
     void align64GoldenFileContradictsItsOwnAlignment() throws Exception {
         GgufException e = assertThrows(GgufException.class, () -> GgufFile.open(Golden.kitchenSinkAlign64()));
-        assertTrue(e.getMessage().contains("tensor 'blk.4.q4_1.weight': data offset 13152 is not a multiple of the alignment 64"),
+        assertTrue(e.getMessage().contains("tensor 'blk.4.q4_1.weight': data offset 13152 is not a multiple of the alignment 64 (it is one of 32: "
+                + "the writer seems to have ignored general.alignment)"),
                 e.getMessage());
+    }
+
+    @Test
+    void readerAcceptsByMagicOrName() {
+        GgufReader r = new GgufReader();
+        assertEquals("gguf", r.format());
+        assertTrue(r.accepts(java.nio.file.Path.of("model.bin"), new byte[] {'G', 'G', 'U', 'F', 3, 0, 0, 0}));
+        assertTrue(r.accepts(java.nio.file.Path.of("dir", "Model.GGUF"), new byte[0]));
+        assertEquals(false, r.accepts(java.nio.file.Path.of("model.safetensors"), new byte[] {8, 0, 0, 0, 0, 0, 0, 0, '{'}));
+        assertEquals(false, r.accepts(java.nio.file.Path.of("x.bin"), new byte[] {'G', 'G', 'U'}));
     }
 
     private static MemorySegment bytes(Tensor t) {

@@ -162,6 +162,11 @@ class GgufRoundTripTest {
                     () -> new GgufWriter().write(new Model("t", Metadata.empty(), List.of(badRow)), out, false));
             assertTrue(e3.getMessage().contains("bad.row") && e3.getMessage().contains("block size 32"), e3.getMessage());
 
+            Tensor longName = Tensor.of("x".repeat(64), Shape.of(4), GgmlType.F32, arena.allocate(16));
+            var e5 = assertThrows(IllegalArgumentException.class,
+                    () -> new GgufWriter().write(new Model("t", Metadata.empty(), List.of(longName)), out, false));
+            assertTrue(e5.getMessage().contains("its name is 64 bytes; ggml reads names of at most 63"), e5.getMessage());
+
             Metadata badAlign = Metadata.builder().add("general.alignment", MetaValue.i32(64)).build();
             var e4 = assertThrows(IllegalArgumentException.class,
                     () -> new GgufWriter().write(new Model("t", badAlign, List.of()), out, false));
