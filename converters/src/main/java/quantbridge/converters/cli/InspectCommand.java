@@ -48,6 +48,8 @@ final class InspectCommand implements Callable<Integer> {
         ModelReader reader = readerOf(path);
         return switch (reader.format()) {
             case "gguf" -> GgufInspector.inspect(path);
+            case "safetensors" -> SafetensorsInspector.inspect(path);
+            case "openvino-blob" -> BlobInspector.inspect(path, reader);
             default -> ModelInspector.inspect(path, reader);
         };
     }
