@@ -24,7 +24,7 @@ public final class VersionInfo implements IVersionProvider {
     public String[] getVersion() {
         return new String[] {
                 "quantbridge " + version(),
-                "codecs: " + CodecImplementation.describe(),
+                "codecs: " + quantbridge.core.codec.Codecs.implementation(),
                 "java: " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")",
         };
     }
