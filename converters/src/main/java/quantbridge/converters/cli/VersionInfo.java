@@ -3,6 +3,7 @@ package quantbridge.converters.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
+import quantbridge.core.codec.Codecs;
 import picocli.CommandLine.IVersionProvider;
 
 /** {@code --version}: the project version and the codec implementation in use. */
@@ -24,7 +25,7 @@ public final class VersionInfo implements IVersionProvider {
     public String[] getVersion() {
         return new String[] {
                 "quantbridge " + version(),
-                "codecs: " + quantbridge.core.codec.Codecs.implementation(),
+                "codecs: " + Codecs.implementation(),
                 "java: " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")",
         };
     }
