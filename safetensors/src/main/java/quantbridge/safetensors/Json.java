@@ -61,6 +61,7 @@ final class Json {
     /** "a string \"x\"", "a number 3", ... for messages; long values are cut. */
     static String kind(JsonNode v) {
         if (v == null || v.isMissingNode()) return "nothing";
+        if (v.isNull()) return "null";
         String type = v.getNodeType().name().toLowerCase(Locale.ROOT);
         String text = v.toString();
         if (text.length() > 40) text = text.substring(0, 40) + "...";

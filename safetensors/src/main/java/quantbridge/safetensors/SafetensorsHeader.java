@@ -213,16 +213,8 @@ public final class SafetensorsHeader {
                 throw new SafetensorsException(file, 8L + in.position(), "header is not valid UTF-8: found byte "
                         + describeByte(header[in.position()]));
             }
-            if (r.isOverflow()) {
-                out.clear();
-                continue;
-            }
-            r = dec.flush(out);
-            if (r.isOverflow()) {
-                out.clear();
-                continue;
-            }
-            return;
+            if (!r.isOverflow()) return; // underflow: every byte decoded
+            out.clear(); // only validating: drop the decoded text
         }
     }
 

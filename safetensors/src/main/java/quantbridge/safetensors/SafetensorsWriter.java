@@ -15,6 +15,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -38,8 +39,9 @@ import quantbridge.core.ir.ValueType;
  * integer types or a {@link quantbridge.core.ir.PlainType}; quantized block types and grouped
  * affine encodings throw {@link IllegalArgumentException} before anything is written.
  *
- * <p>With a shard size, tensors are packed in order into shards whose tensor data (as Hugging
- * Face counts it) stay within the size, a tensor larger than the size alone in its shard. Output
+ * <p>With a shard size, tensors are packed in order into shard files that each stay within the
+ * size, header included (stricter than Hugging Face, which counts tensor data only); a tensor
+ * too large for any shard gets one of its own. Output
  * {@code model.safetensors} then becomes {@code model-00001-of-0000N.safetensors} ... and the
  * index {@code model.safetensors.index.json}; each shard is written atomically, the index last.
  * A model that fits in one shard is written as the single file {@code model.safetensors}, as
@@ -57,16 +59,16 @@ public final class SafetensorsWriter implements ModelWriter {
     }
 
     /**
-     * A writer that shards output whose tensor data exceed {@code shardSizeBytes} bytes.
+     * A writer that shards output larger than {@code shardSizeBytes} bytes.
      *
-     * @param shardSizeBytes most tensor data bytes per shard; 0 for no sharding
+     * @param shardSizeBytes most bytes per shard file; 0 for no sharding
      */
     public SafetensorsWriter(long shardSizeBytes) {
         if (shardSizeBytes < 0) throw new IllegalArgumentException("shard size must be >= 0, not " + shardSizeBytes);
         this.shardSizeBytes = shardSizeBytes;
     }
 
-    /** Most tensor data bytes per shard, 0 for no sharding. */
+    /** Most bytes per shard file, 0 for no sharding. */
     public long shardSizeBytes() { return shardSizeBytes; }
 
     @Override
@@ -80,7 +82,7 @@ public final class SafetensorsWriter implements ModelWriter {
         List<Tensor> tensors = model.tensors();
         List<Dtype> dtypes = new ArrayList<>(tensors.size());
         for (Tensor t : tensors) dtypes.add(dtypeOf(t));
-        List<List<Integer>> shards = plan(tensors);
+        List<List<Integer>> shards = plan(model.metadata(), tensors, dtypes);
         if (shards.size() <= 1) {
             writeFile(out, overwrite, model.metadata(), tensors, dtypes);
             return;
@@ -130,23 +132,54 @@ public final class SafetensorsWriter implements ModelWriter {
                 + " (it holds f64, f32, f16, bf16, i64, i32, i16, i8, u8, u16, u32, u64, bool, f8_e4m3, f8_e5m2)"));
     }
 
-    /** Tensor indices per shard, in order; one shard when not sharding. */
-    private List<List<Integer>> plan(List<Tensor> tensors) {
+    /**
+     * Tensor indices per shard, in order; one shard when not sharding. A shard takes tensors
+     * while its whole file (length field, padded header and data) stays within the limit.
+     */
+    private List<List<Integer>> plan(Metadata metadata, List<Tensor> tensors, List<Dtype> dtypes) {
         List<List<Integer>> shards = new ArrayList<>();
         List<Integer> current = new ArrayList<>();
-        long size = 0;
+        long metaLength = metadata.size() > 0 ? fieldLength(g -> writeMetadata(g, metadata)) : -1;
+        long data = 0;
+        long entries = 0;
         for (int i = 0; i < tensors.size(); i++) {
-            long bytes = tensors.get(i).data().byteSize();
-            if (shardSizeBytes > 0 && !current.isEmpty() && bytes > shardSizeBytes - size) {
-                shards.add(current);
-                current = new ArrayList<>();
-                size = 0;
+            Tensor t = tensors.get(i);
+            long bytes = t.data().byteSize();
+            if (shardSizeBytes > 0 && !current.isEmpty()) {
+                long entry = entryLength(t, dtypes.get(i), data);
+                if (fileSize(metaLength, entries + entry, current.size() + 1, data + bytes) > shardSizeBytes) {
+                    shards.add(current);
+                    current = new ArrayList<>();
+                    data = 0;
+                    entries = 0;
+                }
             }
+            if (shardSizeBytes > 0) entries += entryLength(t, dtypes.get(i), data);
             current.add(i);
-            size += bytes;
+            data += bytes;
         }
         if (!current.isEmpty() || shards.isEmpty()) shards.add(current);
         return shards;
+    }
+
+    /** The size of a file whose header has the metadata field (-1: none) and {@code count} tensor fields. */
+    private static long fileSize(long metaLength, long entriesLength, int count, long data) {
+        int fields = count + (metaLength >= 0 ? 1 : 0);
+        long json = 2 + Math.max(metaLength, 0) + entriesLength + Math.max(fields - 1, 0);
+        return 8 + (json + 7) / 8 * 8 + data;
+    }
+
+    private static long entryLength(Tensor t, Dtype dtype, long begin) {
+        return fieldLength(g -> writeTensor(g, t, dtype, begin));
+    }
+
+    /** Bytes of one {@code "key":value} field as the header writes it. */
+    private static long fieldLength(Field field) {
+        return json(g -> {
+            g.writeStartObject();
+            field.write(g);
+            g.writeEndObject();
+        }).length - 2;
     }
 
     private static void writeFile(Path out, boolean overwrite, Metadata metadata, List<Tensor> tensors,
@@ -175,50 +208,68 @@ public final class SafetensorsWriter implements ModelWriter {
         });
     }
 
+    /** Writes JSON fields (or a whole value) to a generator. */
+    @FunctionalInterface
+    private interface Field {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    private static byte[] json(Field content) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(bytes)) {
+            content.write(g);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void writeMetadata(JsonGenerator g, Metadata metadata) throws IOException {
+        g.writeObjectFieldStart(SafetensorsHeader.METADATA_KEY);
+        for (Map.Entry<String, MetaValue> e : metadata.asMap().entrySet()) {
+            MetaValue v = e.getValue();
+            g.writeStringField(e.getKey(), v.type() == ValueType.STRING ? v.asString() : v.toString());
+        }
+        g.writeEndObject();
+    }
+
+    private static void writeTensor(JsonGenerator g, Tensor t, Dtype dtype, long begin) throws IOException {
+        g.writeObjectFieldStart(t.name());
+        g.writeStringField("dtype", dtype.name());
+        g.writeArrayFieldStart("shape");
+        for (long d : t.shape().dims()) g.writeNumber(d);
+        g.writeEndArray();
+        g.writeArrayFieldStart("data_offsets");
+        g.writeNumber(begin);
+        g.writeNumber(Math.addExact(begin, t.data().byteSize()));
+        g.writeEndArray();
+        g.writeEndObject();
+    }
+
     /**
      * The padded JSON header for {@code tensors} written contiguously in order.
      *
      * @throws IllegalArgumentException if it would exceed safetensors' header size limit
      */
     static byte[] header(Metadata metadata, List<Tensor> tensors, List<Dtype> dtypes) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(bytes)) {
+        byte[] json = json(g -> {
             g.writeStartObject();
-            if (metadata.size() > 0) {
-                g.writeObjectFieldStart(SafetensorsHeader.METADATA_KEY);
-                for (Map.Entry<String, MetaValue> e : metadata.asMap().entrySet()) {
-                    MetaValue v = e.getValue();
-                    g.writeStringField(e.getKey(), v.type() == ValueType.STRING ? v.asString() : v.toString());
-                }
-                g.writeEndObject();
-            }
+            if (metadata.size() > 0) writeMetadata(g, metadata);
             long offset = 0;
             for (int i = 0; i < tensors.size(); i++) {
-                Tensor t = tensors.get(i);
-                long end = Math.addExact(offset, t.data().byteSize());
-                g.writeObjectFieldStart(t.name());
-                g.writeStringField("dtype", dtypes.get(i).name());
-                g.writeArrayFieldStart("shape");
-                for (long d : t.shape().dims()) g.writeNumber(d);
-                g.writeEndArray();
-                g.writeArrayFieldStart("data_offsets");
-                g.writeNumber(offset);
-                g.writeNumber(end);
-                g.writeEndArray();
-                g.writeEndObject();
-                offset = end;
+                writeTensor(g, tensors.get(i), dtypes.get(i), offset);
+                offset += tensors.get(i).data().byteSize();
             }
             g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
-        }
-        int pad = (8 - bytes.size() % 8) % 8;
-        for (int i = 0; i < pad; i++) bytes.write(' ');
-        if (bytes.size() > SafetensorsHeader.MAX_HEADER_BYTES) {
-            throw new IllegalArgumentException("the safetensors header would be " + bytes.size()
+        });
+        int padded = (json.length + 7) / 8 * 8;
+        if (padded > SafetensorsHeader.MAX_HEADER_BYTES) {
+            throw new IllegalArgumentException("the safetensors header would be " + padded
                     + " bytes, over the format's limit of " + SafetensorsHeader.MAX_HEADER_BYTES);
         }
-        return bytes.toByteArray();
+        byte[] out = Arrays.copyOf(json, padded);
+        Arrays.fill(out, json.length, padded, (byte) ' ');
+        return out;
     }
 
     /** Writes a segment of any size and kind, at most {@value #CHUNK} bytes at a time. */

@@ -75,6 +75,8 @@ class SafetensorsMalformedTest {
                         "tensor 'w': missing 'shape'", -1L),
                 Arguments.of("tensor info not an object", TestData.file("{\"w\":[0,4]}", new byte[4]),
                         "tensor 'w': expected an object with dtype, shape and data_offsets, found an array", -1L),
+                Arguments.of("tensor info null", TestData.file("{\"w\":null}", new byte[0]),
+                        "tensor 'w': expected an object with dtype, shape and data_offsets, found null", -1L),
                 Arguments.of("three data offsets", TestData.file("{\"w\":{\"dtype\":\"U8\",\"shape\":[4],\"data_offsets\":[0,4,8]}}", new byte[4]),
                         "tensor 'w': data_offsets must be an array [begin, end]", -1L),
                 Arguments.of("negative dimension", TestData.file("{" + t("w", "U8", "[-4]", 0, 4) + "}", new byte[4]),
@@ -147,6 +149,23 @@ class SafetensorsMalformedTest {
             String before = seen.put(message, (String) args[0]);
             assertEquals(null, before, "'" + args[0] + "' and '" + before + "' give the same message: " + message);
         }
+    }
+
+    /** A long header (decoded in several pieces) with a bad byte far in is reported at that byte. */
+    @Test
+    void badUtf8FarIntoLongHeader() throws IOException {
+        String value = "\u00e9\u2713".repeat(60_000); // 300,000 bytes of valid multi-byte UTF-8
+        byte[] good = ("{\"__metadata__\":{\"long\":\"" + value + "\"}}").getBytes(StandardCharsets.UTF_8);
+        Path ok = TestData.write(dir, "ok.safetensors", TestData.file(good, new byte[0]));
+        assertEquals(value, SafetensorsHeader.read(ok).metadata().get("long"));
+        byte[] bad = good.clone();
+        int at = 250_001; // inside the value: a continuation byte or a lead byte; 0xff is never valid
+        bad[at] = (byte) 0xff;
+        Path file = TestData.write(dir, "bad.safetensors", TestData.file(bad, new byte[0]));
+        SafetensorsException e = assertThrows(SafetensorsException.class, () -> SafetensorsHeader.read(file));
+        assertTrue(e.getMessage().contains("not valid UTF-8"), e.getMessage());
+        // the decoder reports the start of the broken sequence: at most 2 bytes before the 0xff
+        assertTrue(e.offset() <= 8 + at && e.offset() >= 8 + at - 2, e.getMessage());
     }
 
     /** Valid as safetensors but beyond the IR: reported by the reader, while the header reads fine. */

@@ -75,7 +75,7 @@ class SafetensorsShardedTest {
     @Test
     void writerShardsByDataSizeAndReopensIdentically() throws IOException {
         Random rnd = new Random(5);
-        long[] sizes = {400, 400, 400, 3000, 100, 900}; // bytes; shard limit 1000
+        long[] sizes = {400, 400, 400, 3000, 100, 800}; // bytes; shard files of at most 1200 bytes, headers ~150
         List<Tensor> tensors = new ArrayList<>();
         for (int i = 0; i < sizes.length; i++) {
             var enc = i % 2 == 0 ? PlainType.U8 : GgmlType.I8;
@@ -83,16 +83,16 @@ class SafetensorsShardedTest {
         }
         Model model = new Model("test", Metadata.builder().put("format", MetaValue.string("pt")).build(), tensors);
         Path out = dir.resolve("model.safetensors");
-        new SafetensorsWriter(1000).write(model, out, false);
+        new SafetensorsWriter(1200).write(model, out, false);
 
-        // [400, 400] [400] [3000 alone] [100, 900]
+        // [400, 400] [400] [3000 alone] [100, 800]
         List<List<String>> expected = List.of(List.of("t0", "t1"), List.of("t2"), List.of("t3"), List.of("t4", "t5"));
         assertFalse(Files.exists(out), "sharded output writes no single file");
         for (int i = 0; i < 4; i++) {
             Path shard = dir.resolve("model-0000" + (i + 1) + "-of-00004.safetensors");
             SafetensorsHeader h = SafetensorsHeader.read(shard);
             assertEquals(expected.get(i), h.entries().stream().map(SafetensorsHeader.Entry::name).toList());
-            assertTrue(h.dataLength() <= 1000 || h.entries().size() == 1, shard + " within the limit");
+            assertTrue(Files.size(shard) <= 1200 || h.entries().size() == 1, shard + " within the limit");
             assertEquals("pt", h.metadata().get("format"));
         }
         try (Stream<Path> files = Files.list(dir)) {
@@ -108,6 +108,36 @@ class SafetensorsShardedTest {
 
         try (Model back = new SafetensorsReader().read(dir.resolve(INDEX))) {
             TestData.assertSameModel(model, back);
+        }
+    }
+
+    /** The limit is on whole shard files, header included, and it is exact. */
+    @Test
+    void shardLimitCountsTheWholeFileExactly() throws IOException {
+        Metadata md = Metadata.builder().put("format", MetaValue.string("pt")).build();
+        Tensor a = TestData.tensor("a", PlainType.U8, new byte[100], 100);
+        Tensor b = TestData.tensor("b", PlainType.U8, new byte[100], 100);
+        Tensor c = TestData.tensor("c", PlainType.U8, new byte[100], 100);
+        Path pair = dir.resolve("pair.safetensors");
+        new SafetensorsWriter().write(new Model("t", md, List.of(a, b)), pair, false);
+        long pairSize = Files.size(pair);
+
+        Model abc = new Model("t", md, List.of(a, b, c));
+        Path exact = Files.createDirectory(dir.resolve("exact")).resolve("m.safetensors");
+        new SafetensorsWriter(pairSize).write(abc, exact, false);
+        assertEquals(pairSize, Files.size(exact.resolveSibling("m-00001-of-00002.safetensors")));
+        assertEquals(List.of("a", "b"), SafetensorsHeader.read(exact.resolveSibling("m-00001-of-00002.safetensors"))
+                .entries().stream().map(SafetensorsHeader.Entry::name).toList());
+
+        Path tight = Files.createDirectory(dir.resolve("tight")).resolve("m.safetensors");
+        new SafetensorsWriter(pairSize - 1).write(abc, tight, false);
+        for (int i = 1; i <= 3; i++) {
+            Path shard = tight.resolveSibling("m-0000" + i + "-of-00003.safetensors");
+            assertEquals(1, SafetensorsHeader.read(shard).entries().size());
+            assertTrue(Files.size(shard) <= pairSize - 1);
+        }
+        try (Model back = new SafetensorsReader().read(tight.resolveSibling("m.safetensors.index.json"))) {
+            TestData.assertSameModel(abc, back);
         }
     }
 
