@@ -4,7 +4,7 @@
  * ({@link quantbridge.openvino.BlobInfo}) for {@code quantbridge inspect}.
  */
 module quantbridge.openvino {
-    requires quantbridge.core;
+    requires transitive quantbridge.core;
 
     exports quantbridge.openvino;
 

@@ -10,6 +10,8 @@ import quantbridge.core.io.ModelFormatException;
  */
 public class BlobException extends ModelFormatException {
 
+    private static final long serialVersionUID = 1L;
+
     /** A problem at a byte offset of {@code file} (either may be absent: null, -1). */
     public BlobException(Path file, long offset, String message) {
         super(file, offset, message);

@@ -113,7 +113,7 @@ public final class BlobReader implements ModelReader {
                 }
                 keys.add(key);
                 switch (e.getValue()) {
-                    case Map<?, ?> layer -> tensors.add(layer(key, layer));
+                    case Map<?, ?> layer -> tensors.add(checkedLayer(key, layer));
                     case TensorRef t -> throw new BlobException(file, key, "is a bare tensor; expected a layer dict with q_weight, "
                             + "q_dtype, original_shape and scale");
                     default -> meta.put(LayoutKeys.top(key), metaValue(key, e.getValue()));
@@ -121,6 +121,14 @@ public final class BlobReader implements ModelReader {
             }
             meta.put(LayoutKeys.KEYS, MetaValue.stringArray(keys));
             return new Model(FORMAT, meta.build(), tensors, resource);
+        }
+
+        private Tensor checkedLayer(String name, Map<?, ?> m) throws BlobException {
+            try {
+                return layer(name, m);
+            } catch (ArithmeticException e) {
+                throw new BlobException(file, name, "declares sizes too large to address (" + e.getMessage() + ")");
+            }
         }
 
         private Tensor layer(String name, Map<?, ?> m) throws BlobException {
@@ -183,6 +191,12 @@ public final class BlobReader implements ModelReader {
             MemorySegment scales = archive.bytes(scale, name + "." + scaleKey);
             MemorySegment zeros = zp == null ? null : zeroPoints(name, zpKey, zp, enc.maxCode());
 
+            for (String k : keys) {
+                if (k.equals("q_weight") || k.equals("q_dtype") || k.equals("original_shape") || k.equals(scaleKey) || k.equals(zpKey)) continue;
+                Object v = m.get(k);
+                if (v instanceof TensorRef) throw bad(name, keys, "entry '" + k + "' is a tensor quantbridge does not use");
+                meta.put(LayoutKeys.layer(name, k), metaValue(name + "." + k, v));
+            }
             meta.put(LayoutKeys.layer(name, "@keys"), MetaValue.stringArray(keys));
             meta.put(LayoutKeys.layer(name, "@q_weight_shape"), ints(qs));
             meta.put(LayoutKeys.layer(name, "@scale_key"), MetaValue.string(scaleKey));
@@ -194,12 +208,6 @@ public final class BlobReader implements ModelReader {
             }
             Object os = m.get("original_shape");
             meta.put(LayoutKeys.layer(name, "@original_shape"), MetaValue.string(os instanceof TorchSize ? "torch.Size" : os instanceof Tuple ? "tuple" : "list"));
-            for (String k : keys) {
-                if (k.equals("q_weight") || k.equals("q_dtype") || k.equals("original_shape") || k.equals(scaleKey) || k.equals(zpKey)) continue;
-                Object v = m.get(k);
-                if (v instanceof TensorRef) throw bad(name, keys, "entry '" + k + "' is a tensor quantbridge does not use");
-                meta.put(LayoutKeys.layer(name, k), metaValue(name + "." + k, v));
-            }
             return new Tensor(name, Shape.of(rows, cols), enc, new TensorData.Affine(codes, scales, zeros));
         }
 

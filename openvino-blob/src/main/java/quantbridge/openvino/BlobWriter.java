@@ -50,19 +50,24 @@ public final class BlobWriter implements ModelWriter {
     @Override
     public List<String> extensions() { return List.of(".pth", ".pt"); }
 
-    /** One storage to write: its key, type and bytes (made when written). */
-    private record Stored(String key, StorageType type, long numel, Supplier<MemorySegment> bytes) {
+    /** One storage to write: its key and its bytes (made when written, so converted zero points live briefly). */
+    private record Stored(String key, Supplier<MemorySegment> bytes) {
     }
 
     @Override
     public void write(Model model, Path out, boolean overwrite) throws IOException {
+        write(model, out, overwrite, Long.MAX_VALUE);
+    }
+
+    /** Writes with ZIP64 fields for entries and offsets from {@code zip64From} bytes on (tests force it low). */
+    void write(Model model, Path out, boolean overwrite, long zip64From) throws IOException {
         List<Stored> storages = new ArrayList<>();
         byte[] pickle = pickle(model, storages);
         String prefix = archiveName(out) + "/";
         List<Stored> sorted = new ArrayList<>(storages);
         sorted.sort(Comparator.comparing(Stored::key));
         AtomicOutput.write(out, overwrite, ch -> {
-            ZipOut zip = new ZipOut(ch);
+            ZipOut zip = new ZipOut(ch, zip64From);
             zip.entry(prefix + "data.pkl", pickle);
             zip.entry(prefix + "byteorder", "little".getBytes(StandardCharsets.US_ASCII));
             for (Stored s : sorted) zip.entry(prefix + "data/" + s.key(), s.bytes().get());
@@ -118,6 +123,13 @@ public final class BlobWriter implements ModelWriter {
         if (t.shape().rank() != 2) throw new IllegalArgumentException("tensor '" + t.name() + "' has shape " + t.shape() + "; blob layers are matrices");
         if (t.shape().dim(1) % g.groupSize() != 0) {
             throw new IllegalArgumentException("tensor '" + t.name() + "': rows of " + t.shape().dim(1) + " are not a whole number of groups of " + g.groupSize());
+        }
+        TensorData.Affine a = (TensorData.Affine) t.data();
+        long groups = t.shape().elements() / g.groupSize();
+        if (a.codes().byteSize() != t.shape().elements() || a.scales().byteSize() != groups * g.scaleType().typeSize()
+                || (a.zeroPoints() == null) != g.symmetric() || (a.zeroPoints() != null && a.zeroPoints().byteSize() != groups)) {
+            throw new IllegalArgumentException("tensor '" + t.name() + "': codes, scales and zero points do not fit " + t.shape()
+                    + " " + g.displayName());
         }
     }
 
@@ -219,7 +231,7 @@ public final class BlobWriter implements ModelWriter {
         String key = Integer.toString(storages.size());
         long numel = 1;
         for (long d : shape) numel *= d;
-        storages.add(new Stored(key, type, numel, bytes));
+        storages.add(new Stored(key, bytes));
         List<Long> stride = new ArrayList<>(shape);
         long s = 1;
         for (int i = shape.size() - 1; i >= 0; i--) {

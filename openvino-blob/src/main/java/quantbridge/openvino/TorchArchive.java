@@ -170,12 +170,15 @@ final class TorchArchive {
     MemorySegment bytes(TensorRef t, String what) throws BlobException {
         MemorySegment storage = storages.get(t.storage().key());
         long numel;
+        boolean contiguous;
         try {
             numel = t.numel();
+            contiguous = t.isContiguous();
+            Math.multiplyExact(Math.addExact(t.offset(), numel), (long) t.storage().type().elementSize());
         } catch (ArithmeticException e) {
-            throw new BlobException(file, what, "size " + t.size() + " has too many elements");
+            throw new BlobException(file, what, "size " + t.size() + " at offset " + t.offset() + " has too many elements");
         }
-        if (!t.isContiguous()) {
+        if (!contiguous) {
             throw new BlobException(file, what, "is not contiguous (size " + t.size() + ", stride " + t.stride()
                     + "); only row-major contiguous tensors are supported");
         }

@@ -336,8 +336,7 @@ public final class Unpickler {
         if (!(argsValue instanceof Tuple args)) throw error("REDUCE of " + g + " needs an argument tuple, found " + describe(argsValue));
         switch (g.toString()) {
             case "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor" -> {
-                int min = 4;
-                if (args.size() < min || args.size() > 7) throw error(g + " takes 4 to 7 arguments, found " + args.size());
+                if (args.size() < 4 || args.size() > 7) throw error(g + " takes 4 to 7 arguments, found " + args.size());
                 if (!(args.get(0) instanceof StorageRef storage)) throw error(g + ": first argument must be a storage, found " + describe(args.get(0)));
                 long offset = nonNegative(args.get(1), g + " storage offset");
                 List<Long> size = dims(args.get(2), g + " size");

@@ -25,11 +25,18 @@ final class ZipOut {
     }
 
     private final FileChannel ch;
+    private final long zip64From;
     private final List<Central> central = new ArrayList<>();
     private long pos;
 
     ZipOut(FileChannel ch) {
+        this(ch, MAX32);
+    }
+
+    /** A writer that uses ZIP64 fields for sizes and offsets from {@code zip64From} on (tests force it low). */
+    ZipOut(FileChannel ch, long zip64From) {
         this.ch = ch;
+        this.zip64From = Math.min(zip64From, MAX32);
     }
 
     void entry(String name, byte[] data) throws IOException {
@@ -42,7 +49,7 @@ final class ZipOut {
         long size = data.byteSize();
         CRC32 crc = new CRC32();
         for (long o = 0; o < size; o += CHUNK) crc.update(data.asSlice(o, Math.min(CHUNK, size - o)).asByteBuffer());
-        boolean zip64 = size >= MAX32;
+        boolean zip64 = size >= zip64From;
         int z64Len = zip64 ? 20 : 0;
         long headerEnd = pos + 30 + n.length + z64Len + 4;
         int pad = (int) ((ALIGNMENT - headerEnd % ALIGNMENT) % ALIGNMENT);
@@ -63,8 +70,8 @@ final class ZipOut {
     void finish() throws IOException {
         long cdOffset = pos;
         for (Central c : central) {
-            boolean bigSize = c.size >= MAX32;
-            boolean bigOffset = c.offset >= MAX32;
+            boolean bigSize = c.size >= zip64From;
+            boolean bigOffset = c.offset >= zip64From;
             int z64Len = (bigSize ? 16 : 0) + (bigOffset ? 8 : 0);
             int extraLen = z64Len == 0 ? 0 : 4 + z64Len;
             ByteBuffer h = buf(46 + c.name.length + extraLen);

@@ -131,6 +131,22 @@ class HostileArchiveTest {
     }
 
     @Test
+    void bigEndianLegacyBlobs() throws IOException {
+        // torch's sys_info record: {'little_endian': True, ...}; flip it to False
+        byte[] b = Files.readAllBytes(Fixtures.fixture("legacy.pth"));
+        byte[] key = "little_endian".getBytes(StandardCharsets.US_ASCII);
+        int at = -1;
+        for (int i = 0; i + key.length < b.length && at < 0; i++) {
+            if (java.util.Arrays.equals(b, i, i + key.length, key, 0, key.length)) at = i + key.length;
+        }
+        while (b[at] != (byte) 0x88) at++; // skip the memo put to NEWTRUE
+        b[at] = (byte) 0x89;
+        Path f = tmp.resolve("be.pth");
+        Files.write(f, b);
+        assertContains(refused(f), "blob was saved on a big-endian machine");
+    }
+
+    @Test
     void entryEscapingTheArchive() throws IOException {
         Map<String, byte[]> m = new LinkedHashMap<>();
         m.put("a/data.pkl", validPickle());

@@ -52,6 +52,30 @@ class RoundTripTest {
     }
 
     @Test
+    void zip64FieldsAreReadBack() throws IOException {
+        Path out = tmp.resolve("z64.pth");
+        try (Model a = new BlobReader().read(Fixtures.fixture("asym.pth"))) {
+            new BlobWriter().write(a, out, false, 0);
+            try (Model b = new BlobReader().read(out)) {
+                assertSameTensors(a, b);
+            }
+        }
+        byte[] f = Files.readAllBytes(out);
+        var bb = java.nio.ByteBuffer.wrap(f).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int central = 0;
+        for (int i = 0; i + 4 <= f.length; i++) {
+            if (bb.getInt(i) == 0x02014b50) {
+                central++;
+                assertEquals(-1, bb.getInt(i + 24), "size is in the ZIP64 field");
+            }
+        }
+        assertEquals(21, central);
+        try (var z = new java.util.zip.ZipFile(out.toFile())) {
+            assertEquals(21, z.size(), "the JDK reads the ZIP64 fields too");
+        }
+    }
+
+    @Test
     void writtenEntriesAreStoredAndAligned() throws IOException {
         Path out = tmp.resolve("aligned.pth");
         try (Model a = new BlobReader().read(Fixtures.fixture("asym.pth"))) {
