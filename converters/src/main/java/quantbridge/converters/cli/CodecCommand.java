@@ -70,7 +70,7 @@ final class CodecCommand implements Runnable {
         @Override
         public void run() {
             var out = spec.commandLine().getOut();
-            out.println("codec implementation: " + Codecs.implementation());
+            out.println("codec implementation: " + VersionInfo.codecs());
             List<List<String>> rows = new ArrayList<>();
             for (GgmlType t : GgmlType.values()) {
                 Optional<BlockCodec> c = Codecs.find(t);

@@ -21,11 +21,20 @@ public final class VersionInfo implements IVersionProvider {
         return v.isBlank() || v.startsWith("${") ? "unknown" : v;
     }
 
+    /**
+     * {@code vector (how)} or {@code scalar (why)}: the implementation the block codecs chose
+     * at start-up ({@link Codecs#implementation()}).
+     */
+    public static String codecs() {
+        String d = Codecs.implementation();
+        return d.startsWith("scalar") ? d : "vector (" + d + ")";
+    }
+
     @Override
     public String[] getVersion() {
         return new String[] {
                 "quantbridge " + version(),
-                "codecs: " + Codecs.implementation(),
+                "codecs: " + codecs(),
                 "java: " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")",
         };
     }
