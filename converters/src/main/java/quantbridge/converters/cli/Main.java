@@ -16,11 +16,13 @@ import picocli.CommandLine.Spec;
 /**
  * The {@code quantbridge} command: {@code quantbridge [--version] [--debug] COMMAND}.
  *
- * <p>To add a command, list its class in {@code subcommands} below; failures it throws are
- * reported by {@link CliErrors} (exit 2 for bad input, 1 for internal errors).
+ * <p>To add a command, list its class in {@code subcommands} below; it inherits {@code -h},
+ * {@code -V} and {@code --debug}, and failures it throws are reported by {@link CliErrors}
+ * (exit 2 for bad input, 1 for internal errors).
  */
 @Command(name = "quantbridge",
         mixinStandardHelpOptions = true,
+        scope = ScopeType.INHERIT, // -h/--help, -V/--version and --debug on every subcommand
         versionProvider = VersionInfo.class,
         description = "Converts model weights between GGUF, safetensors and OpenVINO u4/u8 blobs.",
         subcommands = {
