@@ -1,10 +1,10 @@
 package quantbridge.converters.cli;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.io.FileOutputStream;
-import java.io.FileDescriptor;
-import java.io.OutputStreamWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -34,7 +34,7 @@ import picocli.CommandLine.Spec;
 public final class Main implements Runnable {
 
     @Option(names = CliErrors.DEBUG_OPTION, scope = ScopeType.INHERIT,
-            description = "On an internal error, print the stack trace.")
+            description = "Print the stack trace of an error, after its one-line message.")
     boolean debug;
 
     @Spec

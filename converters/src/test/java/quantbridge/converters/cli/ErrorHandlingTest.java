@@ -143,6 +143,18 @@ class ErrorHandlingTest {
     }
 
     @Test
+    void uncheckedWrappersOfBadInputAreBadInput() throws Exception {
+        String[] args = {"inspect", "x"};
+        StringWriter err = new StringWriter();
+        CommandLine cl = Main.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(err), args);
+        var bad = new quantbridge.core.io.ModelFormatException(Path.of("m.gguf"), 12, "expected 3, found 4");
+        int code = cl.getExecutionExceptionHandler().handleExecutionException(new java.io.UncheckedIOException(bad), cl,
+                cl.parseArgs(args));
+        assertEquals(2, code);
+        assertEquals("error: m.gguf: at offset 12: expected 3, found 4", err.toString().strip());
+    }
+
+    @Test
     void errorsThrownAsErrorsAreCaughtToo() {
         StringWriter err = new StringWriter();
         String[] args = {"inspect", "x"};
