@@ -23,31 +23,26 @@ final class PanamaKernels implements VectorKernels {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final float INF = Float.POSITIVE_INFINITY;
 
-    private final VectorSpecies<Float> fs;
-    private final VectorSpecies<Integer> is;
-    private final VectorSpecies<Byte> bs;
-    private final VectorSpecies<Short> ss;
-    private final int lanes;
-    /** shift[k] = lane index + k·lanes, for picking bit j of a 32-bit mask. */
-    private final IntVector[] shift;
+    // species must be static constants for C2 to compile the Vector API calls to vector instructions
+    private static final VectorSpecies<Float> fs = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> is = VectorSpecies.of(int.class, fs.vectorShape());
+    private static final int lanes = fs.length();
+    private static final VectorSpecies<Byte> bs = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, lanes * 8)));
+    private static final VectorSpecies<Short> ss = VectorSpecies.of(short.class, VectorShape.forBitSize(Math.max(64, lanes * 16)));
+    /** 0, 1, …, 31: loaded at offset k gives lane index + k, for picking bit j of a 32-bit mask. */
+    private static final int[] IOTA = new int[64];
 
-    private PanamaKernels(VectorSpecies<Float> fs) {
-        this.fs = fs;
-        this.lanes = fs.length();
-        this.is = VectorSpecies.of(int.class, fs.vectorShape());
-        this.bs = VectorSpecies.of(byte.class, VectorShape.forBitSize(lanes * 8));
-        this.ss = VectorSpecies.of(short.class, VectorShape.forBitSize(lanes * 16));
-        this.shift = new IntVector[32 / lanes];
-        for (int k = 0; k < shift.length; k++) {
-            shift[k] = IntVector.zero(is).addIndex(1).add(k * lanes);
-        }
+    static {
+        for (int i = 0; i < IOTA.length; i++) IOTA[i] = i;
+    }
+
+    private PanamaKernels() {
     }
 
     /** The kernels for the JVM's preferred vector size, or null when it has neither 8 nor 16 float lanes. */
     static PanamaKernels create() {
-        VectorSpecies<Float> fs = FloatVector.SPECIES_PREFERRED;
-        if (fs.length() != 8 && fs.length() != 16) return null;
-        return new PanamaKernels(fs);
+        if (lanes != 8 && lanes != 16) return null;
+        return new PanamaKernels();
     }
 
     String description() {
@@ -190,7 +185,7 @@ final class PanamaKernels implements VectorKernels {
     }
 
     private IntVector highBit(int qh, int j0) {
-        return IntVector.broadcast(is, qh).lanewise(VectorOperators.LSHR, shift[j0 / lanes]).and(1)
+        return IntVector.broadcast(is, qh).lanewise(VectorOperators.LSHR, IntVector.fromArray(is, IOTA, j0)).and(1)
                 .lanewise(VectorOperators.LSHL, 4);
     }
 
