@@ -1,7 +1,5 @@
 package quantbridge.core.simd;
 
-import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -20,7 +18,6 @@ import quantbridge.core.codec.Fp16;
  */
 final class PanamaKernels implements VectorKernels {
 
-    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final float INF = Float.POSITIVE_INFINITY;
 
     // species must be static constants for C2 to compile the Vector API calls to vector instructions
@@ -78,12 +75,10 @@ final class PanamaKernels implements VectorKernels {
     // ---------------------------------------------------------------- F16 / BF16
 
     @Override
-    public void f16ToF32(byte[] src, int n, float[] dst, int dstOff) {
-        MemorySegment seg = MemorySegment.ofArray(src);
+    public void f16ToF32(short[] src, int n, float[] dst, int dstOff) {
         int i = 0;
         for (int bound = ss.loopBound(n); i < bound; i += lanes) {
-            IntVector h = ((IntVector) ShortVector.fromMemorySegment(ss, seg, 2L * i, LE)
-                    .convertShape(VectorOperators.S2I, is, 0)).and(0xFFFF);
+            IntVector h = ((IntVector) ShortVector.fromArray(ss, src, i).convertShape(VectorOperators.S2I, is, 0)).and(0xFFFF);
             IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
             IntVector e = h.lanewise(VectorOperators.LSHR, 10).and(0x1F);
             IntVector m = h.and(0x3FF);
@@ -95,12 +90,11 @@ final class PanamaKernels implements VectorKernels {
                     .blend(special, e.compare(VectorOperators.EQ, 31));
             bits.or(sign).reinterpretAsFloats().intoArray(dst, dstOff + i);
         }
-        for (; i < n; i++) dst[dstOff + i] = half(src, 2 * i);
+        for (; i < n; i++) dst[dstOff + i] = Fp16.toFloat(src[i] & 0xFFFF);
     }
 
     @Override
-    public void f32ToF16(float[] x, int xo, int n, byte[] out) {
-        MemorySegment seg = MemorySegment.ofArray(out);
+    public void f32ToF16(float[] x, int xo, int n, short[] out) {
         int i = 0;
         for (int bound = fs.loopBound(n); i < bound; i += lanes) {
             FloatVector f = FloatVector.fromArray(fs, x, xo + i);
@@ -115,42 +109,32 @@ final class PanamaKernels implements VectorKernels {
             IntVector nonsign = bits.lanewise(VectorOperators.LSHR, 13).and(0x7C00).add(bits.and(0x0FFF));
             IntVector r = sign.lanewise(VectorOperators.LSHR, 16)
                     .or(nonsign.blend(0x7E00, shl1.compare(VectorOperators.UGT, 0xFF000000)));
-            ((ShortVector) r.convertShape(VectorOperators.I2S, ss, 0)).intoMemorySegment(seg, 2L * i, LE);
+            ((ShortVector) r.convertShape(VectorOperators.I2S, ss, 0)).intoArray(out, i);
         }
-        for (; i < n; i++) {
-            short h = Fp16.fromFloat(x[xo + i]);
-            out[2 * i] = (byte) h;
-            out[2 * i + 1] = (byte) (h >> 8);
-        }
+        for (; i < n; i++) out[i] = Fp16.fromFloat(x[xo + i]);
     }
 
     @Override
-    public void bf16ToF32(byte[] src, int n, float[] dst, int dstOff) {
-        MemorySegment seg = MemorySegment.ofArray(src);
+    public void bf16ToF32(short[] src, int n, float[] dst, int dstOff) {
         int i = 0;
         for (int bound = ss.loopBound(n); i < bound; i += lanes) {
-            ((IntVector) ShortVector.fromMemorySegment(ss, seg, 2L * i, LE).convertShape(VectorOperators.S2I, is, 0))
+            ((IntVector) ShortVector.fromArray(ss, src, i).convertShape(VectorOperators.S2I, is, 0))
                     .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, dstOff + i);
         }
-        for (; i < n; i++) dst[dstOff + i] = Fp16.bf16ToFloat((src[2 * i] & 0xFF) | (src[2 * i + 1] & 0xFF) << 8);
+        for (; i < n; i++) dst[dstOff + i] = Fp16.bf16ToFloat(src[i]);
     }
 
     @Override
-    public void f32ToBf16(float[] x, int xo, int n, byte[] out) {
-        MemorySegment seg = MemorySegment.ofArray(out);
+    public void f32ToBf16(float[] x, int xo, int n, short[] out) {
         int i = 0;
         for (int bound = fs.loopBound(n); i < bound; i += lanes) {
             IntVector w = FloatVector.fromArray(fs, x, xo + i).reinterpretAsInts();
             IntVector hi = w.lanewise(VectorOperators.LSHR, 16);
             IntVector rounded = w.add(hi.and(1).add(0x7FFF)).lanewise(VectorOperators.LSHR, 16);
             IntVector r = rounded.blend(hi.or(64), w.and(0x7FFFFFFF).compare(VectorOperators.GT, 0x7F800000));
-            ((ShortVector) r.convertShape(VectorOperators.I2S, ss, 0)).intoMemorySegment(seg, 2L * i, LE);
+            ((ShortVector) r.convertShape(VectorOperators.I2S, ss, 0)).intoArray(out, i);
         }
-        for (; i < n; i++) {
-            short h = Fp16.floatToBf16(x[xo + i]);
-            out[2 * i] = (byte) h;
-            out[2 * i + 1] = (byte) (h >> 8);
-        }
+        for (; i < n; i++) out[i] = Fp16.floatToBf16(x[xo + i]);
     }
 
     // ---------------------------------------------------------------- legacy decode
