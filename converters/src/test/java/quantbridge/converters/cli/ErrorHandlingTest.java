@@ -118,6 +118,11 @@ class ErrorHandlingTest {
         assertEquals(0, v.code());
         assertTrue(v.out().startsWith("quantbridge "), v::toString);
         assertTrue(v.out().lines().anyMatch(l -> l.startsWith("codecs: vector") || l.startsWith("codecs: scalar")), v::toString);
+        for (String[] sub : new String[][] {{"inspect", "--version"}, {"codec", "quantize", "-V"}}) {
+            Cli sv = Cli.run(sub);
+            assertEquals(0, sv.code(), sv::toString);
+            assertEquals(v.out(), sv.out(), "every subcommand prints the same version");
+        }
         String impl = quantbridge.core.codec.Codecs.implementation();
         assertTrue(v.out().lines().anyMatch(l -> l.equals("codecs: " + (impl.startsWith("scalar") ? impl : "vector (" + impl + ")"))),
                 v::toString);
