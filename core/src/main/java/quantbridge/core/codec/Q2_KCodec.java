@@ -4,6 +4,7 @@ import static quantbridge.core.codec.QuantMath.half;
 import static quantbridge.core.codec.QuantMath.nearestInt;
 import static quantbridge.core.codec.QuantMath.putHalf;
 
+import java.util.Arrays;
 import quantbridge.core.ir.GgmlType;
 
 /**
@@ -74,7 +75,7 @@ final class Q2_KCodec extends AbstractCodec {
             if (scales[j] > maxScale) maxScale = scales[j];
             if (mins[j] > maxMin) maxMin = mins[j];
         }
-        java.util.Arrays.fill(sc, 0);
+        Arrays.fill(sc, 0);
         if (maxScale > 0) {
             float iscale = q4scale / maxScale;
             for (int j = 0; j < 16; ++j) sc[j] = nearestInt(iscale * scales[j]) & 0xFF;
