@@ -23,6 +23,28 @@ public final class ErrorStats {
         if (a > maxAbsErr || Double.isNaN(a)) maxAbsErr = a;
     }
 
+    /** Adds the pairs {@code (src[i], out[i])} for {@code i < n}. */
+    void addAll(float[] src, float[] out, int n) {
+        double se = 0, ss = 0, mx = maxAbsErr;
+        long c = 0;
+        boolean nan = false;
+        for (int i = 0; i < n; i++) {
+            float s = src[i];
+            if (!Float.isFinite(s)) continue;
+            double e = (double) out[i] - s;
+            c++;
+            se += e * e;
+            ss += (double) s * s;
+            double a = Math.abs(e);
+            if (a > mx) mx = a;
+            else if (a != a) nan = true;
+        }
+        count += c;
+        sumSqErr += se;
+        sumSqSrc += ss;
+        maxAbsErr = nan ? Double.NaN : mx;
+    }
+
     /** Adds another accumulator's values. */
     void merge(ErrorStats o) {
         count += o.count;

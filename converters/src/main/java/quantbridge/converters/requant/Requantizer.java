@@ -24,6 +24,9 @@ import quantbridge.core.ir.TensorData;
  */
 public final class Requantizer implements AutoCloseable {
 
+    /** Bytes before a chunk's input that are released with it (more than Linux's 64 KiB fault-around). */
+    private static final long FAULT_AROUND = 256 * 1024;
+
     /** Values per chunk (rounded to whole rows, at least one row). */
     static final int CHUNK_VALUES = 1 << 16;
 
@@ -115,6 +118,24 @@ public final class Requantizer implements AutoCloseable {
         return new TensorData.Streamed(job.outputBytes(), sink -> produce(job, sink));
     }
 
+    /** Per-thread float buffers, reused from chunk to chunk. */
+    private static final class Scratch {
+        private float[] x = new float[0];
+        private float[] y = new float[0];
+
+        float[] x(int n) {
+            if (x.length < n) x = new float[n];
+            return x;
+        }
+
+        float[] y(int n) {
+            if (y.length < n) y = new float[n];
+            return y;
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
     private record Chunk(MemorySegment bytes, ErrorStats error, ErrorStats reference, long nonFinite, int values) {
     }
 
@@ -139,6 +160,7 @@ public final class Requantizer implements AutoCloseable {
             while (!inFlight.isEmpty()) {
                 Chunk c = await(inFlight.poll());
                 sink.write(c.bytes());
+                if (c.bytes().isMapped()) c.bytes().unload();
                 err.merge(c.error());
                 if (ref != null) ref.merge(c.reference());
                 nonFinite += c.nonFinite();
@@ -153,6 +175,7 @@ public final class Requantizer implements AutoCloseable {
         } finally {
             for (Future<Chunk> f : inFlight) f.cancel(true);
         }
+        if (job.source().data() instanceof TensorData.Bytes b && b.segment().isMapped()) b.segment().unload();
         listener.tensorDone(new Result(job, err, ref, nonFinite, System.nanoTime() - start));
     }
 
@@ -192,7 +215,8 @@ public final class Requantizer implements AutoCloseable {
         Chunk chunk(long first, int n) throws IOException {
             int values = n * rowLength;
             if (job.route() == Route.COPY) return copy(first, n, values);
-            float[] x = new float[values];
+            Scratch sc = SCRATCH.get();
+            float[] x = sc.x(values);
             if (job.rowOrder() == null) {
                 rows.decode(first, n, x);
             } else {
@@ -202,7 +226,8 @@ public final class Requantizer implements AutoCloseable {
                     System.arraycopy(one, 0, x, r * rowLength, rowLength);
                 }
             }
-            long bad = check(x, first);
+            long bad = check(x, values, first);
+            release(first, n);
             byte[] bytes = new byte[(int) (n * outRowBytes)];
             MemorySegment seg = MemorySegment.ofArray(bytes);
             ErrorStats ref = null;
@@ -210,7 +235,7 @@ public final class Requantizer implements AutoCloseable {
                 case ENCODE -> encode(x, first, n, seg);
                 case SEARCH_Q4_0 -> {
                     encode(x, first, n, seg);
-                    ref = compare(x, seg, values);
+                    ref = compare(x, seg, values, sc);
                     float[] hints = new float[rowLength / 32];
                     for (int r = 0; r < n; r++) {
                         groupScales(first + r, hints);
@@ -225,7 +250,7 @@ public final class Requantizer implements AutoCloseable {
                     }
                 }
             }
-            ErrorStats err = compare(x, seg, values);
+            ErrorStats err = compare(x, seg, values, sc);
             return new Chunk(seg, err, ref, bad, values);
         }
 
@@ -235,9 +260,9 @@ public final class Requantizer implements AutoCloseable {
             MemorySegment slice = all.asSlice(first * rowBytes, n * rowBytes);
             long bad = 0;
             if (rows != null) {
-                float[] x = new float[values];
+                float[] x = SCRATCH.get().x(values);
                 rows.decode(first, n, x);
-                bad = check(x, first);
+                bad = check(x, values, first);
             }
             return new Chunk(slice, new ErrorStats(), null, bad, values);
         }
@@ -250,11 +275,21 @@ public final class Requantizer implements AutoCloseable {
             }
         }
 
-        private ErrorStats compare(float[] x, MemorySegment seg, int values) {
-            float[] y = new float[values];
+        /** Lets the OS drop the input pages of rows already decoded (only for memory-mapped input), keeping RSS bounded. */
+        private void release(long first, int n) {
+            if (job.rowOrder() == null && src.data() instanceof TensorData.Bytes b && b.segment().isMapped()) {
+                long rowBytes = src.encoding().byteSize(rowLength);
+                // from a little before the chunk: the kernel's fault-around maps neighbouring pages back in
+                long start = Math.max(0, first * rowBytes - FAULT_AROUND);
+                b.segment().asSlice(start, (first + n) * rowBytes - start).unload();
+            }
+        }
+
+        private ErrorStats compare(float[] x, MemorySegment seg, int values, Scratch sc) {
+            float[] y = sc.y(values);
             out.decode(seg, 0, y, 0, values);
             ErrorStats e = new ErrorStats();
-            for (int i = 0; i < values; i++) e.add(x[i], y[i]);
+            e.addAll(x, y, values);
             return e;
         }
 
@@ -272,9 +307,9 @@ public final class Requantizer implements AutoCloseable {
         }
 
         /** Refuses non-finite values unless allowed; returns how many there are. */
-        private long check(float[] x, long first) throws NonFiniteValueException {
+        private long check(float[] x, int values, long first) throws NonFiniteValueException {
             long bad = 0;
-            for (int i = 0; i < x.length; i++) {
+            for (int i = 0; i < values; i++) {
                 if (!Float.isFinite(x[i])) {
                     if (!allowNonfinite) {
                         long index = first * rowLength + i;
