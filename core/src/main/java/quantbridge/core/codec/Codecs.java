@@ -9,10 +9,13 @@ import quantbridge.core.ir.GgmlType;
 public final class Codecs {
 
     private static final Map<GgmlType, BlockCodec> CODECS = new EnumMap<>(GgmlType.class);
+    private static final Map<GgmlType, BlockCodec> SCALAR = new EnumMap<>(GgmlType.class);
 
     static {
         for (BlockCodec c : StandardCodecs.all()) CODECS.put(c.type(), c);
         for (BlockCodec c : IqCodecs.all()) CODECS.put(c.type(), c);
+        for (BlockCodec c : StandardCodecs.all(null)) SCALAR.put(c.type(), c);
+        for (BlockCodec c : IqCodecs.all()) SCALAR.put(c.type(), c);
     }
 
     private Codecs() {
@@ -26,6 +29,12 @@ public final class Codecs {
 
     /** The codec for {@code type}, if there is one. */
     public static Optional<BlockCodec> find(GgmlType type) { return Optional.ofNullable(CODECS.get(type)); }
+
+    /**
+     * The codec for {@code type} running plain scalar Java whatever {@link #implementation()} says
+     * (same results; for tests and benchmarks).
+     */
+    public static Optional<BlockCodec> findScalar(GgmlType type) { return Optional.ofNullable(SCALAR.get(type)); }
 
     /** The codec for {@code type}; throws {@link UnsupportedOperationException} if there is none. */
     public static BlockCodec of(GgmlType type) {

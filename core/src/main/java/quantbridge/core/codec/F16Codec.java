@@ -4,7 +4,7 @@ import quantbridge.core.ir.GgmlType;
 import quantbridge.core.simd.VectorKernels;
 
 /** F16: IEEE half floats, converted with ggml's own bit routines ({@link Fp16}). */
-final class F16Codec extends AbstractCodec {
+final class F16Codec extends HalfWidthCodec {
 
     private final VectorKernels vk;
 
@@ -14,20 +14,20 @@ final class F16Codec extends AbstractCodec {
     }
 
     @Override
-    void decodeBlocks(byte[] src, int nb, float[] dst, int dstOff) {
+    void toFloats(short[] src, int n, float[] dst, int dstOff) {
         if (vk != null) {
-            vk.f16ToF32(src, nb, dst, dstOff);
+            vk.f16ToF32(src, n, dst, dstOff);
             return;
         }
-        for (int i = 0; i < nb; i++) dst[dstOff + i] = Fp16.toFloat(QuantMath.u16(src, 2 * i));
+        for (int i = 0; i < n; i++) dst[dstOff + i] = Fp16.toFloat(src[i] & 0xFFFF);
     }
 
     @Override
-    void encodeBlocks(float[] x, int xo, int nb, float[] qw, int qo, float row, byte[] out) {
+    void toHalves(float[] x, int xo, int n, short[] out) {
         if (vk != null) {
-            vk.f32ToF16(x, xo, nb, out);
+            vk.f32ToF16(x, xo, n, out);
             return;
         }
-        for (int i = 0; i < nb; i++) QuantMath.put16(out, 2 * i, Fp16.fromFloat(x[xo + i]));
+        for (int i = 0; i < n; i++) out[i] = Fp16.fromFloat(x[xo + i]);
     }
 }

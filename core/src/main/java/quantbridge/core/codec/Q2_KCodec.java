@@ -4,6 +4,7 @@ import static quantbridge.core.codec.QuantMath.half;
 import static quantbridge.core.codec.QuantMath.nearestInt;
 import static quantbridge.core.codec.QuantMath.putHalf;
 
+import java.util.Arrays;
 import quantbridge.core.ir.GgmlType;
 
 /**
@@ -49,11 +50,12 @@ final class Q2_KCodec extends AbstractCodec {
         int[] ls = new int[16];
         int[] lm = new int[16];
         float[] sw = new float[16];
+        int[] sc = new int[16];
         for (int i = 0; i < nb; i++) {
             int xb = xo + 256 * i;
             int o = 84 * i;
             if (qw == null) {
-                encodeRef(x, xb, out, o, L, laux, weights, mins, scales);
+                encodeRef(x, xb, out, o, L, laux, weights, mins, scales, sc);
             } else {
                 encodeWeighted(x, xb, qw, qo + 256 * i, out, o, L, laux, weights, mins, scales, ls, lm, sw);
             }
@@ -62,7 +64,7 @@ final class Q2_KCodec extends AbstractCodec {
     }
 
     private static void encodeRef(float[] x, int xb, byte[] out, int o, byte[] L, byte[] laux, float[] weights,
-            float[] mins, float[] scales) {
+            float[] mins, float[] scales, int[] sc) {
         final float q4scale = 15.f;
         float maxScale = 0;
         float maxMin = 0;
@@ -73,7 +75,7 @@ final class Q2_KCodec extends AbstractCodec {
             if (scales[j] > maxScale) maxScale = scales[j];
             if (mins[j] > maxMin) maxMin = mins[j];
         }
-        int[] sc = new int[16];
+        Arrays.fill(sc, 0);
         if (maxScale > 0) {
             float iscale = q4scale / maxScale;
             for (int j = 0; j < 16; ++j) sc[j] = nearestInt(iscale * scales[j]) & 0xFF;

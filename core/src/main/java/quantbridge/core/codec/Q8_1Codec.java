@@ -6,6 +6,9 @@ import static quantbridge.core.codec.QuantMath.half;
 import static quantbridge.core.codec.QuantMath.putHalf;
 import static quantbridge.core.codec.QuantMath.roundf;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Objects;
 import quantbridge.core.ir.GgmlType;
 
 /**
@@ -33,13 +36,13 @@ final class Q8_1Codec extends AbstractCodec {
     }
 
     @Override
-    public void encodeRow(float[] src, int srcOffset, int n, float[] importance, java.lang.foreign.MemorySegment dst, long dstOffset) {
+    public void encodeRow(float[] src, int srcOffset, int n, float[] importance, MemorySegment dst, long dstOffset) {
         int nb = blocks(n);
-        java.util.Objects.checkFromIndexSize(srcOffset, n, src.length);
+        Objects.checkFromIndexSize(srcOffset, n, src.length);
         byte[] buf = new byte[36];
         for (int b = 0; b < nb; b++) {
             encodeBlock(src, srcOffset + 32 * b, buf);
-            java.lang.foreign.MemorySegment.copy(buf, 0, dst, java.lang.foreign.ValueLayout.JAVA_BYTE, dstOffset + 36L * b, 36);
+            MemorySegment.copy(buf, 0, dst, ValueLayout.JAVA_BYTE, dstOffset + 36L * b, 36);
         }
     }
 

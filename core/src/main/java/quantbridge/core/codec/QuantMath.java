@@ -10,10 +10,15 @@ final class QuantMath {
     private QuantMath() {
     }
 
-    /** ggml's nearest_int: adds 1.5·2^23 and reads the low mantissa bits (valid for |f| ≤ 2^22). */
+    /**
+     * ggml's nearest_int: adds 1.5·2^23 and reads the low mantissa bits (valid for |f| ≤ 2^22).
+     * A NaN reads as the canonical NaN (giving 0): which NaN payload float arithmetic propagates
+     * depends on operand order, which compilers (C's and the JIT's) choose freely, so reading the
+     * payload would make the bytes non-deterministic.
+     */
     static int nearestInt(float f) {
         float v = f + 12582912.f;
-        return (Float.floatToRawIntBits(v) & 0x007FFFFF) - 0x00400000;
+        return (Float.floatToIntBits(v) & 0x007FFFFF) - 0x00400000;
     }
 
     /** C's float to int conversion on x86-64 (cvttss2si): truncation, 0x80000000 when out of range or NaN. */

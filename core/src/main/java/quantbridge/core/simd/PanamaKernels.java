@@ -1,6 +1,164 @@
 package quantbridge.core.simd;
 
-/** Placeholder replaced by the Vector API implementation. */
-final class PanamaKernels {
-    static VectorKernels create() { return null; }
+import static quantbridge.core.simd.PanamaSupport.fs;
+import static quantbridge.core.simd.PanamaSupport.is;
+import static quantbridge.core.simd.PanamaSupport.lanes;
+import static quantbridge.core.simd.PanamaSupport.ss;
+import static quantbridge.core.simd.PanamaSupport.toFloat;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import quantbridge.core.codec.Fp16;
+
+/**
+ * The {@link VectorKernels} on the Panama Vector API, for 8- or 16-lane float vectors. Only loaded
+ * when {@code jdk.incubator.vector} is present. Each lane performs the scalar code's operations in
+ * the same order, so results are bit-identical; blocks with infinities or NaNs, or whose scale
+ * overflows, are handed to the scalar encoder. The fp16/bf16 conversions live here; block
+ * decoders and encoders in {@link PanamaDecoders} and {@link PanamaEncoders}.
+ */
+final class PanamaKernels implements VectorKernels {
+
+    private PanamaKernels() {
+    }
+
+    /** The kernels for the JVM's preferred vector size, or null when it has neither 8 nor 16 float lanes. */
+    static PanamaKernels create() {
+        if (lanes != 8 && lanes != 16) return null;
+        return new PanamaKernels();
+    }
+
+    String description() {
+        return "Panama Vector API, " + fs.vectorBitSize() + "-bit (" + lanes + " float lanes)";
+    }
+
+    @Override
+    public void f16ToF32(short[] src, int n, float[] dst, int dstOff) {
+        int i = 0;
+        for (int bound = ss.loopBound(n); i < bound; i += lanes) {
+            IntVector h = ((IntVector) ShortVector.fromArray(ss, src, i).convertShape(VectorOperators.S2I, is, 0)).and(0xFFFF);
+            IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
+            IntVector e = h.lanewise(VectorOperators.LSHR, 10).and(0x1F);
+            IntVector m = h.and(0x3FF);
+            IntVector mant = m.lanewise(VectorOperators.LSHL, 13);
+            IntVector normal = e.add(112).lanewise(VectorOperators.LSHL, 23).or(mant);
+            IntVector sub = toFloat(m).mul(0x1.0p-24f).reinterpretAsInts();
+            IntVector special = mant.or(0x7F800000).blend(mant.or(0x7FC00000), m.compare(VectorOperators.NE, 0));
+            IntVector bits = normal.blend(sub, e.compare(VectorOperators.EQ, 0))
+                    .blend(special, e.compare(VectorOperators.EQ, 31));
+            bits.or(sign).reinterpretAsFloats().intoArray(dst, dstOff + i);
+        }
+        for (; i < n; i++) dst[dstOff + i] = Fp16.toFloat(src[i] & 0xFFFF);
+    }
+
+    @Override
+    public void f32ToF16(float[] x, int xo, int n, short[] out) {
+        int i = 0;
+        for (int bound = fs.loopBound(n); i < bound; i += lanes) {
+            FloatVector f = FloatVector.fromArray(fs, x, xo + i);
+            FloatVector base = f.abs().mul(0x1.0p112f).mul(0x1.0p-110f);
+            IntVector w = f.reinterpretAsInts();
+            IntVector shl1 = w.add(w);
+            IntVector sign = w.and(0x80000000);
+            IntVector bias = shl1.and(0xFF000000);
+            bias = bias.blend(0x71000000, bias.compare(VectorOperators.ULT, 0x71000000));
+            base = bias.lanewise(VectorOperators.LSHR, 1).add(0x07800000).reinterpretAsFloats().add(base);
+            IntVector bits = base.reinterpretAsInts();
+            IntVector nonsign = bits.lanewise(VectorOperators.LSHR, 13).and(0x7C00).add(bits.and(0x0FFF));
+            IntVector r = sign.lanewise(VectorOperators.LSHR, 16)
+                    .or(nonsign.blend(0x7E00, shl1.compare(VectorOperators.UGT, 0xFF000000)));
+            ((ShortVector) r.convertShape(VectorOperators.I2S, ss, 0)).intoArray(out, i);
+        }
+        for (; i < n; i++) out[i] = Fp16.fromFloat(x[xo + i]);
+    }
+
+    @Override
+    public void bf16ToF32(short[] src, int n, float[] dst, int dstOff) {
+        int i = 0;
+        for (int bound = ss.loopBound(n); i < bound; i += lanes) {
+            ((IntVector) ShortVector.fromArray(ss, src, i).convertShape(VectorOperators.S2I, is, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, dstOff + i);
+        }
+        for (; i < n; i++) dst[dstOff + i] = Fp16.bf16ToFloat(src[i]);
+    }
+
+    @Override
+    public void f32ToBf16(float[] x, int xo, int n, short[] out) {
+        int i = 0;
+        for (int bound = fs.loopBound(n); i < bound; i += lanes) {
+            IntVector w = FloatVector.fromArray(fs, x, xo + i).reinterpretAsInts();
+            IntVector hi = w.lanewise(VectorOperators.LSHR, 16);
+            IntVector rounded = w.add(hi.and(1).add(0x7FFF)).lanewise(VectorOperators.LSHR, 16);
+            IntVector r = rounded.blend(hi.or(64), w.and(0x7FFFFFFF).compare(VectorOperators.GT, 0x7F800000));
+            ((ShortVector) r.convertShape(VectorOperators.I2S, ss, 0)).intoArray(out, i);
+        }
+        for (; i < n; i++) out[i] = Fp16.floatToBf16(x[xo + i]);
+    }
+
+    @Override
+    public void decodeQ4_0(byte[] src, int nb, float[] dst, int dstOff) {
+        PanamaDecoders.decodeQ4_0(src, nb, dst, dstOff);
+    }
+
+    @Override
+    public void decodeQ4_1(byte[] src, int nb, float[] dst, int dstOff) {
+        PanamaDecoders.decodeQ4_1(src, nb, dst, dstOff);
+    }
+
+    @Override
+    public void decodeQ5_0(byte[] src, int nb, float[] dst, int dstOff) {
+        PanamaDecoders.decodeQ5_0(src, nb, dst, dstOff);
+    }
+
+    @Override
+    public void decodeQ5_1(byte[] src, int nb, float[] dst, int dstOff) {
+        PanamaDecoders.decodeQ5_1(src, nb, dst, dstOff);
+    }
+
+    @Override
+    public void decodeQ8_0(byte[] src, int nb, float[] dst, int dstOff) {
+        PanamaDecoders.decodeQ8_0(src, nb, dst, dstOff);
+    }
+
+    @Override
+    public void decodeQ4_K(byte[] src, int nb, float[] dst, int dstOff) {
+        PanamaDecoders.decodeQ4_K(src, nb, dst, dstOff);
+    }
+
+    @Override
+    public void decodeQ5_K(byte[] src, int nb, float[] dst, int dstOff) {
+        PanamaDecoders.decodeQ5_K(src, nb, dst, dstOff);
+    }
+
+    @Override
+    public void decodeQ6_K(byte[] src, int nb, float[] dst, int dstOff) {
+        PanamaDecoders.decodeQ6_K(src, nb, dst, dstOff);
+    }
+
+    @Override
+    public void encodeQ4_0(float[] x, int xo, int nb, byte[] out, BlockEncoder scalar) {
+        PanamaEncoders.encodeQ4_0(x, xo, nb, out, scalar);
+    }
+
+    @Override
+    public void encodeQ4_1(float[] x, int xo, int nb, byte[] out, BlockEncoder scalar) {
+        PanamaEncoders.encodeQ4_1(x, xo, nb, out, scalar);
+    }
+
+    @Override
+    public void encodeQ5_0(float[] x, int xo, int nb, byte[] out, BlockEncoder scalar) {
+        PanamaEncoders.encodeQ5_0(x, xo, nb, out, scalar);
+    }
+
+    @Override
+    public void encodeQ5_1(float[] x, int xo, int nb, byte[] out, BlockEncoder scalar) {
+        PanamaEncoders.encodeQ5_1(x, xo, nb, out, scalar);
+    }
+
+    @Override
+    public void encodeQ8_0(float[] x, int xo, int nb, byte[] out, BlockEncoder scalar) {
+        PanamaEncoders.encodeQ8_0(x, xo, nb, out, scalar);
+    }
 }

@@ -15,13 +15,13 @@ public interface VectorKernels {
         void encode(float[] x, int xo, byte[] out, int o);
     }
 
-    void f16ToF32(byte[] src, int n, float[] dst, int dstOff);
+    void f16ToF32(short[] src, int n, float[] dst, int dstOff);
 
-    void f32ToF16(float[] x, int xo, int n, byte[] out);
+    void f32ToF16(float[] x, int xo, int n, short[] out);
 
-    void bf16ToF32(byte[] src, int n, float[] dst, int dstOff);
+    void bf16ToF32(short[] src, int n, float[] dst, int dstOff);
 
-    void f32ToBf16(float[] x, int xo, int n, byte[] out);
+    void f32ToBf16(float[] x, int xo, int n, short[] out);
 
     void decodeQ4_0(byte[] src, int nb, float[] dst, int dstOff);
 

@@ -20,10 +20,10 @@ public final class Vectorization {
             why = "scalar (jdk.incubator.vector not present)";
         } else {
             try {
-                VectorKernels p = PanamaKernels.create();
+                PanamaKernels p = PanamaKernels.create();
                 if (p != null) {
                     k = p;
-                    why = "vector";
+                    why = p.description();
                 } else {
                     why = "scalar (vector width not supported)";
                 }

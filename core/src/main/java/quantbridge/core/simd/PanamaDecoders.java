@@ -1,0 +1,179 @@
+package quantbridge.core.simd;
+
+import static quantbridge.core.simd.PanamaSupport.bytesToInts;
+import static quantbridge.core.simd.PanamaSupport.half;
+import static quantbridge.core.simd.PanamaSupport.i32;
+import static quantbridge.core.simd.PanamaSupport.IOTA;
+import static quantbridge.core.simd.PanamaSupport.is;
+import static quantbridge.core.simd.PanamaSupport.lanes;
+import static quantbridge.core.simd.PanamaSupport.toFloat;
+
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+
+/** Vector decoders of Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K and Q6_K: the scalar float operations, lane by lane. */
+final class PanamaDecoders {
+
+    private PanamaDecoders() {
+    }
+
+    static void decodeQ4_0(byte[] src, int nb, float[] dst, int dstOff) {
+        for (int i = 0; i < nb; i++) {
+            int o = 18 * i;
+            int y = dstOff + 32 * i;
+            float d = half(src, o);
+            for (int k = 0; k < 16; k += lanes) {
+                IntVector q = bytesToInts(src, o + 2 + k);
+                toFloat(q.and(0xF).sub(8)).mul(d).intoArray(dst, y + k);
+                toFloat(q.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(8)).mul(d).intoArray(dst, y + 16 + k);
+            }
+        }
+    }
+
+    static void decodeQ4_1(byte[] src, int nb, float[] dst, int dstOff) {
+        for (int i = 0; i < nb; i++) {
+            int o = 20 * i;
+            int y = dstOff + 32 * i;
+            float d = half(src, o);
+            float m = half(src, o + 2);
+            for (int k = 0; k < 16; k += lanes) {
+                IntVector q = bytesToInts(src, o + 4 + k);
+                toFloat(q.and(0xF)).mul(d).add(m).intoArray(dst, y + k);
+                toFloat(q.lanewise(VectorOperators.ASHR, 4).and(0xF)).mul(d).add(m).intoArray(dst, y + 16 + k);
+            }
+        }
+    }
+
+    private static IntVector highBit(int qh, int j0) {
+        return IntVector.broadcast(is, qh).lanewise(VectorOperators.LSHR, IntVector.fromArray(is, IOTA, j0)).and(1)
+                .lanewise(VectorOperators.LSHL, 4);
+    }
+
+
+    static void decodeQ5_0(byte[] src, int nb, float[] dst, int dstOff) {
+        for (int i = 0; i < nb; i++) {
+            int o = 22 * i;
+            int y = dstOff + 32 * i;
+            float d = half(src, o);
+            int qh = i32(src, o + 2);
+            for (int k = 0; k < 16; k += lanes) {
+                IntVector q = bytesToInts(src, o + 6 + k);
+                toFloat(q.and(0xF).or(highBit(qh, k)).sub(16)).mul(d).intoArray(dst, y + k);
+                toFloat(q.lanewise(VectorOperators.ASHR, 4).and(0xF).or(highBit(qh, 16 + k)).sub(16)).mul(d)
+                        .intoArray(dst, y + 16 + k);
+            }
+        }
+    }
+
+    static void decodeQ5_1(byte[] src, int nb, float[] dst, int dstOff) {
+        for (int i = 0; i < nb; i++) {
+            int o = 24 * i;
+            int y = dstOff + 32 * i;
+            float d = half(src, o);
+            float m = half(src, o + 2);
+            int qh = i32(src, o + 4);
+            for (int k = 0; k < 16; k += lanes) {
+                IntVector q = bytesToInts(src, o + 8 + k);
+                toFloat(q.and(0xF).or(highBit(qh, k))).mul(d).add(m).intoArray(dst, y + k);
+                toFloat(q.lanewise(VectorOperators.ASHR, 4).and(0xF).or(highBit(qh, 16 + k))).mul(d).add(m)
+                        .intoArray(dst, y + 16 + k);
+            }
+        }
+    }
+
+    static void decodeQ8_0(byte[] src, int nb, float[] dst, int dstOff) {
+        for (int i = 0; i < nb; i++) {
+            int o = 34 * i;
+            int y = dstOff + 32 * i;
+            float d = half(src, o);
+            for (int k = 0; k < 32; k += lanes) toFloat(bytesToInts(src, o + 2 + k)).mul(d).intoArray(dst, y + k);
+        }
+    }
+
+    private static int scaleK4(int j, byte[] q, int o) {
+        if (j < 4) return q[o + j] & 63;
+        return (q[o + j + 4] & 0xF) | (((q[o + j - 4] & 0xFF) >> 6) << 4);
+    }
+
+    private static int minK4(int j, byte[] q, int o) {
+        if (j < 4) return q[o + j + 4] & 63;
+        return ((q[o + j + 4] & 0xFF) >> 4) | (((q[o + j] & 0xFF) >> 6) << 4);
+    }
+
+    static void decodeQ4_K(byte[] src, int nb, float[] dst, int dstOff) {
+        for (int i = 0; i < nb; i++) {
+            int o = 144 * i;
+            float d = half(src, o);
+            float min = half(src, o + 2);
+            int y = dstOff + 256 * i;
+            for (int j = 0; j < 4; j++) {
+                float d1 = d * scaleK4(2 * j, src, o + 4);
+                float m1 = min * minK4(2 * j, src, o + 4);
+                float d2 = d * scaleK4(2 * j + 1, src, o + 4);
+                float m2 = min * minK4(2 * j + 1, src, o + 4);
+                int q = o + 16 + 32 * j;
+                for (int k = 0; k < 32; k += lanes) {
+                    IntVector v = bytesToInts(src, q + k);
+                    toFloat(v.and(0xF)).mul(d1).sub(m1).intoArray(dst, y + k);
+                    toFloat(v.lanewise(VectorOperators.ASHR, 4).and(0xF)).mul(d2).sub(m2).intoArray(dst, y + 32 + k);
+                }
+                y += 64;
+            }
+        }
+    }
+
+    static void decodeQ5_K(byte[] src, int nb, float[] dst, int dstOff) {
+        for (int i = 0; i < nb; i++) {
+            int o = 176 * i;
+            float d = half(src, o);
+            float min = half(src, o + 2);
+            int y = dstOff + 256 * i;
+            for (int j = 0; j < 4; j++) {
+                float d1 = d * scaleK4(2 * j, src, o + 4);
+                float m1 = min * minK4(2 * j, src, o + 4);
+                float d2 = d * scaleK4(2 * j + 1, src, o + 4);
+                float m2 = min * minK4(2 * j + 1, src, o + 4);
+                int ql = o + 48 + 32 * j;
+                for (int k = 0; k < 32; k += lanes) {
+                    IntVector v = bytesToInts(src, ql + k);
+                    IntVector h = bytesToInts(src, o + 16 + k);
+                    IntVector h1 = h.lanewise(VectorOperators.LSHR, 2 * j).and(1).lanewise(VectorOperators.LSHL, 4);
+                    IntVector h2 = h.lanewise(VectorOperators.LSHR, 2 * j + 1).and(1).lanewise(VectorOperators.LSHL, 4);
+                    toFloat(v.and(0xF).or(h1)).mul(d1).sub(m1).intoArray(dst, y + k);
+                    toFloat(v.lanewise(VectorOperators.ASHR, 4).and(0xF).or(h2)).mul(d2).sub(m2).intoArray(dst, y + 32 + k);
+                }
+                y += 64;
+            }
+        }
+    }
+
+    static void decodeQ6_K(byte[] src, int nb, float[] dst, int dstOff) {
+        for (int i = 0; i < nb; i++) {
+            int o = 210 * i;
+            float d = half(src, o + 208);
+            for (int n = 0; n < 2; n++) {
+                int ql = o + 64 * n;
+                int qh = o + 128 + 32 * n;
+                int sc = o + 192 + 8 * n;
+                int y = dstOff + 256 * i + 128 * n;
+                for (int l = 0; l < 32; l += lanes) {
+                    int s = l / 16;
+                    IntVector a = bytesToInts(src, ql + l);
+                    IntVector b = bytesToInts(src, ql + l + 32);
+                    IntVector h = bytesToInts(src, qh + l);
+                    IntVector q1 = a.and(0xF).or(h.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+                    IntVector q2 = b.and(0xF).or(h.lanewise(VectorOperators.ASHR, 2).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+                    IntVector q3 = a.lanewise(VectorOperators.ASHR, 4).and(0xF)
+                            .or(h.lanewise(VectorOperators.ASHR, 4).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+                    IntVector q4 = b.lanewise(VectorOperators.ASHR, 4).and(0xF)
+                            .or(h.lanewise(VectorOperators.ASHR, 6).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+                    toFloat(q1).mul(d * src[sc + s]).intoArray(dst, y + l);
+                    toFloat(q2).mul(d * src[sc + s + 2]).intoArray(dst, y + l + 32);
+                    toFloat(q3).mul(d * src[sc + s + 4]).intoArray(dst, y + l + 64);
+                    toFloat(q4).mul(d * src[sc + s + 6]).intoArray(dst, y + l + 96);
+                }
+            }
+        }
+    }
+
+}

@@ -1,0 +1,67 @@
+package quantbridge.core.simd;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+import quantbridge.core.codec.Fp16;
+
+/** Species constants and small helpers of the Panama kernels (only loaded with jdk.incubator.vector). */
+final class PanamaSupport {
+
+    // species must be static constants for C2 to compile the Vector API calls to vector instructions
+    static final VectorSpecies<Float> fs = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Integer> is = VectorSpecies.of(int.class, fs.vectorShape());
+    static final int lanes = fs.length();
+    static final VectorSpecies<Byte> bs = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, lanes * 8)));
+    static final VectorSpecies<Short> ss = VectorSpecies.of(short.class, VectorShape.forBitSize(Math.max(64, lanes * 16)));
+    static final float INF = Float.POSITIVE_INFINITY;
+    /** 0, 1, …, 63: loaded at offset k gives lane index + k, for picking bit j of a 32-bit mask. */
+    static final int[] IOTA = new int[64];
+
+    static {
+        for (int i = 0; i < IOTA.length; i++) IOTA[i] = i;
+    }
+
+    private PanamaSupport() {
+    }
+
+    static IntVector bytesToInts(byte[] src, int off) {
+        return (IntVector) ByteVector.fromArray(bs, src, off).convertShape(VectorOperators.B2I, is, 0);
+    }
+
+    static FloatVector toFloat(IntVector v) {
+        return (FloatVector) v.convert(VectorOperators.I2F, 0);
+    }
+
+    static IntVector toInt(FloatVector v) {
+        return (IntVector) v.convert(VectorOperators.F2I, 0);
+    }
+
+    static void storeBytes(IntVector v, byte[] out, int off) {
+        ((ByteVector) v.convertShape(VectorOperators.I2B, bs, 0)).intoArray(out, off);
+    }
+
+    static float half(byte[] b, int o) {
+        return Fp16.toFloat((b[o] & 0xFF) | (b[o + 1] & 0xFF) << 8);
+    }
+
+    static void putHalf(byte[] b, int o, float v) {
+        short h = Fp16.fromFloat(v);
+        b[o] = (byte) h;
+        b[o + 1] = (byte) (h >> 8);
+    }
+
+    static int i32(byte[] b, int o) {
+        return (b[o] & 0xFF) | (b[o + 1] & 0xFF) << 8 | (b[o + 2] & 0xFF) << 16 | (b[o + 3] & 0xFF) << 24;
+    }
+
+    static void putInt(byte[] b, int o, int v) {
+        b[o] = (byte) v;
+        b[o + 1] = (byte) (v >>> 8);
+        b[o + 2] = (byte) (v >>> 16);
+        b[o + 3] = (byte) (v >>> 24);
+    }
+}

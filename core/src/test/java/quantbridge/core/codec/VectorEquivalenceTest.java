@@ -1,0 +1,119 @@
+package quantbridge.core.codec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import quantbridge.core.ir.GgmlType;
+import quantbridge.core.simd.VectorKernels;
+import quantbridge.core.simd.Vectorization;
+
+/**
+ * The vector path against the scalar path on random rows full of awkward values (zeros of both
+ * signs, subnormals, infinities, NaNs with payloads, huge and tiny blocks) and on random block
+ * bytes: the same bytes and the same float bits every time.
+ */
+class VectorEquivalenceTest {
+
+    private static final int COLS = 512;
+    private static final int ROWS = 96;
+
+    @TestFactory
+    Stream<DynamicTest> vectorEqualsScalar() {
+        VectorKernels vk = Vectorization.kernels();
+        Assumptions.assumeTrue(vk != null, "no vector implementation: " + Vectorization.description());
+        Map<GgmlType, BlockCodec> scalar = GoldenVectorsTest.codecs(null);
+        Map<GgmlType, BlockCodec> vector = GoldenVectorsTest.codecs(vk);
+        return StandardCodecs.all(null).stream().map(BlockCodec::type).flatMap(t -> Stream.of(
+                DynamicTest.dynamicTest(t.displayName() + " decode random bytes (" + Vectorization.description() + ")",
+                        () -> decodeRandom(scalar.get(t), vector.get(t))),
+                DynamicTest.dynamicTest(t.displayName() + " encode random rows",
+                        () -> encodeRandom(scalar.get(t), vector.get(t)))));
+    }
+
+    private static void decodeRandom(BlockCodec s, BlockCodec v) {
+        SplittableRandom rnd = new SplittableRandom(s.type().ordinal() * 7919L + 1);
+        int n = COLS * 8;
+        byte[] bytes = new byte[(int) s.type().byteSize(n)];
+        for (int rep = 0; rep < 8; rep++) {
+            for (int i = 0; i < bytes.length; i++) bytes[i] = (byte) rnd.nextInt(256);
+            float[] a = new float[n];
+            float[] b = new float[n];
+            s.decode(MemorySegment.ofArray(bytes), 0, a, 0, n);
+            v.decode(MemorySegment.ofArray(bytes), 0, b, 0, n);
+            // decoders that compute with a NaN scale may propagate either operand's NaN payload
+            // (IEEE leaves it open; compilers pick operand order), so there NaN matches NaN
+            boolean bitsOnly = !s.type().isQuantized();
+            for (int i = 0; i < n; i++) {
+                boolean bothNaN = Float.isNaN(a[i]) && Float.isNaN(b[i]);
+                if (Float.floatToRawIntBits(a[i]) != Float.floatToRawIntBits(b[i]) && !(bothNaN && !bitsOnly)) {
+                    fail(s.type().displayName() + " value " + i + ": scalar " + Integer.toHexString(Float.floatToRawIntBits(a[i]))
+                            + ", vector " + Integer.toHexString(Float.floatToRawIntBits(b[i])));
+                }
+            }
+        }
+    }
+
+    private static void encodeRandom(BlockCodec s, BlockCodec v) {
+        Assumptions.assumeTrue(s.canEncode(), s.type().displayName() + " is decode-only");
+        SplittableRandom rnd = new SplittableRandom(s.type().ordinal() * 104729L + 3);
+        long rowBytes = s.type().byteSize(COLS);
+        float[] row = new float[COLS];
+        float[] imp = new float[COLS];
+        byte[] a = new byte[(int) rowBytes];
+        byte[] b = new byte[(int) rowBytes];
+        for (int r = 0; r < ROWS; r++) {
+            fill(row, rnd);
+            for (int i = 0; i < COLS; i++) imp[i] = (float) rnd.nextDouble(0.01, 10);
+            for (float[] qw : new float[][] {null, imp}) {
+                s.encodeRow(row, 0, COLS, qw, MemorySegment.ofArray(a), 0);
+                v.encodeRow(row, 0, COLS, qw, MemorySegment.ofArray(b), 0);
+                for (int i = 0; i < a.length; i++) {
+                    if (a[i] != b[i]) {
+                        fail(s.type().displayName() + (qw == null ? "" : " imatrix") + " row " + r + " byte " + i
+                                + " (block " + i / s.type().typeSize() + "): scalar " + (a[i] & 0xFF) + ", vector " + (b[i] & 0xFF));
+                    }
+                }
+            }
+        }
+        assertEquals(rowBytes, a.length);
+    }
+
+    /** A row of 16 blocks of 32, each block drawn from one of several awkward families. */
+    private static void fill(float[] row, SplittableRandom rnd) {
+        for (int b = 0; b < row.length; b += 32) {
+            int family = rnd.nextInt(12);
+            float scale = (float) Math.pow(10, rnd.nextInt(-6, 7));
+            for (int j = b; j < b + 32; j++) {
+                float g = (float) (rnd.nextGaussian() * scale);
+                row[j] = switch (family) {
+                    case 0 -> 0f;
+                    case 1 -> rnd.nextBoolean() ? 0f : -0f;
+                    case 2 -> Float.intBitsToFloat(rnd.nextInt(1, 0x00800000) | (rnd.nextBoolean() ? 0x80000000 : 0));
+                    case 3 -> rnd.nextInt(8) == 0 ? special(rnd) : g;
+                    case 4 -> rnd.nextInt(4) == 0 ? (rnd.nextBoolean() ? 0f : -0f) : g;
+                    case 5 -> (float) (rnd.nextGaussian() * 1e37);
+                    case 6 -> (float) (rnd.nextGaussian() * 1e-38);
+                    case 7 -> j % 2 == 0 ? scale : -scale;
+                    case 8 -> 1e-7f * rnd.nextInt(-3, 4);
+                    default -> g;
+                };
+            }
+        }
+    }
+
+    private static float special(SplittableRandom rnd) {
+        return switch (rnd.nextInt(4)) {
+            case 0 -> Float.POSITIVE_INFINITY;
+            case 1 -> Float.NEGATIVE_INFINITY;
+            case 2 -> Float.NaN;
+            default -> Float.intBitsToFloat(0x7F800001 | rnd.nextInt(0x007FFFFF) | (rnd.nextBoolean() ? 0x80000000 : 0));
+        };
+    }
+}
