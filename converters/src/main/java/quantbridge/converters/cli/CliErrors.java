@@ -24,7 +24,10 @@ import quantbridge.core.io.ModelFormatException;
  * command's help; a stack trace is printed only with {@code --debug}.
  *
  * <p>Commands just throw: {@link ModelFormatException} (any format module's), {@link
- * CliException}, {@link NoSuchFileException}, {@link FileAlreadyExistsException}, ...
+ * CliException}, {@link NoSuchFileException}, {@link FileAlreadyExistsException}, ... (also
+ * wrapped in an {@link java.io.UncheckedIOException}). Anything else is an internal error, so
+ * a command turns a refusal it expects (a writer's {@link IllegalArgumentException} for a
+ * model the format cannot hold) into a {@link CliException} itself.
  */
 public final class CliErrors implements IExecutionExceptionHandler, IParameterExceptionHandler {
 
@@ -84,6 +87,9 @@ public final class CliErrors implements IExecutionExceptionHandler, IParameterEx
 
     private int report(Throwable ex, CommandLine cl, PrintWriter err) {
         switch (ex) {
+            case java.io.UncheckedIOException e when e.getCause() != null -> {
+                return report(e.getCause(), cl, err);
+            }
             case CliException e -> {
                 err.println("error: " + oneLine(e.getMessage()));
                 if (e.showUsage()) cl.usage(err, cl.getColorScheme());

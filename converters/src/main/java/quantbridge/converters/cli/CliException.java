@@ -8,6 +8,8 @@ package quantbridge.converters.cli;
  */
 public final class CliException extends Exception {
 
+    private static final long serialVersionUID = 1L;
+
     private final boolean showUsage;
 
     private CliException(String message, boolean showUsage) {

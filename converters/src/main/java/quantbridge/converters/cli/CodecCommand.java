@@ -31,7 +31,7 @@ import quantbridge.core.ir.GgmlType;
  * {@code quantbridge codec list|quantize|dequantize}: the block codecs on raw little-endian
  * files, as ggml's {@code ggml_quantize_chunk} and {@code to_float} see them.
  */
-@Command(name = "codec", mixinStandardHelpOptions = true,
+@Command(name = "codec",
         description = "Lists the block codecs, and quantizes or dequantizes raw little-endian matrices.",
         subcommands = {CodecCommand.ListTypes.class, CodecCommand.Quantize.class, CodecCommand.Dequantize.class})
 final class CodecCommand implements Runnable {
@@ -61,7 +61,7 @@ final class CodecCommand implements Runnable {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true,
+    @Command(name = "list",
             description = "Lists every ggml type: block size, bytes per block, bits per weight, and what is implemented.")
     static final class ListTypes implements Runnable {
         @Spec
@@ -70,7 +70,7 @@ final class CodecCommand implements Runnable {
         @Override
         public void run() {
             var out = spec.commandLine().getOut();
-            out.println("codec implementation: " + quantbridge.core.codec.Codecs.implementation());
+            out.println("codec implementation: " + VersionInfo.codecs());
             List<List<String>> rows = new ArrayList<>();
             for (GgmlType t : GgmlType.values()) {
                 Optional<BlockCodec> c = Codecs.find(t);
@@ -118,7 +118,7 @@ final class CodecCommand implements Runnable {
         }
     }
 
-    @Command(name = "quantize", mixinStandardHelpOptions = true,
+    @Command(name = "quantize",
             description = {"Quantizes a raw little-endian float32 matrix (rows x N) to TYPE, row by row, as ggml_quantize_chunk does.",
                     "The output is written atomically: on any failure there is no output file."})
     static final class Quantize extends RawCommand implements java.util.concurrent.Callable<Integer> {
@@ -162,7 +162,7 @@ final class CodecCommand implements Runnable {
         }
     }
 
-    @Command(name = "dequantize", mixinStandardHelpOptions = true,
+    @Command(name = "dequantize",
             description = {"Dequantizes raw TYPE blocks (rows x N values) to little-endian float32, as ggml's to_float does.",
                     "The output is written atomically: on any failure there is no output file."})
     static final class Dequantize extends RawCommand implements java.util.concurrent.Callable<Integer> {

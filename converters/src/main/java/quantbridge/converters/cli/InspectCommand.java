@@ -19,7 +19,7 @@ import quantbridge.core.io.ModelReader;
  * {@code quantbridge inspect FILE [--json]}: the header, metadata and tensor table of a
  * model file, read from its header only (the file is mapped, no tensor data is touched).
  */
-@Command(name = "inspect", mixinStandardHelpOptions = true,
+@Command(name = "inspect",
         description = {"Shows a model file's header, metadata, tensors and totals per type, like gguf-py's gguf_dump.",
                 "Reads GGUF, safetensors (and a sharded .safetensors.index.json) and OpenVINO u4/u8 blobs (.pth)."})
 final class InspectCommand implements Callable<Integer> {

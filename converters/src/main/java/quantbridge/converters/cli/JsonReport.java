@@ -48,6 +48,12 @@ final class JsonReport {
             }
             g.writeEndArray();
 
+            if (in.tensors().stream().anyMatch(t -> t.ne() != null)) {
+                g.writeObjectFieldStart("dimension_order");
+                g.writeStringField("ne", "innermost first, as GGUF stores them and gguf-py shows them (ne[0] is the row length)");
+                g.writeStringField("shape", "outermost first, row-major (PyTorch, numpy, safetensors)");
+                g.writeEndObject();
+            }
             g.writeArrayFieldStart("tensors");
             i = 0;
             for (Inspection.TensorRow t : in.tensors()) {

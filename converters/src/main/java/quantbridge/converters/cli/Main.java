@@ -1,10 +1,10 @@
 package quantbridge.converters.cli;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.io.FileOutputStream;
-import java.io.FileDescriptor;
-import java.io.OutputStreamWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -16,11 +16,13 @@ import picocli.CommandLine.Spec;
 /**
  * The {@code quantbridge} command: {@code quantbridge [--version] [--debug] COMMAND}.
  *
- * <p>To add a command, list its class in {@code subcommands} below; failures it throws are
- * reported by {@link CliErrors} (exit 2 for bad input, 1 for internal errors).
+ * <p>To add a command, list its class in {@code subcommands} below; it inherits {@code -h},
+ * {@code -V} and {@code --debug}, and failures it throws are reported by {@link CliErrors}
+ * (exit 2 for bad input, 1 for internal errors).
  */
 @Command(name = "quantbridge",
         mixinStandardHelpOptions = true,
+        scope = ScopeType.INHERIT, // -h/--help, -V/--version and --debug on every subcommand
         versionProvider = VersionInfo.class,
         description = "Converts model weights between GGUF, safetensors and OpenVINO u4/u8 blobs.",
         subcommands = {
@@ -34,7 +36,7 @@ import picocli.CommandLine.Spec;
 public final class Main implements Runnable {
 
     @Option(names = CliErrors.DEBUG_OPTION, scope = ScopeType.INHERIT,
-            description = "On an internal error, print the stack trace.")
+            description = "Print the stack trace of an error, after its one-line message.")
     boolean debug;
 
     @Spec

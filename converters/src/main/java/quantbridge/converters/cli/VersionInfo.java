@@ -3,6 +3,7 @@ package quantbridge.converters.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
+import quantbridge.core.codec.Codecs;
 import picocli.CommandLine.IVersionProvider;
 
 /** {@code --version}: the project version and the codec implementation in use. */
@@ -20,11 +21,20 @@ public final class VersionInfo implements IVersionProvider {
         return v.isBlank() || v.startsWith("${") ? "unknown" : v;
     }
 
+    /**
+     * {@code vector (how)} or {@code scalar (why)}: the implementation the block codecs chose
+     * at start-up ({@link Codecs#implementation()}).
+     */
+    public static String codecs() {
+        String d = Codecs.implementation();
+        return d.startsWith("scalar") ? d : "vector (" + d + ")";
+    }
+
     @Override
     public String[] getVersion() {
         return new String[] {
                 "quantbridge " + version(),
-                "codecs: " + quantbridge.core.codec.Codecs.implementation(),
+                "codecs: " + codecs(),
                 "java: " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")",
         };
     }

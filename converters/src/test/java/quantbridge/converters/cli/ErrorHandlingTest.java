@@ -118,7 +118,14 @@ class ErrorHandlingTest {
         assertEquals(0, v.code());
         assertTrue(v.out().startsWith("quantbridge "), v::toString);
         assertTrue(v.out().lines().anyMatch(l -> l.startsWith("codecs: vector") || l.startsWith("codecs: scalar")), v::toString);
-        assertTrue(v.out().lines().anyMatch(l -> l.equals("codecs: " + quantbridge.core.codec.Codecs.implementation())), v::toString);
+        for (String[] sub : new String[][] {{"inspect", "--version"}, {"codec", "quantize", "-V"}}) {
+            Cli sv = Cli.run(sub);
+            assertEquals(0, sv.code(), sv::toString);
+            assertEquals(v.out(), sv.out(), "every subcommand prints the same version");
+        }
+        String impl = quantbridge.core.codec.Codecs.implementation();
+        assertTrue(v.out().lines().anyMatch(l -> l.equals("codecs: " + (impl.startsWith("scalar") ? impl : "vector (" + impl + ")"))),
+                v::toString);
     }
 
     @Test
@@ -138,6 +145,18 @@ class ErrorHandlingTest {
                 assertEquals(1, err.toString().lines().count(), err::toString);
             }
         }
+    }
+
+    @Test
+    void uncheckedWrappersOfBadInputAreBadInput() throws Exception {
+        String[] args = {"inspect", "x"};
+        StringWriter err = new StringWriter();
+        CommandLine cl = Main.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(err), args);
+        var bad = new quantbridge.core.io.ModelFormatException(Path.of("m.gguf"), 12, "expected 3, found 4");
+        int code = cl.getExecutionExceptionHandler().handleExecutionException(new java.io.UncheckedIOException(bad), cl,
+                cl.parseArgs(args));
+        assertEquals(2, code);
+        assertEquals("error: m.gguf: at offset 12: expected 3, found 4", err.toString().strip());
     }
 
     @Test

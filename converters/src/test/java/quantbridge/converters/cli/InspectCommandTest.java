@@ -80,6 +80,8 @@ class InspectCommandTest {
                 i++;
             }
 
+            assertTrue(doc.get("dimension_order").get("ne").asText().startsWith("innermost first"));
+            assertTrue(doc.get("dimension_order").get("shape").asText().startsWith("outermost first"));
             JsonNode ts = doc.get("tensors");
             assertEquals(f.tensorInfos().size(), ts.size());
             for (int k = 0; k < ts.size(); k++) {
