@@ -65,7 +65,12 @@ public final class Planner {
         try {
             decisions = TypePolicy.decide(inputs, hp, options.withImatrix(imatrix != null));
         } catch (IllegalArgumentException e) {
-            throw new PlanException(e.getMessage());
+            String m = e.getMessage();
+            if (m.contains("no tensor type fallback")) {
+                m += " (a tensor's row length is not a multiple of its block size, as llama-quantize refuses too;"
+                        + " give that tensor another type with --tensor-type NAME=f16)";
+            }
+            throw new PlanException(m);
         }
 
         List<String> warnings = new ArrayList<>();
@@ -131,7 +136,15 @@ public final class Planner {
             throw new PlanException("tensor '" + name + "': cannot convert " + src.displayName() + " values to " + type.displayName());
         }
         Route route = Route.ENCODE;
-        if (src instanceof GroupedAffine g) route = affineRoute(t, g, type);
+        if (src instanceof GroupedAffine g) {
+            route = affineRoute(t, g, type);
+            if (type == GgmlType.Q4_0 && route == Route.SEARCH_Q4_0 && g.bits() == 4 && g.symmetric()) {
+                note = join(note, g.groupSize() % 32 != 0 ? "groups of " + g.groupSize() + " do not hold whole q4_0 blocks"
+                        : "f32 scales that are not fp16 values: no exact transcode");
+            }
+        } else if (src instanceof GgmlType g && g.isQuantized()) {
+            note = join(note, "requantizing from " + g.displayName());
+        }
 
         float[][] importance = null;
         if (imatrix != null && (route == Route.ENCODE || route == Route.SEARCH_Q4_0)) {
