@@ -28,7 +28,7 @@ public final class Requantizer implements AutoCloseable {
     private static final long FAULT_AROUND = 256 * 1024;
 
     /** Values per chunk (rounded to whole rows, at least one row). */
-    static final int CHUNK_VALUES = 1 << 16;
+    static final int CHUNK_VALUES = 1 << 18;
 
     /**
      * One output tensor to make.
