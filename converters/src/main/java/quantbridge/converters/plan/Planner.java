@@ -108,8 +108,13 @@ public final class Planner {
     private static PlannedTensor planOne(Tensor t, String name, TensorDecision d, String outFormat, PolicyOptions options,
                                          Imatrix imatrix, List<String> warnings) throws PlanException {
         Encoding src = t.encoding();
-        Encoding target = d.target() != null ? d.target() : src;
         String note = d.note();
+        if (d.target() != null && !SourceRows.decodable(t) && !src.equals(d.target())) {
+            // integer and other non-float tensors are never quantized: they keep their type
+            d = new TensorDecision(d.name(), false, null, false, false, "");
+            note = join(note, src.displayName() + " values are not floats: kept");
+        }
+        Encoding target = d.target() != null ? d.target() : src;
         if (d.target() == null && !storable(outFormat, src)) {
             if (!SourceRows.decodable(t) || outFormat.equals(BLOB)) {
                 throw new PlanException("tensor '" + t.name() + "': " + outFormat + " cannot hold " + src.displayName() + " data");
