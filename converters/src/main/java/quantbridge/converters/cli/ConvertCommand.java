@@ -13,6 +13,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import quantbridge.converters.plan.Ftype;
 import quantbridge.converters.plan.Imatrix;
+import quantbridge.converters.plan.NameMap;
 import quantbridge.converters.plan.Plan;
 import quantbridge.converters.plan.PlanException;
 import quantbridge.converters.plan.Planner;
@@ -69,6 +70,15 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--imatrix", paramLabel = "FILE", description = "Importance matrix (llama.cpp's GGUF or legacy .dat form).")
     Path imatrixFile;
 
+    @Option(names = "--names", paramLabel = "hf|gguf", description = "Map LLaMA tensor names to Hugging Face's or GGUF's (so llama-quantize's rules apply to a Hugging Face checkpoint), permuting Q/K rows as llama.cpp's converter does.")
+    String names;
+
+    @Option(names = "--head-count", paramLabel = "N", description = "Attention heads, for --names when the input has no ARCH.attention.head_count.")
+    Integer headCount;
+
+    @Option(names = "--head-count-kv", paramLabel = "N", description = "Key/value heads (default: --head-count).")
+    Integer headCountKv;
+
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: available processors). The output does not depend on it.")
     Integer threads;
 
@@ -106,7 +116,7 @@ final class ConvertCommand implements Callable<Integer> {
         try (Model model = Formats.open(input)) {
             Plan plan;
             try {
-                plan = Planner.plan(model, writer.format(), options, imatrix, imatrixFile == null ? null : imatrixFile.toString());
+                plan = Planner.plan(model, writer.format(), options, imatrix, imatrixFile == null ? null : imatrixFile.toString(), naming());
             } catch (PlanException e) {
                 throw CliException.input(input + ": " + e.getMessage());
             }
@@ -114,6 +124,17 @@ final class ConvertCommand implements Callable<Integer> {
                     allowNonfinite, quiet, reportFile, out);
         }
         return 0;
+    }
+
+    private Planner.Naming naming() throws CliException {
+        if (names == null) return Planner.Naming.NONE;
+        NameMap.Direction dir = switch (names.toLowerCase(java.util.Locale.ROOT)) {
+            case "hf" -> NameMap.Direction.TO_HF;
+            case "gguf" -> NameMap.Direction.TO_GGUF;
+            default -> throw CliException.usage("--names must be hf or gguf, not '" + names + "'");
+        };
+        int h = headCount == null ? 0 : headCount;
+        return new Planner.Naming(dir, h, headCountKv == null ? h : headCountKv);
     }
 
     /** Quantizes every matrix to grouped-affine codes and writes an OpenVINO blob. */

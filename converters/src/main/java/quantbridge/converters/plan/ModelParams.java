@@ -25,10 +25,15 @@ public record ModelParams(String arch, int nLayer, int nHead, int nHeadKv, int n
 
     /** Reads the parameters from GGUF-style metadata, falling back to the tensor names. */
     public static ModelParams of(Model model) {
+        return of(model, model.tensors().stream().map(Tensor::name).toList());
+    }
+
+    /** The same, with the tensors' output names (after any renaming). */
+    public static ModelParams of(Model model, java.util.List<String> names) {
         Metadata m = model.metadata();
         String arch = m.getString("general.architecture").orElse("");
         int maxLayer = -1;
-        for (Tensor t : model.tensors()) maxLayer = Math.max(maxLayer, LlamaOrder.layerOf(t.name()));
+        for (String n : names) maxLayer = Math.max(maxLayer, LlamaOrder.layerOf(n));
         int nLayer = (int) m.getLong(arch + ".block_count").orElse((long) (maxLayer + 1)).longValue();
         int nHead = (int) m.getLong(arch + ".attention.head_count").orElse(0L).longValue();
         int nHeadKv = (int) m.getLong(arch + ".attention.head_count_kv").orElse((long) nHead).longValue();

@@ -38,6 +38,24 @@ public final class Planner {
     }
 
     /**
+     * Renaming of tensors on the way: LLaMA names mapped ({@link NameMap}), with the Q/K row
+     * permutation that needs the head counts.
+     *
+     * @param direction the mapping, or null for none
+     * @param nHead     attention heads (0: from {@code ARCH.attention.head_count})
+     * @param nHeadKv   key/value heads (0: from {@code ARCH.attention.head_count_kv}, else nHead)
+     */
+    public record Naming(NameMap.Direction direction, int nHead, int nHeadKv) {
+        public static final Naming NONE = new Naming(null, 0, 0);
+    }
+
+    /** {@link #plan(Model, String, PolicyOptions, Imatrix, String, Naming)} without renaming. */
+    public static Plan plan(Model model, String outFormat, PolicyOptions options, Imatrix imatrix, String imatrixName)
+            throws PlanException {
+        return plan(model, outFormat, options, imatrix, imatrixName, Naming.NONE);
+    }
+
+    /**
      * @param model        the input
      * @param outFormat    {@link #GGUF}, {@link #SAFETENSORS} or {@link #BLOB}
      * @param options      the type policy's options
@@ -45,11 +63,34 @@ public final class Planner {
      * @param imatrixName  how to name the importance file in the metadata (its path as given)
      * @throws PlanException if the output cannot be made as asked
      */
-    public static Plan plan(Model model, String outFormat, PolicyOptions options, Imatrix imatrix, String imatrixName)
-            throws PlanException {
+    public static Plan plan(Model model, String outFormat, PolicyOptions options, Imatrix imatrix, String imatrixName,
+                            Naming naming) throws PlanException {
         List<Tensor> tensors = model.tensors();
         List<String> outNames = new ArrayList<>();
-        for (Tensor t : tensors) outNames.add(outputName(model, t, outFormat));
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (Tensor t : tensors) {
+            String n = outputName(model, t, outFormat);
+            if (naming.direction() != null) n = NameMap.map(n, naming.direction());
+            if (!seen.add(n)) throw new PlanException("two tensors are both named " + n + " after renaming");
+            outNames.add(n);
+        }
+        java.util.Map<String, java.util.function.LongUnaryOperator> orders = new java.util.HashMap<>();
+        if (naming.direction() != null) {
+            String arch = model.metadata().getString("general.architecture").orElse("llama");
+            int nHead = naming.nHead() > 0 ? naming.nHead() : (int) model.metadata().getLong(arch + ".attention.head_count").orElse(0L).longValue();
+            int nHeadKv = naming.nHeadKv() > 0 ? naming.nHeadKv()
+                    : (int) model.metadata().getLong(arch + ".attention.head_count_kv").orElse((long) nHead).longValue();
+            for (int i = 0; i < tensors.size(); i++) {
+                String out = outNames.get(i);
+                String ggufName = naming.direction() == NameMap.Direction.TO_HF ? NameMap.map(out, NameMap.Direction.TO_GGUF) : out;
+                try {
+                    var o = NameMap.rowOrder(ggufName, tensors.get(i).shape().rows(), nHead, nHeadKv, naming.direction());
+                    if (o.isPresent()) orders.put(out, o.get());
+                } catch (IllegalArgumentException e) {
+                    throw new PlanException(e.getMessage() + " (give --head-count and --head-count-kv)");
+                }
+            }
+        }
 
         List<Integer> llamaOrder = new ArrayList<>();
         for (int i = 0; i < tensors.size(); i++) llamaOrder.add(i);
@@ -60,7 +101,7 @@ public final class Planner {
             Tensor t = tensors.get(i);
             inputs.add(new TypePolicy.Input(outNames.get(i), t.shape(), t.encoding() instanceof GgmlType g ? g : null));
         }
-        ModelParams hp = ModelParams.of(model);
+        ModelParams hp = ModelParams.of(model, outNames);
         List<TensorDecision> decisions;
         try {
             decisions = TypePolicy.decide(inputs, hp, options.withImatrix(imatrix != null));
@@ -77,7 +118,8 @@ public final class Planner {
         PlannedTensor[] planned = new PlannedTensor[tensors.size()];
         for (int k = 0; k < llamaOrder.size(); k++) {
             int i = llamaOrder.get(k);
-            planned[i] = planOne(tensors.get(i), outNames.get(i), decisions.get(k), outFormat, options, imatrix, warnings);
+            planned[i] = planOne(tensors.get(i), outNames.get(i), decisions.get(k), outFormat, options, imatrix, warnings,
+                    orders.get(outNames.get(i)));
         }
         List<PlannedTensor> ordered = new ArrayList<>();
         if (outFormat.equals(GGUF)) {
@@ -106,7 +148,8 @@ public final class Planner {
     }
 
     private static PlannedTensor planOne(Tensor t, String name, TensorDecision d, String outFormat, PolicyOptions options,
-                                         Imatrix imatrix, List<String> warnings) throws PlanException {
+                                         Imatrix imatrix, List<String> warnings,
+                                         java.util.function.LongUnaryOperator rowOrder) throws PlanException {
         Encoding src = t.encoding();
         String note = d.note();
         if (d.target() != null && !SourceRows.decodable(t) && !src.equals(d.target())) {
@@ -127,8 +170,11 @@ public final class Planner {
                     : outFormat.equals(BLOB) ? " (quantbridge writes OpenVINO blobs only from grouped-affine tensors, unchanged)" : "";
             throw new PlanException("tensor '" + name + "': " + outFormat + " cannot hold " + target.displayName() + hint);
         }
-        if (target.equals(src)) {
+        if (target.equals(src) && rowOrder == null) {
             return new PlannedTensor(t, name, t.shape(), target, Route.COPY, d, null, rowsPerMatrix(t.shape()), note);
+        }
+        if (rowOrder != null && !(target instanceof GgmlType)) {
+            throw new PlanException("tensor '" + name + "': cannot permute the rows of " + target.displayName() + " data");
         }
         GgmlType type = (GgmlType) target;
         if (t.shape().rowLength() % type.blockSize() != 0) {
@@ -141,7 +187,9 @@ public final class Planner {
             throw new PlanException("tensor '" + name + "': cannot convert " + src.displayName() + " values to " + type.displayName());
         }
         Route route = Route.ENCODE;
-        if (src instanceof GroupedAffine g) {
+        if (rowOrder != null) {
+            note = join(note, "Q/K rows permuted");
+        } else if (src instanceof GroupedAffine g) {
             route = affineRoute(t, g, type);
             if (type == GgmlType.Q4_0 && route == Route.SEARCH_Q4_0 && g.bits() == 4 && g.symmetric()) {
                 note = join(note, g.groupSize() % 32 != 0 ? "groups of " + g.groupSize() + " do not hold whole q4_0 blocks"
@@ -175,7 +223,7 @@ public final class Planner {
             throw new PlanException("tensor '" + name + "': quantizing to " + type.displayName()
                     + " requires an importance matrix (--imatrix FILE)");
         }
-        return new PlannedTensor(t, name, t.shape(), type, route, d, importance, rowsPerMatrix(t.shape()), note);
+        return new PlannedTensor(t, name, t.shape(), type, route, d, importance, rowsPerMatrix(t.shape()), note, rowOrder);
     }
 
     private static long rowsPerMatrix(Shape s) {

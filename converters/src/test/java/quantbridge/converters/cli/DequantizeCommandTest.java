@@ -116,6 +116,29 @@ class DequantizeCommandTest {
         assertEquals(2, noHeads.code(), noHeads.toString());
     }
 
+    /** A Hugging Face-named checkpoint converted with --names gguf gets exactly llama-quantize's GGUF. */
+    @Test
+    void huggingFaceCheckpointConvertsLikeTheGguf() throws IOException {
+        Path gguf = TestModels.tinyLlama(dir.resolve("tiny.gguf"), 24);
+        Path hf = dir.resolve("hf.safetensors");
+        assertEquals(0, Cli.run("dequantize", gguf.toString(), hf.toString(), "--names", "hf", "--quiet").code());
+        Path a = dir.resolve("a.gguf");
+        Path b = dir.resolve("b.gguf");
+        assertEquals(0, Cli.run("convert", gguf.toString(), a.toString(), "--type", "Q4_K_M", "--quiet").code());
+        Cli c = Cli.run("convert", hf.toString(), b.toString(), "--type", "Q4_K_M", "--names", "gguf",
+                "--head-count", "4", "--head-count-kv", "2", "--quiet");
+        assertEquals(0, c.code(), c.toString());
+        try (Model x = Formats.open(a); Model y = Formats.open(b)) {
+            assertEquals(x.tensors().stream().map(Tensor::name).toList(), y.tensors().stream().map(Tensor::name).toList());
+            for (Tensor t : x.tensors()) {
+                Tensor u = y.tensor(t.name()).orElseThrow();
+                assertEquals(t.encoding(), u.encoding(), t.name());
+                org.junit.jupiter.api.Assertions.assertArrayEquals(((TensorData.Bytes) t.data()).segment().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE),
+                        ((TensorData.Bytes) u.data()).segment().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), t.name());
+            }
+        }
+    }
+
     private static void check(Tensor gguf, Tensor hf, int heads) {
         int rows = (int) gguf.shape().dim(0);
         int cols = (int) gguf.shape().dim(1);
