@@ -148,6 +148,7 @@ final class ConvertCommand implements Callable<Integer> {
             Model m = enc.model();
             if (m.tensors().isEmpty()) throw CliException.input(input + ": has no float matrices to write as an OpenVINO blob");
             writer.write(m, output, force);
+            if (reportFile != null) blobReport(enc, model.format(), writer.format(), skipped, System.nanoTime() - start);
         } catch (IllegalArgumentException e) {
             throw CliException.input(input + ": " + e.getMessage());
         }
@@ -160,6 +161,40 @@ final class ConvertCommand implements Callable<Integer> {
     }
 
     private CommandSpec spec() { return spec; }
+
+    private void blobReport(AffineEncoder enc, String inFormat, String outFormat, List<String> skipped, long nanos)
+            throws java.io.IOException {
+        var om = new com.fasterxml.jackson.databind.ObjectMapper().enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
+        var root = om.createObjectNode();
+        root.put("command", "convert");
+        root.put("input", input.toString());
+        root.put("input_format", inFormat);
+        root.put("output", output.toString());
+        root.put("output_format", outFormat);
+        root.put("type", type);
+        root.put("seconds", nanos / 1e9);
+        var left = root.putArray("left_out");
+        skipped.forEach(left::add);
+        var ts = root.putArray("tensors");
+        for (AffineEncoder.Done d : enc.done()) {
+            var t = ts.addObject();
+            t.put("name", d.name());
+            t.put("source_name", d.source());
+            var sh = t.putArray("shape");
+            for (long x : d.shape().dims()) sh.add(x);
+            t.put("source_encoding", d.sourceEncoding());
+            t.put("encoding", d.encoding().displayName());
+            t.put("route", "encode_grouped_affine");
+            t.put("bytes_in", d.bytesIn());
+            t.put("bytes_out", d.bytesOut());
+            var e = t.putObject("error");
+            e.put("rmse", d.error().rmse());
+            e.put("max_abs", d.error().maxAbs());
+            e.put("relative", d.error().relative());
+            e.put("values", d.error().count());
+        }
+        java.nio.file.Files.writeString(reportFile, om.writeValueAsString(root) + "\n");
+    }
 
     /** The policy options from the command line. */
     PolicyOptions options(String outFormat) throws CliException {

@@ -83,6 +83,16 @@ public final class AffineEncoder implements AutoCloseable {
 
     private final List<Part> parts = new ArrayList<>();
 
+    /** What happened to one tensor: its source, its encoding and the error against the source values. */
+    public record Done(String source, String name, Shape shape, String sourceEncoding, GroupedAffine encoding,
+                       long bytesIn, long bytesOut, ErrorStats error) {
+    }
+
+    private final List<Done> done = new ArrayList<>();
+
+    /** Every tensor written, in order. */
+    public List<Done> done() { return List.copyOf(done); }
+
     private void run(Model in, Spec spec, PrintWriter log, List<String> skipped, boolean allowNonfinite) throws IOException {
         List<Tensor> todo = new ArrayList<>();
         for (Tensor t : in.tensors()) {
@@ -132,6 +142,8 @@ public final class AffineEncoder implements AutoCloseable {
                 if (zeros != null) pos += writeAll(ch, ByteBuffer.wrap(zeros), pos);
                 String name = t.name().endsWith(".weight") ? t.name().substring(0, t.name().length() - 7) : t.name();
                 parts.add(new Part(name, t.shape(), g, codesAt, scalesAt, zeros == null ? -1 : zerosAt));
+                done.add(new Done(t.name(), name, t.shape(), t.encoding().displayName(), g, t.data().byteSize(),
+                        g.byteSize(t.shape().elements()), err));
                 if (log != null) {
                     log.printf(Locale.ROOT, "[%4d/%4d] %-36s - %s, type = %6s, converting to %s .. size = %8.2f MiB -> %8.2f MiB"
                                     + " | rmse %.3e, max %.3e, rel %.3e%n", i, todo.size(), t.name(), t.shape(), t.encoding().displayName(),

@@ -34,8 +34,13 @@ class BlobOutputTest {
     void ggufToU4AsymBlobAndBack() throws IOException {
         Path gguf = TestModels.tinyLlama(dir.resolve("tiny.gguf"), 31);
         Path blob = dir.resolve("tiny.pth");
-        Cli c = Cli.run("convert", gguf.toString(), blob.toString(), "--type", "u4_asym", "--group-size", "64");
+        Path report = dir.resolve("blob.json");
+        Cli c = Cli.run("convert", gguf.toString(), blob.toString(), "--type", "u4_asym", "--group-size", "64", "--report", report.toString());
         assertEquals(0, c.code(), c.toString());
+        JsonNode j = new ObjectMapper().readTree(report.toFile());
+        assertEquals(16, j.get("tensors").size());
+        assertEquals("u4/g64/asym/f16", j.get("tensors").get(0).get("encoding").asText());
+        assertTrue(j.get("tensors").get(0).get("error").get("relative").asDouble() > 0);
         assertTrue(c.out().contains("left out: blk.0.attn_norm.weight"), c.out());
         try (Model src = Formats.open(gguf); Model m = Formats.open(blob)) {
             assertEquals("openvino-blob", m.format());
@@ -58,6 +63,7 @@ class BlobOutputTest {
                 assertTrue(Math.sqrt(se / ss) < 0.15, name + ": relative error " + Math.sqrt(se / ss));
             }
         }
+        Files.delete(report);
         try (var s = Files.list(dir)) {
             assertFalse(s.anyMatch(p -> p.getFileName().toString().startsWith(".")), "no temporary file is left");
         }
