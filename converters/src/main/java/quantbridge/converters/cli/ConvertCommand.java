@@ -29,8 +29,8 @@ import quantbridge.core.ir.Model;
  * writes, choosing each tensor's type as llama-quantize does.
  */
 @Command(name = "convert", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Converts a model (GGUF, safetensors, OpenVINO u4/u8 blob) to GGUF or safetensors, quantizing",
-                "tensors as llama-quantize does for TYPE (Q4_0, Q4_K_M, Q6_K, F16, ...; or a ggml type such as mxfp4).",
+        description = {"Converts a model (GGUF, safetensors, OpenVINO u4/u8 blob) to GGUF, safetensors or an OpenVINO blob,",
+                "choosing each tensor's type as llama-quantize does for TYPE (Q4_0, Q4_K_M, Q6_K, F16, ...).",
                 "Grouped-affine (OpenVINO) layers are transcoded exactly where the target type allows it."})
 final class ConvertCommand implements Callable<Integer> {
 
