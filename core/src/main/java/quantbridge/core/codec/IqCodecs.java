@@ -9,6 +9,7 @@ final class IqCodecs {
     }
 
     static List<BlockCodec> all() {
-        return List.of();
+        return List.of(new Iq2XxsCodec(), new Iq2XsCodec(), new Iq2SCodec(), new Iq3XxsCodec(), new Iq3SCodec(),
+                new Iq1SCodec(), new Iq1MCodec());
     }
 }

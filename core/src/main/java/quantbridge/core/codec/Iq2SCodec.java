@@ -1,0 +1,128 @@
+package quantbridge.core.codec;
+
+import static quantbridge.core.codec.QuantMath.cmax;
+import static quantbridge.core.codec.QuantMath.half;
+import static quantbridge.core.codec.QuantMath.nearestInt;
+import static quantbridge.core.codec.QuantMath.putHalf;
+
+import java.util.Arrays;
+
+import quantbridge.core.ir.GgmlType;
+
+/**
+ * IQ2_S (2.5625 bpw): super-blocks of 256 with an fp16 scale; each group of 8 has a 10-bit index
+ * into a 1024-entry grid (low byte in qs, two high bits in qh) and an explicit 8-bit sign byte;
+ * each half group of 16 a 4-bit scale. Layout: d, qs[32], signs[32], qh[8], scales[8].
+ */
+final class Iq2SCodec extends AbstractCodec {
+
+    Iq2SCodec() {
+        super(GgmlType.IQ2_S);
+    }
+
+    @Override
+    void decodeBlocks(byte[] src, int nb, float[] dst, int dstOff) {
+        byte[] grid = IqGrids.IQ2S;
+        int y = dstOff;
+        for (int i = 0; i < nb; i++) {
+            int o = 82 * i;
+            float d = half(src, o);
+            int qs = o + 2;
+            int signs = o + 34;
+            for (int ib = 0; ib < 8; ++ib) {
+                int sc = src[o + 74 + ib] & 0xFF;
+                int qh = src[o + 66 + ib] & 0xFF;
+                float db0 = d * (0.5f + (sc & 0xf)) * 0.25f;
+                float db1 = d * (0.5f + (sc >> 4)) * 0.25f;
+                for (int l = 0; l < 4; ++l) {
+                    float dl = l < 2 ? db0 : db1;
+                    int g = 8 * ((src[qs + l] & 0xFF) | (qh << (8 - 2 * l) & 0x300));
+                    int s = src[signs + l];
+                    for (int j = 0; j < 8; ++j) {
+                        dst[y + j] = dl * (grid[g + j] & 0xFF) * ((s & (1 << j)) != 0 ? -1.f : 1.f);
+                    }
+                    y += 8;
+                }
+                qs += 4;
+                signs += 4;
+            }
+        }
+    }
+
+    /** ggml's GROUP_MAX_EPS_IQ2_S. */
+    private static final float GROUP_MAX_EPS = 1e-8f;
+
+    @Override
+    void encodeBlocks(float[] x, int xo, int nb, float[] qw, int qo, float row, byte[] out) {
+        IqSearch s = IqSearch.iq2s();
+        float[] scales = new float[16];
+        float[] weight = new float[16];
+        float[] waux = new float[16];
+        float[] xval = new float[16];
+        byte[] L = new byte[16];
+        byte[] laux = new byte[16];
+        int[] blockSigns = new int[2];
+        for (int ibl = 0; ibl < nb; ++ibl) {
+            int o = 82 * ibl;
+            Arrays.fill(out, o, o + 82, (byte) 0);
+            int xbl = xo + 256 * ibl;
+            float sumx2 = 0;
+            for (int i = 0; i < 256; ++i) sumx2 += x[xbl + i] * x[xbl + i];
+            float sigma2 = 2 * sumx2 / 256;
+            float maxScale = 0;
+            for (int ib = 0; ib < 16; ++ib) {
+                int xb = xbl + 16 * ib;
+                if (qw != null) {
+                    IqSupport.weights(x, xb, qw, qo + 256 * ibl + 16 * ib, sigma2, 16, weight, waux);
+                } else {
+                    for (int i = 0; i < 16; ++i) weight[i] = 0.25f * sigma2 + x[xb + i] * x[xb + i];
+                    for (int i = 0; i < 16; ++i) waux[i] = (float) Math.sqrt(weight[i]);
+                }
+                for (int k = 0; k < 2; ++k) {
+                    int sg = 0;
+                    for (int i = 0; i < 8; ++i) {
+                        float v = x[xb + 8 * k + i];
+                        if (v >= 0) {
+                            xval[8 * k + i] = v;
+                        } else {
+                            xval[8 * k + i] = -v;
+                            sg |= 1 << i;
+                        }
+                    }
+                    blockSigns[k] = sg;
+                }
+                float max = xval[0];
+                for (int i = 1; i < 16; ++i) max = cmax(max, xval[i]);
+                Arrays.fill(L, (byte) 0);
+                if (max < GROUP_MAX_EPS) {
+                    scales[ib] = 0;
+                    continue;
+                }
+                float scale = IqSupport.searchScale2x8(s, max, xval, weight, waux, L, laux);
+                if (scale < 0) {
+                    scale = -scale;
+                    for (int k = 0; k < 2; ++k) blockSigns[k] = ~blockSigns[k] & 0xFF;
+                }
+                for (int k = 0; k < 2; ++k) {
+                    int g = IqSupport.onGridIndex8(s, L, 8 * k);
+                    int i8 = 2 * ib + k;
+                    out[o + 2 + i8] = (byte) g;
+                    out[o + 66 + i8 / 4] |= (byte) ((g >> 8) << (2 * (i8 % 4)));
+                    out[o + 34 + i8] = (byte) blockSigns[k];
+                }
+                scales[ib] = scale;
+                maxScale = cmax(maxScale, scale);
+            }
+            if (maxScale == 0) continue;
+            float d = maxScale / 31;
+            putHalf(out, o, d * 0.9875f);
+            float id = 1 / d;
+            for (int ib = 0; ib < 16; ++ib) {
+                int l = nearestInt(0.5f * (id * scales[ib] - 1));
+                l = Math.max(0, Math.min(15, l));
+                if (ib % 2 == 0) out[o + 74 + ib / 2] = (byte) l;
+                else out[o + 74 + ib / 2] |= (byte) (l << 4);
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package quantbridge.core.codec;
+
+import static quantbridge.core.codec.QuantMath.cmax;
+import static quantbridge.core.codec.QuantMath.half;
+import static quantbridge.core.codec.QuantMath.nearestInt;
+import static quantbridge.core.codec.QuantMath.put16;
+import static quantbridge.core.codec.QuantMath.putHalf;
+import static quantbridge.core.codec.QuantMath.u16;
+
+import java.util.Arrays;
+
+import quantbridge.core.ir.GgmlType;
+
+/**
+ * IQ2_XS (2.3125 bpw): super-blocks of 256 with an fp16 scale; each group of 8 has a uint16 of
+ * a 9-bit index into a 512-entry grid and a 7-bit sign pattern; each half group of 16 a 4-bit
+ * scale. Layout: d, qs[32 uint16], scales[8].
+ */
+final class Iq2XsCodec extends AbstractCodec {
+
+    Iq2XsCodec() {
+        super(GgmlType.IQ2_XS);
+    }
+
+    @Override
+    public boolean requiresImportance() { return true; }
+
+    @Override
+    void decodeBlocks(byte[] src, int nb, float[] dst, int dstOff) {
+        byte[] grid = IqGrids.IQ2XS;
+        int y = dstOff;
+        for (int i = 0; i < nb; i++) {
+            int o = 74 * i;
+            float d = half(src, o);
+            for (int ib = 0; ib < 8; ++ib) {
+                int sc = src[o + 66 + ib] & 0xFF;
+                float db0 = d * (0.5f + (sc & 0xf)) * 0.25f;
+                float db1 = d * (0.5f + (sc >> 4)) * 0.25f;
+                for (int l = 0; l < 4; ++l) {
+                    int q = u16(src, o + 2 + 2 * (4 * ib + l));
+                    int g = 8 * (q & 511);
+                    int signs = IqGrids.KSIGNS[q >> 9];
+                    float db = l < 2 ? db0 : db1;
+                    for (int j = 0; j < 8; ++j) {
+                        dst[y + j] = db * (grid[g + j] & 0xFF) * ((signs & (1 << j)) != 0 ? -1.f : 1.f);
+                    }
+                    y += 8;
+                }
+            }
+        }
+    }
+
+    @Override
+    void encodeBlocks(float[] x, int xo, int nb, float[] qw, int qo, float row, byte[] out) {
+        IqSearch s = IqSearch.iq2xs();
+        float[] scales = new float[16];
+        float[] weight = new float[16];
+        float[] waux = new float[16];
+        float[] xval = new float[16];
+        byte[] L = new byte[16];
+        byte[] laux = new byte[16];
+        int[] blockSigns = new int[2];
+        for (int ibl = 0; ibl < nb; ++ibl) {
+            int o = 74 * ibl;
+            Arrays.fill(out, o, o + 74, (byte) 0);
+            int xbl = xo + 256 * ibl;
+            float sumx2 = 0;
+            for (int i = 0; i < 256; ++i) sumx2 += x[xbl + i] * x[xbl + i];
+            float sigma2 = sumx2 / 256;
+            float maxScale = 0;
+            for (int ib = 0; ib < 16; ++ib) {
+                int xb = xbl + 16 * ib;
+                IqSupport.weights(x, xb, qw, qo + 256 * ibl + 16 * ib, sigma2, 16, weight, waux);
+                for (int k = 0; k < 2; ++k) blockSigns[k] = IqSupport.evenSigns(x, xb + 8 * k, weight, 8 * k, xval) & 127;
+                float max = xval[0];
+                for (int i = 1; i < 16; ++i) max = cmax(max, xval[i]);
+                Arrays.fill(L, (byte) 0);
+                if (max < ScaleSearch.GROUP_MAX_EPS) {
+                    scales[ib] = 0;
+                    continue;
+                }
+                float scale = IqSupport.searchScale2x8(s, max, xval, weight, waux, L, laux);
+                if (scale < 0) {
+                    scale = -scale;
+                    for (int k = 0; k < 2; ++k) blockSigns[k] = ~blockSigns[k] & 127;
+                }
+                for (int k = 0; k < 2; ++k) {
+                    int g = IqSupport.onGridIndex8(s, L, 8 * k);
+                    put16(out, o + 2 + 2 * (2 * ib + k), g | blockSigns[k] << 9);
+                }
+                scales[ib] = scale;
+                maxScale = cmax(maxScale, scale);
+            }
+            if (maxScale == 0) {
+                Arrays.fill(out, o, o + 74, (byte) 0);
+                continue;
+            }
+            float d = maxScale / 31;
+            putHalf(out, o, d);
+            float id = 1 / d;
+            for (int ib = 0; ib < 16; ++ib) {
+                int l = nearestInt(0.5f * (id * scales[ib] - 1));
+                l = Math.max(0, Math.min(15, l));
+                if (ib % 2 == 0) out[o + 66 + ib / 2] = (byte) l;
+                else out[o + 66 + ib / 2] |= (byte) (l << 4);
+            }
+        }
+    }
+}

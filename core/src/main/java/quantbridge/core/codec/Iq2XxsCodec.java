@@ -1,0 +1,165 @@
+package quantbridge.core.codec;
+
+import static quantbridge.core.codec.QuantMath.cmax;
+import static quantbridge.core.codec.QuantMath.half;
+import static quantbridge.core.codec.QuantMath.i32;
+import static quantbridge.core.codec.QuantMath.nearestInt;
+import static quantbridge.core.codec.QuantMath.put32;
+import static quantbridge.core.codec.QuantMath.putHalf;
+
+import java.util.Arrays;
+
+import quantbridge.core.ir.GgmlType;
+
+/**
+ * IQ2_XXS (2.0625 bpw): super-blocks of 256 with an fp16 scale and, per group of 32, four 8-bit
+ * indices into a 256-entry grid, four 7-bit sign patterns and a 4-bit group scale, packed into
+ * two uint32 (indices, then signs and scale). Layout: d, qs[64 bytes].
+ */
+final class Iq2XxsCodec extends AbstractCodec {
+
+    Iq2XxsCodec() {
+        super(GgmlType.IQ2_XXS);
+    }
+
+    @Override
+    public boolean requiresImportance() { return true; }
+
+    @Override
+    void decodeBlocks(byte[] src, int nb, float[] dst, int dstOff) {
+        byte[] grid = IqGrids.IQ2XXS;
+        int y = dstOff;
+        for (int i = 0; i < nb; i++) {
+            int o = 66 * i;
+            float d = half(src, o);
+            for (int ib = 0; ib < 8; ++ib) {
+                int q = o + 2 + 8 * ib;
+                int aux1 = i32(src, q + 4);
+                float db = d * (0.5f + (aux1 >>> 28)) * 0.25f;
+                for (int l = 0; l < 4; ++l) {
+                    int g = 8 * (src[q + l] & 0xFF);
+                    int signs = IqGrids.KSIGNS[(aux1 >>> (7 * l)) & 127];
+                    for (int j = 0; j < 8; ++j) {
+                        dst[y + j] = db * (grid[g + j] & 0xFF) * ((signs & (1 << j)) != 0 ? -1.f : 1.f);
+                    }
+                    y += 8;
+                }
+            }
+        }
+    }
+
+    @Override
+    void encodeBlocks(float[] x, int xo, int nb, float[] qw, int qo, float row, byte[] out) {
+        IqSearch s = IqSearch.iq2xxs();
+        float[] scales = new float[8];
+        float[] weight = new float[32];
+        float[] waux = new float[32];
+        float[] xval = new float[32];
+        byte[] L = new byte[32];
+        byte[] laux = new byte[32];
+        int[] qp = new int[32];
+        int[] blockSigns = new int[4];
+        for (int ibl = 0; ibl < nb; ++ibl) {
+            int o = 66 * ibl;
+            Arrays.fill(out, o, o + 66, (byte) 0);
+            int xbl = xo + 256 * ibl;
+            float sumx2 = 0;
+            for (int i = 0; i < 256; ++i) sumx2 += x[xbl + i] * x[xbl + i];
+            float sigma2 = sumx2 / 256;
+            float maxScale = 0;
+            for (int ib = 0; ib < 8; ++ib) {
+                int xb = xbl + 32 * ib;
+                IqSupport.weights(x, xb, qw, qo + 256 * ibl + 32 * ib, sigma2, 32, weight, waux);
+                for (int k = 0; k < 4; ++k) blockSigns[k] = IqSupport.evenSigns(x, xb + 8 * k, weight, 8 * k, xval) & 127;
+                float max = xval[0];
+                for (int i = 1; i < 32; ++i) max = cmax(max, xval[i]);
+                if (max < ScaleSearch.GROUP_MAX_EPS) {
+                    scales[ib] = 0;
+                    continue;
+                }
+                float scale = ScaleSearch.makeQpQuants(32, 4, xval, qp, weight);
+                float effMax = scale * 3;
+                if (effMax <= 0) {
+                    scales[ib] = 0;
+                    continue;
+                }
+                scale = search(s, scale, effMax, xval, weight, waux, L, laux);
+                if (scale < 0) {
+                    scale = -scale;
+                    for (int k = 0; k < 4; ++k) blockSigns[k] = ~blockSigns[k] & 127;
+                }
+                int grids = 0;
+                int signs = 0;
+                for (int k = 0; k < 4; ++k) {
+                    grids |= IqSupport.onGridIndex8(s, L, 8 * k) << (8 * k);
+                    signs |= blockSigns[k] << (7 * k);
+                }
+                put32(out, o + 2 + 8 * ib, grids);
+                put32(out, o + 6 + 8 * ib, signs);
+                scales[ib] = scale;
+                maxScale = cmax(maxScale, scale);
+            }
+            if (maxScale == 0) {
+                Arrays.fill(out, o, o + 66, (byte) 0);
+                continue;
+            }
+            float d = maxScale / 31;
+            putHalf(out, o, d);
+            float id = 1 / d;
+            for (int ib = 0; ib < 8; ++ib) {
+                int l = nearestInt(0.5f * (id * scales[ib] - 1));
+                l = Math.max(0, Math.min(15, l));
+                put32(out, o + 6 + 8 * ib, i32(out, o + 6 + 8 * ib) | l << 28);
+            }
+        }
+    }
+
+    /**
+     * Trial steps -6..6 of 0.1 around 5/effMax for one group of 32 (4 grid points of 8), then every
+     * point refitted at the best scale. Leaves the levels in {@code L} and returns the scale.
+     */
+    private static float search(IqSearch s, float scale, float effMax, float[] xval, float[] weight, float[] waux,
+            byte[] L, byte[] laux) {
+        float best = 0;
+        for (int is = -6; is <= 6; ++is) {
+            float id = (5 + is * 0.1f) / effMax;
+            float thisScale = 1 / id;
+            for (int k = 0; k < 4; ++k) {
+                int u = IqSupport.levels2(id, xval, 8 * k, laux, 8 * k);
+                if (s.map[u] < 0) s.bestNeighbour(u, xval, 8 * k, waux, 8 * k, thisScale, laux, 8 * k);
+            }
+            float sumqx = 0;
+            float sumq2 = 0;
+            for (int i = 0; i < 32; ++i) {
+                float w = weight[i];
+                float q = 2 * laux[i] + 1;
+                sumqx += w * xval[i] * q;
+                sumq2 += w * q * q;
+            }
+            if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
+                scale = sumqx / sumq2;
+                best = scale * sumqx;
+                System.arraycopy(laux, 0, L, 0, 32);
+            }
+        }
+        if (scale > 0) {
+            float id = 1 / scale;
+            for (int k = 0; k < 4; ++k) {
+                int u = IqSupport.levels2(id, xval, 8 * k, null, 0);
+                int g = s.map[u];
+                if (g < 0) g = s.bestNeighbour(u, xval, 8 * k, waux, 8 * k, scale, L, 8 * k);
+                for (int i = 0; i < 8; ++i) L[8 * k + i] = (byte) ((s.grid[8 * g + i] - 1) / 2);
+            }
+            float sumqx = 0;
+            float sumq2 = 0;
+            for (int i = 0; i < 32; ++i) {
+                float w = weight[i];
+                float q = 2 * L[i] + 1;
+                sumqx += w * xval[i] * q;
+                sumq2 += w * q * q;
+            }
+            if (sumq2 > 0) scale = sumqx / sumq2;
+        }
+        return scale;
+    }
+}
