@@ -91,11 +91,15 @@ class ConvertGoldenTest {
             boolean encodable = Codecs.find(type).map(BlockCodec::canEncode).orElse(false);
             boolean hasFtype = Ftype.byName(name).isPresent() || Ftype.forType(type).isPresent();
             if (!encodable || !hasFtype) continue;
-            boolean needsImatrix = t.get("needs_imatrix").asBoolean();
-            if (!needsImatrix) tests.add(DynamicTest.dynamicTest(name, () -> check(type, name, null)));
+            // the llama-quantize type whose default tensor type this is (IQ2_S's default is iq2_xs; IQ2_M's is iq2_s)
+            Ftype f = Ftype.byName(name).filter(x -> x.defaultType() == type).orElseGet(() -> Ftype.forType(type).orElseThrow());
+            // llama-quantize also insists on importance data for these (tensor_requires_imatrix)
+            boolean needsImatrix = t.get("needs_imatrix").asBoolean()
+                    || java.util.Set.of(GgmlType.IQ3_XXS, GgmlType.IQ2_S, GgmlType.IQ1_M).contains(type);
+            if (!needsImatrix) tests.add(DynamicTest.dynamicTest(name, () -> check(type, f, name, null)));
             if (!type.isFloat()) {
-                tests.add(DynamicTest.dynamicTest(name + " with legacy imatrix", () -> check(type, name, datImatrix)));
-                tests.add(DynamicTest.dynamicTest(name + " with GGUF imatrix", () -> check(type, name, ggufImatrix)));
+                tests.add(DynamicTest.dynamicTest(name + " with legacy imatrix", () -> check(type, f, name, datImatrix)));
+                tests.add(DynamicTest.dynamicTest(name + " with GGUF imatrix", () -> check(type, f, name, ggufImatrix)));
             }
         }
         assertFalse(tests.isEmpty());
@@ -155,9 +159,9 @@ class ConvertGoldenTest {
         return f;
     }
 
-    private static void check(GgmlType type, String name, Path imatrix) throws IOException {
+    private static void check(GgmlType type, Ftype f, String name, Path imatrix) throws IOException {
         Path out = dir.resolve(name + (imatrix == null ? "" : "-" + imatrix.getFileName()) + ".gguf");
-        List<String> args = new ArrayList<>(List.of("convert", input.toString(), out.toString(), "--type", name, "--pure",
+        List<String> args = new ArrayList<>(List.of("convert", input.toString(), out.toString(), "--type", f.name(), "--pure",
                 "--force", "--quiet", "--threads", "2"));
         if (imatrix != null) args.addAll(List.of("--imatrix", imatrix.toString()));
         Cli r = Cli.run(args.toArray(String[]::new));
@@ -170,7 +174,6 @@ class ConvertGoldenTest {
                 byte[] actual = g.tensorData(info).toArray(ValueLayout.JAVA_BYTE);
                 assertArrayEquals(expected, actual, name + " " + c + (imatrix == null ? "" : " with importance"));
             }
-            Ftype f = Ftype.byName(name).orElseGet(() -> Ftype.forType(type).orElseThrow());
             assertEquals(f.id(), g.metadata().getLong("general.file_type").orElseThrow());
             assertEquals(2L, g.metadata().getLong("general.quantization_version").orElseThrow());
             if (imatrix != null) {
