@@ -189,6 +189,41 @@ class TypePolicyTest {
     }
 
     @Test
+    void iq3_xxsWithoutImatrixAndIq3_M() {
+        Map<String, GgmlType> x = decide(llama(true, EMBD), params(32), PolicyOptions.of(Ftype.IQ3_XXS));
+        Map<String, GgmlType> m = decide(llama(true, EMBD), params(32), PolicyOptions.of(Ftype.IQ3_M));
+        assertEquals(GgmlType.Q5_K, x.get("output.weight"));
+        assertEquals(GgmlType.IQ3_S, x.get("token_embd.weight"));
+        assertEquals(GgmlType.Q6_K, m.get("output.weight"));
+        assertEquals(GgmlType.IQ3_S, m.get("token_embd.weight"));
+        for (var e : x.entrySet()) {
+            String n = e.getKey();
+            if (!n.startsWith("blk.") || n.endsWith("norm.weight")) continue;
+            int i = layer(n);
+            GgmlType ex;
+            GgmlType em;
+            if (n.contains("attn_v")) {
+                ex = GgmlType.IQ3_S;  // n_gqa 1 and no importance matrix
+                em = GgmlType.Q4_K;
+            } else if (n.contains("attn_k") || n.contains("attn_q")) {
+                ex = GgmlType.IQ2_S;
+                em = GgmlType.IQ3_S;
+            } else if (n.contains("ffn_down")) {
+                ex = i < N_LAYER / 8 ? GgmlType.Q4_K : GgmlType.Q3_K;
+                em = i < N_LAYER / 8 ? GgmlType.Q4_K : GgmlType.IQ3_S;
+            } else if (n.contains("attn_output")) {
+                ex = GgmlType.IQ3_S;
+                em = GgmlType.Q4_K;
+            } else {
+                ex = GgmlType.IQ3_XXS;
+                em = GgmlType.IQ3_S;
+            }
+            assertEquals(ex, e.getValue(), "IQ3_XXS " + n);
+            assertEquals(em, m.get(n), "IQ3_M " + n);
+        }
+    }
+
+    @Test
     void tiedEmbeddingsFollowTheOutputRule() {
         Map<String, GgmlType> m = decide(llama(false, EMBD), params(32), PolicyOptions.of(Ftype.Q4_0));
         assertEquals(GgmlType.Q6_K, m.get("token_embd.weight"));
