@@ -131,6 +131,11 @@ public final class ConversionReport implements Requantizer.Listener {
                 sb.append(String.format(Locale.ROOT, " (ggml reference q4_0: rmse %.3e, max %.3e, rel %.3e)",
                         r.reference().rmse(), r.reference().maxAbs(), r.reference().relative()));
             }
+            if (r.histogram() != null) {
+                long total = java.util.Arrays.stream(r.histogram()).sum();
+                sb.append(" | hist:");
+                for (long h : r.histogram()) sb.append(String.format(Locale.ROOT, " %5.3f", total == 0 ? 0.0 : (double) h / total));
+            }
             if (j.route() != Route.ENCODE) sb.append(" [").append(j.route().description()).append("]");
         }
         if (r.nonFinite() > 0) sb.append(" [").append(r.nonFinite()).append(" non-finite values passed through]");
@@ -208,6 +213,10 @@ public final class ConversionReport implements Requantizer.Listener {
             t.put("bytes_out", j.outputBytes());
             error(t.putObject("error"), r.error());
             if (r.reference() != null) error(t.putObject("reference_q4_0_error"), r.reference());
+            if (r.histogram() != null) {
+                ArrayNode h = t.putArray("hist");
+                for (long x : r.histogram()) h.add(x);
+            }
             t.put("nonfinite", r.nonFinite());
             t.put("seconds", r.nanos() / 1e9);
         }

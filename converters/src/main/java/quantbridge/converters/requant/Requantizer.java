@@ -72,8 +72,9 @@ public final class Requantizer implements AutoCloseable {
      * @param error     the error of the output against the source values
      * @param reference for {@link Route#SEARCH_Q4_0}: the error ggml's reference Q4_0 would have had; else null
      * @param nonFinite how many non-finite source values were passed through
+     * @param histogram 16 bins of quantized values for the legacy types (as llama-quantize printed), or null
      */
-    public record Result(Job job, ErrorStats error, ErrorStats reference, long nonFinite, long nanos) {
+    public record Result(Job job, ErrorStats error, ErrorStats reference, long nonFinite, long nanos, long[] histogram) {
     }
 
     /** Receives results and progress; called from the writer's thread. */
@@ -136,7 +137,7 @@ public final class Requantizer implements AutoCloseable {
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    private record Chunk(MemorySegment bytes, ErrorStats error, ErrorStats reference, long nonFinite, int values) {
+    private record Chunk(MemorySegment bytes, ErrorStats error, ErrorStats reference, long nonFinite, int values, long[] hist) {
     }
 
     private void produce(Job job, TensorData.Sink sink) throws IOException {
@@ -148,6 +149,7 @@ public final class Requantizer implements AutoCloseable {
         ErrorStats err = new ErrorStats();
         ErrorStats ref = job.route() == Route.SEARCH_Q4_0 ? new ErrorStats() : null;
         long nonFinite = 0;
+        long[] hist = job.route() != Route.COPY && Histogram.supports(job.target()) ? new long[16] : null;
         long next = 0;
         int window = threads * 3;
         try {
@@ -164,6 +166,7 @@ public final class Requantizer implements AutoCloseable {
                 err.merge(c.error());
                 if (ref != null) ref.merge(c.reference());
                 nonFinite += c.nonFinite();
+                if (hist != null) for (int k = 0; k < 16; k++) hist[k] += c.hist()[k];
                 listener.progress(c.values());
                 if (next < rows) {
                     long first = next;
@@ -176,7 +179,7 @@ public final class Requantizer implements AutoCloseable {
             for (Future<Chunk> f : inFlight) f.cancel(true);
         }
         if (job.source().data() instanceof TensorData.Bytes b && b.segment().isMapped()) b.segment().unload();
-        listener.tensorDone(new Result(job, err, ref, nonFinite, System.nanoTime() - start));
+        listener.tensorDone(new Result(job, err, ref, nonFinite, System.nanoTime() - start, hist));
     }
 
     private static Chunk await(Future<Chunk> f) throws IOException {
@@ -251,7 +254,12 @@ public final class Requantizer implements AutoCloseable {
                 }
             }
             ErrorStats err = compare(x, seg, values, sc, bad == 0);
-            return new Chunk(seg, err, ref, bad, values);
+            long[] hist = null;
+            if (Histogram.supports(job.target())) {
+                hist = new long[16];
+                Histogram.count(job.target(), bytes, bytes.length, hist);
+            }
+            return new Chunk(seg, err, ref, bad, values, hist);
         }
 
         private Chunk copy(long first, int n, int values) throws IOException {
@@ -264,7 +272,7 @@ public final class Requantizer implements AutoCloseable {
                 rows.decode(first, n, x);
                 bad = check(x, values, first);
             }
-            return new Chunk(slice, new ErrorStats(), null, bad, values);
+            return new Chunk(slice, new ErrorStats(), null, bad, values, null);
         }
 
         private void encode(float[] x, long first, int n, MemorySegment seg) {

@@ -105,6 +105,35 @@ class ConvertCommandTest {
     }
 
     @Test
+    void q4_0HistogramCountsTheCodesWritten() throws IOException {
+        Path in = TestModels.tinyLlama(dir.resolve("tiny.gguf"), 13);
+        Path out = dir.resolve("h.gguf");
+        Path report = dir.resolve("h.json");
+        Cli c = Cli.run("convert", in.toString(), out.toString(), "--type", "q4_0", "--report", report.toString());
+        assertEquals(0, c.code(), c.toString());
+        assertTrue(c.out().contains("| hist: "), c.out());
+        JsonNode j = new ObjectMapper().readTree(report.toFile());
+        try (Model m = Formats.open(out)) {
+            for (JsonNode t : j.get("tensors")) {
+                Tensor o = m.tensor(t.get("name").asText()).orElseThrow();
+                if (o.encoding() != GgmlType.Q4_0) {
+                    assertTrue(t.get("hist") == null || o.encoding() != GgmlType.Q6_K, t.toString());
+                    continue;
+                }
+                long[] expected = new long[16];
+                byte[] b = ((quantbridge.core.ir.TensorData.Bytes) o.data()).segment().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+                for (int blk = 0; blk < b.length; blk += 18) {
+                    for (int k = 2; k < 18; k++) {
+                        expected[b[blk + k] & 15]++;
+                        expected[(b[blk + k] >> 4) & 15]++;
+                    }
+                }
+                for (int k = 0; k < 16; k++) assertEquals(expected[k], t.get("hist").get(k).asLong(), o.name() + " bin " + k);
+            }
+        }
+    }
+
+    @Test
     void nonFiniteValueMidwayFailsWithExitTwoAndLeavesNothing() throws IOException {
         Random r = new Random(3);
         float[] bad = TestModels.gauss(r, 64 * 256, 0.02f);
