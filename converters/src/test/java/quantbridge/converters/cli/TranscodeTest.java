@@ -1,0 +1,176 @@
+package quantbridge.converters.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import quantbridge.converters.plan.Ftype;
+import quantbridge.converters.plan.Plan;
+import quantbridge.converters.plan.PlanException;
+import quantbridge.converters.plan.PlannedTensor;
+import quantbridge.converters.plan.Planner;
+import quantbridge.converters.plan.PolicyOptions;
+import quantbridge.converters.requant.Requantizer;
+import quantbridge.converters.requant.Route;
+import quantbridge.core.codec.Codecs;
+import quantbridge.core.codec.Fp16;
+import quantbridge.core.io.Formats;
+import quantbridge.core.ir.GgmlType;
+import quantbridge.core.ir.GroupedAffine;
+import quantbridge.core.ir.Metadata;
+import quantbridge.core.ir.Model;
+import quantbridge.core.ir.Shape;
+import quantbridge.core.ir.Tensor;
+import quantbridge.core.ir.TensorData;
+
+/** Grouped-affine (OpenVINO) tensors moved into ggml blocks: the exact routes are exact. */
+class TranscodeTest {
+
+    @TempDir
+    Path dir;
+
+    static Path fixtures() { return Path.of(System.getProperty("qb.root"), "openvino-blob/src/test/resources/fixtures"); }
+
+    /** The blob branch's torch-made u4/u8 symmetric fixture, dequantized by torch in sym.f32. */
+    @Test
+    void u4SymmetricBlobToQ4_0HasNoErrorAtAll() throws IOException {
+        Path blob = fixtures().resolve("sym.pth");
+        Path out = dir.resolve("sym.gguf");
+        Path report = dir.resolve("sym.json");
+        Cli c = Cli.run("convert", blob.toString(), out.toString(), "--type", "q4_0", "--tensor-type", "gate_proj=f16",
+                "--report", report.toString(), "--quiet");
+        assertEquals(0, c.code(), c.toString());
+        JsonNode j = new ObjectMapper().readTree(report.toFile());
+        Map<String, JsonNode> byName = new HashMap<>();
+        for (JsonNode t : j.get("tensors")) byName.put(t.get("source_name").asText(), t);
+
+        float[] torch = floats(Files.readAllBytes(fixtures().resolve("sym.f32")));
+        int transcoded = 0;
+        try (Model in = Formats.open(blob); Model m = Formats.open(out)) {
+            int offset = 0;
+            for (Tensor t : in.tensors()) {
+                int n = (int) t.shape().elements();
+                GroupedAffine g = (GroupedAffine) t.encoding();
+                JsonNode r = byName.get(t.name());
+                boolean exactRoute = g.bits() == 4 && g.scaleType() == GgmlType.F16 && g.groupSize() % 32 == 0;
+                if (exactRoute) {
+                    assertEquals("transcode_q4_0", r.get("route").asText(), t.name());
+                    assertEquals(0.0, r.get("error").get("max_abs").asDouble(), t.name());
+                    Tensor o = m.tensor(t.name() + ".weight").orElseThrow();
+                    float[] dec = new float[n];
+                    Codecs.of(GgmlType.Q4_0).decode(((TensorData.Bytes) o.data()).segment(), 0, dec, 0, n);
+                    for (int i = 0; i < n; i++) {
+                        assertEquals(Float.floatToRawIntBits(torch[offset + i]), Float.floatToRawIntBits(dec[i]),
+                                t.name() + " value " + i + ": torch " + torch[offset + i] + ", q4_0 " + dec[i]);
+                    }
+                    transcoded++;
+                }
+                offset += n;
+            }
+            assertEquals(torch.length, offset);
+        }
+        assertTrue(transcoded >= 2, "the fixture has u4 layers with f16 scales and groups of 32 and more");
+    }
+
+    static float[] floats(byte[] b) {
+        float[] f = new float[b.length / 4];
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(f);
+        return f;
+    }
+
+    /** An in-memory u4/u8 tensor with codes in range and the given scales. */
+    static Tensor affine(String name, int rows, int cols, int bits, int group, GgmlType scaleType, boolean sym, Random r,
+                         boolean fp16Scales) {
+        int groups = rows * cols / group;
+        byte[] codes = new byte[rows * cols];
+        for (int i = 0; i < codes.length; i++) codes[i] = (byte) r.nextInt(1 << bits);
+        ByteBuffer s = ByteBuffer.allocate(groups * scaleType.typeSize()).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < groups; i++) {
+            float v = 0.001f + r.nextFloat() * 0.01f;
+            if (fp16Scales) v = Fp16.toFloat(Fp16.fromFloat(v) & 0xFFFF);
+            if (scaleType == GgmlType.F16) s.putShort(Fp16.fromFloat(v));
+            else s.putFloat(v);
+        }
+        MemorySegment zp = null;
+        if (!sym) {
+            byte[] z = new byte[groups];
+            for (int i = 0; i < groups; i++) z[i] = (byte) r.nextInt(1 << bits);
+            zp = MemorySegment.ofArray(z);
+        }
+        return new Tensor(name, Shape.of(rows, cols), new GroupedAffine(bits, group, scaleType, sym),
+                new TensorData.Affine(MemorySegment.ofArray(codes), MemorySegment.ofArray(s.array()), zp));
+    }
+
+    record Out(Requantizer.Result result, byte[] bytes) {
+    }
+
+    /** Plans and runs the conversion in-process; returns each tensor's result and bytes by output name. */
+    static Map<String, Out> run(List<Tensor> tensors, Ftype ftype) throws IOException, PlanException {
+        Model m = new Model("openvino-blob", Metadata.empty(), tensors);
+        Plan plan = Planner.plan(m, Planner.GGUF, PolicyOptions.of(ftype), null, null);
+        Map<String, Out> outs = new HashMap<>();
+        Map<String, Requantizer.Result> results = new HashMap<>();
+        try (Requantizer rq = new Requantizer(2, false, r -> results.put(r.job().name(), r))) {
+            for (PlannedTensor p : plan.tensors()) {
+                ByteArrayOutputStream bos = new ByteArrayOutputStream();
+                TensorData.Streamed s = rq.stream(p.job());
+                s.producer().writeTo(seg -> bos.write(seg.toArray(ValueLayout.JAVA_BYTE)));
+                assertEquals(s.byteSize(), bos.size());
+                outs.put(p.name(), new Out(results.get(p.name()), bos.toByteArray()));
+            }
+        }
+        return outs;
+    }
+
+    @Test
+    void exactRoutesFromMemory() throws Exception {
+        Random r = new Random(5);
+        Map<String, Out> q40 = run(List.of(
+                affine("a", 8, 256, 4, 64, GgmlType.F32, true, r, true),
+                affine("b", 8, 256, 4, 128, GgmlType.F32, true, r, false),
+                affine("c", 8, 256, 4, 32, GgmlType.F16, false, r, true)), Ftype.Q4_0);
+        assertEquals(Route.TRANSCODE_Q4_0, q40.get("a.weight").result().job().route(), "f32 scales that are fp16 values");
+        assertTrue(q40.get("a.weight").result().error().exact());
+        assertEquals(Route.SEARCH_Q4_0, q40.get("b.weight").result().job().route(), "f32 scales that are not fp16 values");
+        Out c = q40.get("c.weight");
+        assertEquals(Route.SEARCH_Q4_0, c.result().job().route());
+        assertTrue(c.result().error().sumSquaredError() <= c.result().reference().sumSquaredError());
+
+        Map<String, Out> q41 = run(List.of(
+                affine("s", 4, 256, 4, 64, GgmlType.F16, true, r, true),
+                affine("z", 4, 256, 4, 32, GgmlType.F16, false, r, true)), Ftype.Q4_1);
+        assertEquals(Route.TRANSCODE_SYM_Q4_1, q41.get("s.weight").result().job().route());
+        assertTrue(q41.get("s.weight").result().error().exact());
+        Out z = q41.get("z.weight");
+        assertEquals(Route.TRANSCODE_ASYM_Q4_1, z.result().job().route());
+        // only m = fp16(-scale * zero) is rounded: at most half an fp16 ulp of |m| <= 15 * 0.011, plus float rounding
+        assertTrue(z.result().error().maxAbs() < 1e-4, "max error " + z.result().error().maxAbs());
+
+        Map<String, Out> q80 = run(List.of(affine("u8", 4, 128, 8, 128, GgmlType.F16, true, r, true)), Ftype.Q8_0);
+        assertEquals(Route.TRANSCODE_Q8_0, q80.get("u8.weight").result().job().route());
+        assertTrue(q80.get("u8.weight").result().error().exact());
+    }
+
+    @Test
+    void codesOutOfRangeAreRefused() throws Exception {
+        Tensor t = affine("bad", 2, 64, 4, 32, GgmlType.F16, true, new Random(1), true);
+        ((TensorData.Affine) t.data()).codes().set(ValueLayout.JAVA_BYTE, 70, (byte) 16);
+        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> run(List.of(t), Ftype.Q4_0));
+        assertTrue(e.getMessage().contains("code 16 at value 70"), e.getMessage());
+    }
+}
