@@ -1,0 +1,84 @@
+package quantbridge.converters.assemble;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import quantbridge.converters.cli.Main;
+import quantbridge.converters.llamacpp.GgufReference;
+import quantbridge.converters.llamacpp.LlamaCpp;
+
+/**
+ * {@code quantbridge convert BLOB.pth OUT.gguf --type T --base HF_DIR} for each supported
+ * architecture: the GGUF loads in llama.cpp, which predicts the next token as the Hugging Face
+ * forward pass over the blob's dequantized layers and the base's other tensors does.
+ */
+class AssembleInLlamaCppTest {
+
+    static final List<String> TEXTS = List.of("hello world", "hello the world 12345", "Hi, the world!");
+
+    @BeforeAll
+    static void llamaCpp() {
+        LlamaCpp.assumeAvailable();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "GemmaForCausalLM"})
+    void f32MatchesHuggingFaceForwardPass(String hfArch, @TempDir Path dir) throws Exception {
+        HfFixture fx = new HfFixture(hfArch, dir, 7);
+        Path out = convert(fx, dir, "f32");
+        int bos = HfFixture.BpeVocab.tokens().indexOf(HfFixture.SPECIAL_BOS);
+        int[] prompt = {bos, 72, 101, 260, 265, 40, 50, 268, 33, 100};
+        LlamaCpp.Result r = LlamaCpp.run(out, prompt, TEXTS);
+        assertEquals(HfFixture.GGUF_ARCH.get(hfArch), r.architecture());
+        assertEquals(fx.vocab, r.nVocab());
+        assertEquals(bos, r.bos());
+        assertProbabilitiesClose(fx.reference().nextTokenProbabilities(prompt), r.probabilities(), 1e-3);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"LlamaForCausalLM", "Qwen2ForCausalLM", "GemmaForCausalLM"})
+    void q4_0CloseToHuggingFaceForwardPass(String hfArch, @TempDir Path dir) throws Exception {
+        HfFixture fx = new HfFixture(hfArch, dir, 11);
+        Path out = convert(fx, dir, "q4_0");
+        int[] prompt = {269, 72, 101, 260, 265, 40, 50};
+        LlamaCpp.Result r = LlamaCpp.run(out, prompt, List.of());
+        // llama.cpp's arithmetic on the Q4_0 file (it quantizes activations to Q8_0 for the products)
+        assertProbabilitiesClose(GgufReference.of(out).nextTokenProbabilities(prompt), r.probabilities(), 0.02);
+        // against the source model: the embeddings, the left-out layer and the output matrix are quantized from floats
+        assertProbabilitiesClose(fx.reference().nextTokenProbabilities(prompt), r.probabilities(), 0.15);
+    }
+
+    static Path convert(HfFixture fx, Path dir, String type) {
+        Path out = dir.resolve(fx.arch + "-" + type + ".gguf");
+        StringWriter o = new StringWriter(), e = new StringWriter();
+        int code = Main.run(new PrintWriter(o), new PrintWriter(e), "convert", fx.blob.toString(), out.toString(),
+                "--type", type, "--base", fx.baseDir.toString(), "--quiet");
+        assertEquals(0, code, () -> "convert failed:\n" + o + e);
+        return out;
+    }
+
+    static void assertProbabilitiesClose(double[] expected, double[] actual, double tol) {
+        assertEquals(expected.length, actual.length, "vocabulary size");
+        double maxDiff = 0, maxP = 0;
+        int worst = -1;
+        for (int i = 0; i < expected.length; i++) {
+            double d = Math.abs(expected[i] - actual[i]);
+            if (d > maxDiff) {
+                maxDiff = d;
+                worst = i;
+            }
+            maxP = Math.max(maxP, expected[i]);
+        }
+        assertTrue(maxP > 5.0 / expected.length && maxP < 0.99, "reference distribution is degenerate: max p " + maxP);
+        assertTrue(maxDiff <= tol, "max |p_ref - p_llama.cpp| = " + maxDiff + " at token " + worst
+                + " (ref " + expected[worst] + ", llama.cpp " + actual[worst] + "), tolerance " + tol);
+    }
+}
