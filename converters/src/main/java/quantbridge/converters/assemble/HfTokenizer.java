@@ -32,6 +32,7 @@ public final class HfTokenizer {
     private final String model;
     private final String pre;
     private final List<String> warnings = new ArrayList<>();
+    private Boolean addSpacePrefix;
 
     private HfTokenizer(String model, String pre, List<String> tokens, List<Float> scores, List<Integer> types, List<String> merges) {
         this.model = model;
@@ -65,8 +66,10 @@ public final class HfTokenizer {
         throw new AssembleException(dir, "no usable tokenizer: expected tokenizer.json with a byte-level BPE model, or tokenizer.model (SentencePiece)");
     }
 
-    static HfTokenizer spm(List<String> tokens, List<Float> scores, List<Integer> types) {
-        return new HfTokenizer("llama", null, tokens, scores, types, null);
+    static HfTokenizer spm(List<String> tokens, List<Float> scores, List<Integer> types, boolean addSpacePrefix) {
+        HfTokenizer t = new HfTokenizer("llama", null, tokens, scores, types, null);
+        t.addSpacePrefix = addSpacePrefix;
+        return t;
     }
 
     private static HfTokenizer bpe(Path file, JsonNode j, int vocabSize) throws AssembleException {
@@ -99,8 +102,13 @@ public final class HfTokenizer {
         for (JsonNode m : j.path("model").path("merges")) {
             merges.add(m.isArray() ? m.path(0).asText() + " " + m.path(1).asText() : m.asText());
         }
-        HfTokenizer t = new HfTokenizer("gpt2", null, tokens, null, types, merges);
-        return t.withPre(j.path("pre_tokenizer"));
+        HfTokenizer t = new HfTokenizer("gpt2", null, tokens, null, types, merges).withPre(j.path("pre_tokenizer"));
+        boolean ignoreMerges = j.path("model").path("ignore_merges").asBoolean(false);
+        if (ignoreMerges != "llama-bpe".equals(t.pre)) {
+            t.warnings.add("tokenizer.json says ignore_merges " + ignoreMerges + " but llama.cpp's '" + t.pre
+                    + "' pre-tokenizer " + (ignoreMerges ? "does not ignore" : "ignores") + " merges: some words may tokenize differently");
+        }
+        return t;
     }
 
     /** llama.cpp names its BPE pre-tokenizers; recognised from the split regex of {@code pre_tokenizer}. */
@@ -127,6 +135,7 @@ public final class HfTokenizer {
         if (scores != null) b.put("tokenizer.ggml.scores", MetaValue.array(ValueType.FLOAT32, scores.stream().map(MetaValue::f32).toList()));
         b.put("tokenizer.ggml.token_type", MetaValue.array(ValueType.INT32, types.stream().map(t -> MetaValue.i32(t)).toList()));
         if (merges != null) b.put("tokenizer.ggml.merges", MetaValue.stringArray(merges));
+        if (addSpacePrefix != null) b.put("tokenizer.ggml.add_space_prefix", MetaValue.bool(addSpacePrefix));
 
         Path cfgFile = dir.resolve("tokenizer_config.json");
         JsonNode tc = Files.isRegularFile(cfgFile) ? readJson(cfgFile) : new ObjectMapper().createObjectNode();

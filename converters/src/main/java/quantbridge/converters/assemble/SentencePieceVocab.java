@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * Reads the vocabulary of a SentencePiece {@code tokenizer.model}: the {@code ModelProto}
  * message's repeated field 1 ({@code SentencePiece}: 1 = piece, 2 = score, 3 = type), parsed by
- * field number with protobuf's {@link CodedInputStream}. SentencePiece's piece types (1 normal,
+ * field number with protobuf's {@link CodedInputStream}, and field 3 ({@code NormalizerSpec}), whose
+ * {@code add_dummy_prefix} (3) becomes llama.cpp's {@code add_space_prefix}. SentencePiece's piece types (1 normal,
  * 2 unknown, 3 control, 4 user defined, 5 unused, 6 byte) are llama.cpp's token types.
  */
 final class SentencePieceVocab {
@@ -26,6 +27,7 @@ final class SentencePieceVocab {
         List<String> tokens = new ArrayList<>();
         List<Float> scores = new ArrayList<>();
         List<Integer> types = new ArrayList<>();
+        boolean addDummyPrefix = true;
         try {
             CodedInputStream in = CodedInputStream.newInstance(Files.readAllBytes(file));
             for (int tag; (tag = in.readTag()) != 0; ) {
@@ -48,6 +50,14 @@ final class SentencePieceVocab {
                     tokens.add(piece);
                     scores.add(score);
                     types.add(type);
+                } else if (tag == (3 << 3 | 2)) {
+                    // NormalizerSpec: field 3 add_dummy_prefix (default true)
+                    int limit = in.pushLimit(in.readRawVarint32());
+                    for (int t; (t = in.readTag()) != 0; ) {
+                        if (t == 3 << 3) addDummyPrefix = in.readBool();
+                        else in.skipField(t);
+                    }
+                    in.popLimit(limit);
                 } else {
                     in.skipField(tag);
                 }
@@ -61,6 +71,6 @@ final class SentencePieceVocab {
             scores.add(-1000f);
             types.add(HfTokenizer.UNUSED);
         }
-        return HfTokenizer.spm(tokens, scores, types);
+        return HfTokenizer.spm(tokens, scores, types, addDummyPrefix);
     }
 }

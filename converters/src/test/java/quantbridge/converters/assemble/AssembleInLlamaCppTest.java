@@ -1,8 +1,10 @@
 package quantbridge.converters.assemble;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -40,6 +42,14 @@ class AssembleInLlamaCppTest {
         assertEquals(HfFixture.GGUF_ARCH.get(hfArch), r.architecture());
         assertEquals(fx.vocab, r.nVocab());
         assertEquals(bos, r.bos());
+        try (HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(fx.baseDir.resolve("tokenizer.json"))) {
+            for (String text : TEXTS) {
+                long[] ids = hf.encode(text, false, false).getIds();
+                int[] expected = java.util.Arrays.stream(ids).mapToInt(x -> (int) x).toArray();
+                assertArrayEquals(expected, r.tokenizations().get(text), "tokens of '" + text + "': HF " + java.util.Arrays.toString(expected) + ", llama.cpp " + java.util.Arrays.toString(r.tokenizations().get(text)));
+                assertTrue(expected.length < text.length(), "the merges are used: " + java.util.Arrays.toString(expected));
+            }
+        }
         assertProbabilitiesClose(fx.reference().nextTokenProbabilities(prompt), r.probabilities(), 1e-3);
     }
 
@@ -54,6 +64,28 @@ class AssembleInLlamaCppTest {
         assertProbabilitiesClose(GgufReference.of(out).nextTokenProbabilities(prompt), r.probabilities(), 0.02);
         // against the source model: the embeddings, the left-out layer and the output matrix are quantized from floats
         assertProbabilitiesClose(fx.reference().nextTokenProbabilities(prompt), r.probabilities(), 0.15);
+    }
+
+    /** A SentencePiece tokenizer.model (Llama 2, Mistral 7B and Gemma ship one): llama.cpp tokenizes as the sentencepiece library does. */
+    @ParameterizedTest
+    @ValueSource(strings = {"MistralForCausalLM", "GemmaForCausalLM"})
+    void sentencePieceTokenizer(String hfArch, @TempDir Path dir) throws Exception {
+        HfFixture fx = new HfFixture(hfArch, dir, 5, true);
+        Path out = convert(fx, dir, "f32");
+        var expected = HfFixture.spmExpected().get("tokenizations");
+        List<String> texts = new java.util.ArrayList<>();
+        expected.fieldNames().forEachRemaining(texts::add);
+        int[] prompt = {1, 272, 267, 261, 277, 40, 300};
+        LlamaCpp.Result r = LlamaCpp.run(out, prompt, texts);
+        assertEquals(1, r.bos());
+        assertEquals(2, r.eos());
+        for (String text : texts) {
+            int[] ids = new int[expected.get(text).size()];
+            for (int i = 0; i < ids.length; i++) ids[i] = expected.get(text).get(i).asInt();
+            assertArrayEquals(ids, r.tokenizations().get(text), "tokens of '" + text + "': sentencepiece "
+                    + java.util.Arrays.toString(ids) + ", llama.cpp " + java.util.Arrays.toString(r.tokenizations().get(text)));
+        }
+        assertProbabilitiesClose(fx.reference().nextTokenProbabilities(prompt), r.probabilities(), 1e-3);
     }
 
     static Path convert(HfFixture fx, Path dir, String type) {

@@ -52,12 +52,17 @@ final class HfFixture {
     final Map<String, double[]> effective = new HashMap<>();
 
     HfFixture(String hfArch, Path dir, long seed) throws IOException {
+        this(hfArch, dir, seed, false);
+    }
+
+    /** @param spm use the SentencePiece tokenizer.model of {@link #spmDir()} instead of a BPE tokenizer.json */
+    HfFixture(String hfArch, Path dir, long seed, boolean spm) throws IOException {
         this.arch = hfArch;
         this.baseDir = Files.createDirectories(dir.resolve("base-" + hfArch));
         this.blob = dir.resolve(hfArch + ".pth");
         SplittableRandom r = new SplittableRandom(seed);
-        List<String> vocabList = BpeVocab.tokens();
-        vocab = vocabList.size() + 3; // padded, as config vocab_size may exceed the tokenizer's
+        int tokenizerSize = spm ? spmExpected().get("vocab_size").asInt() : BpeVocab.tokens().size();
+        vocab = tokenizerSize + 3; // padded, as config vocab_size may exceed the tokenizer's
         boolean gemma = hfArch.equals("GemmaForCausalLM"), qwen = hfArch.equals("Qwen2ForCausalLM");
         int hd = EMBD / HEADS, kv = HEADS_KV * hd;
 
@@ -101,11 +106,12 @@ final class HfFixture {
         new SafetensorsWriter().write(new Model("safetensors", Metadata.builder().put("format", MetaValue.string("pt")).build(), base),
                 baseDir.resolve("model.safetensors"), false);
         new BlobWriter().write(new Model("openvino-blob", Metadata.empty(), blobLayers), blob, false);
-        writeConfig(tied);
-        BpeVocab.writeTokenizer(baseDir.resolve("tokenizer.json"), qwen);
+        writeConfig(tied, spm ? 1 : BpeVocab.tokens().indexOf(SPECIAL_BOS), spm ? 2 : BpeVocab.tokens().indexOf(SPECIAL_EOS));
+        if (spm) Files.copy(spmDir().resolve("tokenizer.model"), baseDir.resolve("tokenizer.model"));
+        else BpeVocab.writeTokenizer(baseDir.resolve("tokenizer.json"), qwen);
         ObjectNode tc = new ObjectMapper().createObjectNode();
-        tc.put("bos_token", SPECIAL_BOS);
-        tc.put("eos_token", SPECIAL_EOS);
+        tc.put("bos_token", spm ? "<s>" : SPECIAL_BOS);
+        tc.put("eos_token", spm ? "</s>" : SPECIAL_EOS);
         tc.put("add_bos_token", true);
         tc.put("chat_template", "{% for m in messages %}{{ m['content'] }}{% endfor %}");
         new ObjectMapper().writeValue(baseDir.resolve("tokenizer_config.json").toFile(), tc);
@@ -117,7 +123,16 @@ final class HfFixture {
                 true, gemma, gemma, arch.equals("Qwen2ForCausalLM")), effective::get);
     }
 
-    private void writeConfig(boolean tied) throws IOException {
+    /** The SentencePiece model made by src/fixtures/hf/make_spm.py with the sentencepiece library, and its tokenizations. */
+    static Path spmDir() {
+        return Path.of(System.getProperty("qb.root"), "converters", "src", "test", "resources", "hf", "spm");
+    }
+
+    static com.fasterxml.jackson.databind.JsonNode spmExpected() throws IOException {
+        return new ObjectMapper().readTree(spmDir().resolve("expected.json").toFile());
+    }
+
+    private void writeConfig(boolean tied, int bos, int eos) throws IOException {
         ObjectNode c = new ObjectMapper().createObjectNode();
         c.putArray("architectures").add(arch);
         c.put("model_type", switch (arch) {
@@ -137,8 +152,8 @@ final class HfFixture {
         c.put("rope_theta", 10000.0);
         c.put("vocab_size", vocab);
         c.put("tie_word_embeddings", tied);
-        c.put("bos_token_id", BpeVocab.tokens().indexOf(SPECIAL_BOS));
-        c.put("eos_token_id", BpeVocab.tokens().indexOf(SPECIAL_EOS));
+        c.put("bos_token_id", bos);
+        c.put("eos_token_id", eos);
         c.put("hidden_act", arch.equals("GemmaForCausalLM") ? "gelu_pytorch_tanh" : "silu");
         new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(baseDir.resolve("config.json").toFile(), c);
     }
@@ -282,7 +297,7 @@ final class HfFixture {
             model.putNull("end_of_word_suffix");
             model.put("fuse_unk", false);
             model.put("byte_fallback", false);
-            model.put("ignore_merges", false);
+            model.put("ignore_merges", !qwenRegex); // as Llama 3's tokenizer.json (llama.cpp: ignore_merges for llama-bpe)
             ObjectNode v = model.putObject("vocab");
             for (int i = 0; i < toks.size() - 2; i++) v.put(toks.get(i), i);
             ArrayNode merges = model.putArray("merges");
