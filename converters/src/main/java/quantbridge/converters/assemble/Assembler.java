@@ -284,6 +284,10 @@ public final class Assembler {
             }
         }
         tok.addTo(b, baseDir, c);
+        if (a.equals("gemma") && b.contains("tokenizer.ggml.add_space_prefix")) {
+            // as llama.cpp's converter: Gemma's SentencePiece text gets no leading space
+            b.put("tokenizer.ggml.add_space_prefix", MetaValue.bool(false));
+        }
         return b.build();
     }
 }

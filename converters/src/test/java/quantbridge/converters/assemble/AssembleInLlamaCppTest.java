@@ -72,7 +72,7 @@ class AssembleInLlamaCppTest {
     void sentencePieceTokenizer(String hfArch, @TempDir Path dir) throws Exception {
         HfFixture fx = new HfFixture(hfArch, dir, 5, true);
         Path out = convert(fx, dir, "f32");
-        var expected = HfFixture.spmExpected().get("tokenizations");
+        var expected = HfFixture.spmExpected(hfArch).get("tokenizations");
         List<String> texts = new java.util.ArrayList<>();
         expected.fieldNames().forEachRemaining(texts::add);
         int[] prompt = {1, 272, 267, 261, 277, 40, 300};

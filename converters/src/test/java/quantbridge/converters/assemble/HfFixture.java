@@ -55,13 +55,13 @@ final class HfFixture {
         this(hfArch, dir, seed, false);
     }
 
-    /** @param spm use the SentencePiece tokenizer.model of {@link #spmDir()} instead of a BPE tokenizer.json */
+    /** @param spm use the SentencePiece tokenizer.model of {@link #spmDir(String)} (Gemma: without the dummy prefix space) instead of a BPE tokenizer.json */
     HfFixture(String hfArch, Path dir, long seed, boolean spm) throws IOException {
         this.arch = hfArch;
         this.baseDir = Files.createDirectories(dir.resolve("base-" + hfArch));
         this.blob = dir.resolve(hfArch + ".pth");
         SplittableRandom r = new SplittableRandom(seed);
-        int tokenizerSize = spm ? spmExpected().get("vocab_size").asInt() : BpeVocab.tokens().size();
+        int tokenizerSize = spm ? spmExpected(hfArch).get("vocab_size").asInt() : BpeVocab.tokens().size();
         vocab = tokenizerSize + 3; // padded, as config vocab_size may exceed the tokenizer's
         boolean gemma = hfArch.equals("GemmaForCausalLM"), qwen = hfArch.equals("Qwen2ForCausalLM");
         int hd = EMBD / HEADS, kv = HEADS_KV * hd;
@@ -107,7 +107,7 @@ final class HfFixture {
                 baseDir.resolve("model.safetensors"), false);
         new BlobWriter().write(new Model("openvino-blob", Metadata.empty(), blobLayers), blob, false);
         writeConfig(tied, spm ? 1 : BpeVocab.tokens().indexOf(SPECIAL_BOS), spm ? 2 : BpeVocab.tokens().indexOf(SPECIAL_EOS));
-        if (spm) Files.copy(spmDir().resolve("tokenizer.model"), baseDir.resolve("tokenizer.model"));
+        if (spm) Files.copy(spmDir(hfArch).resolve("tokenizer.model"), baseDir.resolve("tokenizer.model"));
         else BpeVocab.writeTokenizer(baseDir.resolve("tokenizer.json"), qwen);
         ObjectNode tc = new ObjectMapper().createObjectNode();
         tc.put("bos_token", spm ? "<s>" : SPECIAL_BOS);
@@ -124,12 +124,14 @@ final class HfFixture {
     }
 
     /** The SentencePiece model made by src/fixtures/hf/make_spm.py with the sentencepiece library, and its tokenizations. */
-    static Path spmDir() {
-        return Path.of(System.getProperty("qb.root"), "converters", "src", "test", "resources", "hf", "spm");
+    static Path spmDir(String hfArch) {
+        return Path.of(System.getProperty("qb.root"), "converters", "src", "test", "resources", "hf",
+                hfArch.equals("GemmaForCausalLM") ? "spm-gemma" : "spm");
     }
 
-    static com.fasterxml.jackson.databind.JsonNode spmExpected() throws IOException {
-        return new ObjectMapper().readTree(spmDir().resolve("expected.json").toFile());
+    /** {@code vocab_size} and the sentencepiece library's token ids for the test strings. */
+    static com.fasterxml.jackson.databind.JsonNode spmExpected(String hfArch) throws IOException {
+        return new ObjectMapper().readTree(spmDir(hfArch).resolve("expected.json").toFile());
     }
 
     private void writeConfig(boolean tied, int bos, int eos) throws IOException {
