@@ -4,11 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import quantbridge.converters.cli.Main;
 
 /** A tiny F32 LLaMA GGUF written by us loads in llama.cpp and predicts what the reference forward pass predicts. */
 class LlamaCppInteropTest {
@@ -40,6 +45,23 @@ class LlamaCppInteropTest {
 
         double[] expected = tiny.reference().nextTokenProbabilities(PROMPT);
         assertProbabilitiesClose(expected, r.probabilities(), 1e-3);
+    }
+
+    /** Our quantized conversions of the tiny model: llama.cpp computes on them what the reference computes on their dequantized weights. */
+    @ParameterizedTest
+    @ValueSource(strings = {"q4_0", "q4_k_m", "q8_0"})
+    void quantizedConversionsMatchTheirOwnWeights(String type, @TempDir Path dir) throws Exception {
+        TinyLlamaGguf tiny = new TinyLlamaGguf(43);
+        Path f32 = tiny.write(dir.resolve("tiny-f32.gguf"));
+        Path q = dir.resolve("tiny-" + type + ".gguf");
+        StringWriter o = new StringWriter(), e = new StringWriter();
+        int code = Main.run(new PrintWriter(o), new PrintWriter(e), "convert", f32.toString(), q.toString(), "--type", type, "--quiet");
+        assertEquals(0, code, () -> o + "\n" + e);
+        LlamaCpp.Result r = LlamaCpp.run(q, PROMPT, List.of());
+        // llama.cpp quantizes activations (to Q8_0 / Q8_K) for its quantized products: looser than F32
+        assertProbabilitiesClose(GgufReference.of(q).nextTokenProbabilities(PROMPT), r.probabilities(), 0.02);
+        // and the quantized model stays close to the original
+        assertProbabilitiesClose(tiny.reference().nextTokenProbabilities(PROMPT), r.probabilities(), type.equals("q8_0") ? 0.01 : 0.15);
     }
 
     /** Every probability within {@code tol}, and the distribution not degenerate (the check must mean something). */
