@@ -252,6 +252,15 @@ public final class Assembler {
         b.put("general.architecture", MetaValue.string(a));
         Path name = baseDir.toAbsolutePath().normalize().getFileName();
         b.put("general.name", MetaValue.string(name == null ? "model" : name.toString()));
+        Path gen = baseDir.resolve("generation_config.json");
+        if (Files.isRegularFile(gen)) {
+            // the model's recommended sampling, under llama.cpp's general.sampling.* keys
+            var g = HfTokenizer.readJson(gen);
+            if (g.path("top_k").canConvertToInt()) b.put("general.sampling.top_k", MetaValue.i32(g.get("top_k").asInt()));
+            if (g.path("top_p").isNumber()) b.put("general.sampling.top_p", MetaValue.f32((float) g.get("top_p").asDouble()));
+            if (g.path("min_p").isNumber()) b.put("general.sampling.min_p", MetaValue.f32((float) g.get("min_p").asDouble()));
+            if (g.path("temperature").isNumber()) b.put("general.sampling.temp", MetaValue.f32((float) g.get("temperature").asDouble()));
+        }
         if (c.maxPositions() > 0) b.put(a + ".context_length", MetaValue.u32(c.maxPositions()));
         b.put(a + ".embedding_length", MetaValue.u32(c.hiddenSize()));
         b.put(a + ".block_count", MetaValue.u32(c.numLayers()));

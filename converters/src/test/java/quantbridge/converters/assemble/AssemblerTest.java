@@ -30,6 +30,7 @@ class AssemblerTest {
     @Test
     void llamaMetadataAndNames(@TempDir Path dir) throws Exception {
         HfFixture fx = new HfFixture("MistralForCausalLM", dir, 1);
+        Files.writeString(fx.baseDir.resolve("generation_config.json"), "{\"do_sample\": true, \"temperature\": 0.6, \"top_p\": 0.9, \"top_k\": 40}");
         try (Model blob = new BlobReader().read(fx.blob);
              Model m = Assembler.assemble(blob, fx.blob, fx.baseDir).model()) {
             Metadata md = m.metadata();
@@ -56,6 +57,9 @@ class AssemblerTest {
             assertEquals((long) bos, md.getLong("tokenizer.ggml.bos_token_id").orElseThrow());
             assertTrue(md.get("tokenizer.ggml.add_bos_token").orElseThrow().asBool());
             assertTrue(md.getString("tokenizer.chat_template").orElseThrow().contains("messages"));
+            assertEquals(40L, md.getLong("general.sampling.top_k").orElseThrow());
+            assertEquals(0.9f, (float) md.get("general.sampling.top_p").orElseThrow().asDouble());
+            assertEquals(0.6f, (float) md.get("general.sampling.temp").orElseThrow().asDouble());
             assertTrue(m.tensor("output.weight").isPresent());
             assertTrue(m.tensor("blk.1.ffn_up.weight").isPresent(), "the layer the blob lacks comes from the base");
             assertEquals("F32", m.tensor("blk.1.ffn_up.weight").get().encoding().displayName().toUpperCase());
@@ -133,6 +137,37 @@ class AssemblerTest {
                     assertTrue(e.getMessage().contains("the blob has no layers.1.mlp.up_proj and the base has no float weight for it either"), e.getMessage());
                     assertFalse(e.getMessage().contains("q_proj"), e.getMessage());
                 }
+            }
+        }
+    }
+
+    @Test
+    void shardedBaseThroughItsIndex(@TempDir Path dir) throws Exception {
+        HfFixture fx = new HfFixture("Qwen2ForCausalLM", dir, 9);
+        Path single = fx.baseDir.resolve("model.safetensors");
+        var om = new com.fasterxml.jackson.databind.ObjectMapper();
+        var index = om.createObjectNode();
+        index.putObject("metadata");
+        var map = index.putObject("weight_map");
+        try (Model base = new quantbridge.safetensors.SafetensorsReader().read(single)) {
+            List<Tensor> all = base.tensors();
+            int half = all.size() / 2;
+            String[] files = {"model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"};
+            List<List<Tensor>> parts = List.of(all.subList(0, half), all.subList(half, all.size()));
+            for (int i = 0; i < 2; i++) {
+                new quantbridge.safetensors.SafetensorsWriter().write(new Model("safetensors", base.metadata(), parts.get(i)),
+                        fx.baseDir.resolve(files[i]), false);
+                for (Tensor t : parts.get(i)) map.put(t.name(), files[i]);
+            }
+        }
+        Files.delete(single);
+        om.writeValue(fx.baseDir.resolve("model.safetensors.index.json").toFile(), index);
+        try (Model blob = new BlobReader().read(fx.blob); Model m = Assembler.assemble(blob, fx.blob, fx.baseDir).model()) {
+            for (String name : List.of("token_embd.weight", "output_norm.weight", "blk.1.ffn_up.weight", "blk.1.attn_v.bias")) {
+                MemorySegment seg = ((TensorData.Bytes) m.tensor(name).orElseThrow().data()).segment();
+                String key = name.replace(".weight", "");
+                double[] want = fx.effective.get(key);
+                for (int i = 0; i < want.length; i++) assertEquals((float) want[i], seg.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i), name);
             }
         }
     }

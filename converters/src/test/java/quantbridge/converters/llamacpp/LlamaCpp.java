@@ -48,7 +48,8 @@ public final class LlamaCpp {
 
     /** Skips the calling test, visibly, when node or node-llama-cpp's linux-x64 binaries are not installed. */
     public static void assumeAvailable() {
-        String hint = "node-llama-cpp not installed: run .ci/run or npm ci --prefix build-cache/node "
+        String hint = "node-llama-cpp not installed: run .ci/run, or copy src/fixtures/llamacpp/package*.json to build-cache/node and run "
+                + "NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm install --prefix build-cache/node --omit=optional --ignore-scripts "
                 + "(see .ci/run, block '# llama.cpp interop (node-llama-cpp)')";
         Assumptions.assumeTrue(nodeOnPath(), hint + " [no 'node' on PATH]");
         Assumptions.assumeTrue(Files.isDirectory(nodeDir().resolve("node_modules/node-llama-cpp/dist"))
