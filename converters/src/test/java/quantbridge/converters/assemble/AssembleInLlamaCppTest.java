@@ -9,7 +9,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -26,8 +26,8 @@ class AssembleInLlamaCppTest {
 
     static final List<String> TEXTS = List.of("hello world", "hello the world 12345", "Hi, the world!");
 
-    @BeforeAll
-    static void llamaCpp() {
+    @BeforeEach
+    void llamaCpp() {
         LlamaCpp.assumeAvailable();
     }
 

@@ -51,10 +51,17 @@ public final class LlamaCpp {
         String hint = "node-llama-cpp not installed: run .ci/run, or copy src/fixtures/llamacpp/package*.json to build-cache/node and run "
                 + "NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm install --prefix build-cache/node --omit=optional --ignore-scripts "
                 + "(see .ci/run, block '# llama.cpp interop (node-llama-cpp)')";
-        Assumptions.assumeTrue(nodeOnPath(), hint + " [no 'node' on PATH]");
-        Assumptions.assumeTrue(Files.isDirectory(nodeDir().resolve("node_modules/node-llama-cpp/dist"))
-                && Files.isDirectory(nodeDir().resolve("node_modules/@node-llama-cpp/linux-x64/bins")), hint);
+        String why = !nodeOnPath() ? hint + " [no 'node' on PATH]"
+                : !(Files.isDirectory(nodeDir().resolve("node_modules/node-llama-cpp/dist"))
+                && Files.isDirectory(nodeDir().resolve("node_modules/@node-llama-cpp/linux-x64/bins"))) ? hint : null;
+        if (why != null && !warned) {
+            warned = true;
+            System.err.println("[llama.cpp interop tests SKIPPED] " + why);
+        }
+        Assumptions.assumeTrue(why == null, why);
     }
+
+    private static volatile boolean warned;
 
     private static boolean nodeOnPath() {
         String path = System.getenv("PATH");

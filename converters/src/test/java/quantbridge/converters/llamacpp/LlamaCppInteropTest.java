@@ -8,7 +8,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -20,8 +20,8 @@ class LlamaCppInteropTest {
 
     private static final int[] PROMPT = {1, 259, 262, 280, 5, 270, 281, 287, 260};
 
-    @BeforeAll
-    static void llamaCpp() {
+    @BeforeEach
+    void llamaCpp() {
         LlamaCpp.assumeAvailable();
     }
 
