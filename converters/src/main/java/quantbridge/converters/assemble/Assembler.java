@@ -269,12 +269,12 @@ public final class Assembler {
         b.put(a + ".attention.head_count_kv", MetaValue.u32(c.numKvHeads()));
         b.put(a + ".attention.layer_norm_rms_epsilon", MetaValue.f32((float) c.rmsNormEps()));
         b.put(a + ".rope.freq_base", MetaValue.f32((float) c.ropeTheta()));
-        if (a.equals("gemma")) {
+        if (a.equals("gemma") || c.headDim() * c.numHeads() != c.hiddenSize()) {
+            // llama.cpp assumes hidden / heads values per head unless told (Gemma; Mistral Nemo's head_dim 128)
             b.put(a + ".attention.key_length", MetaValue.u32(c.headDim()));
             b.put(a + ".attention.value_length", MetaValue.u32(c.headDim()));
-        } else {
-            b.put(a + ".rope.dimension_count", MetaValue.u32(c.headDim()));
         }
+        if (!a.equals("gemma")) b.put(a + ".rope.dimension_count", MetaValue.u32(c.headDim()));
         if (a.equals("llama")) b.put(a + ".vocab_size", MetaValue.u32(tok.tokens().size()));
         if (c.ropeScaling() != null) {
             String type = c.ropeScaling().path("rope_type").asText(c.ropeScaling().path("type").asText(""));

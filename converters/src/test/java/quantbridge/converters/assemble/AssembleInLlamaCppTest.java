@@ -10,6 +10,7 @@ import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -64,6 +65,17 @@ class AssembleInLlamaCppTest {
         assertProbabilitiesClose(GgufReference.of(out).nextTokenProbabilities(prompt), r.probabilities(), 0.02);
         // against the source model: the embeddings, the left-out layer and the output matrix are quantized from floats
         assertProbabilitiesClose(fx.reference().nextTokenProbabilities(prompt), r.probabilities(), 0.15);
+    }
+
+    /** Mistral Nemo's shape: head_dim (here 32) is not hidden / heads (64 / 4): llama.cpp must be told key_length. */
+    @Test
+    void headDimOtherThanHiddenOverHeads(@TempDir Path dir) throws Exception {
+        HfFixture fx = new HfFixture("MistralForCausalLM", dir, 13, false, 32);
+        Path out = convert(fx, dir, "f32");
+        int[] prompt = {269, 72, 101, 260, 265, 40, 50, 268};
+        LlamaCpp.Result r = LlamaCpp.run(out, prompt, List.of());
+        assertEquals(32, r.metadata().path("llama").path("attention").path("key_length").asInt());
+        assertProbabilitiesClose(fx.reference().nextTokenProbabilities(prompt), r.probabilities(), 1e-3);
     }
 
     /** A SentencePiece tokenizer.model (Llama 2, Mistral 7B and Gemma ship one): llama.cpp tokenizes as the sentencepiece library does. */

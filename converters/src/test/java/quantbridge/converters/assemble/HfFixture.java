@@ -48,6 +48,7 @@ final class HfFixture {
     final Path baseDir;
     final Path blob;
     final int vocab;
+    final int headDim;
     /** Values the assembled model should compute with, by llama.cpp logical name, in Hugging Face row order. */
     final Map<String, double[]> effective = new HashMap<>();
 
@@ -57,14 +58,20 @@ final class HfFixture {
 
     /** @param spm use the SentencePiece tokenizer.model of {@link #spmDir(String)} (Gemma: without the dummy prefix space) instead of a BPE tokenizer.json */
     HfFixture(String hfArch, Path dir, long seed, boolean spm) throws IOException {
+        this(hfArch, dir, seed, spm, EMBD / HEADS);
+    }
+
+    /** @param headDim values per head; other than EMBD / HEADS as in Mistral Nemo (head_dim 128, hidden 5120, 32 heads) */
+    HfFixture(String hfArch, Path dir, long seed, boolean spm, int headDim) throws IOException {
         this.arch = hfArch;
+        this.headDim = headDim;
         this.baseDir = Files.createDirectories(dir.resolve("base-" + hfArch));
         this.blob = dir.resolve(hfArch + ".pth");
         SplittableRandom r = new SplittableRandom(seed);
         int tokenizerSize = spm ? spmExpected(hfArch).get("vocab_size").asInt() : BpeVocab.tokens().size();
         vocab = tokenizerSize + 3; // padded, as config vocab_size may exceed the tokenizer's
         boolean gemma = hfArch.equals("GemmaForCausalLM"), qwen = hfArch.equals("Qwen2ForCausalLM");
-        int hd = EMBD / HEADS, kv = HEADS_KV * hd;
+        int hd = headDim, kv = HEADS_KV * hd, qDim = HEADS * hd;
 
         List<Tensor> base = new ArrayList<>();
         List<Tensor> blobLayers = new ArrayList<>();
@@ -76,17 +83,17 @@ final class HfFixture {
             float[] n1 = norm(r, gemma);
             base.add(f32(hf + "input_layernorm.weight", n1, EMBD));
             put(gg + "attn_norm", n1);
-            linear(r, base, blobLayers, l, "self_attn.q_proj", gg + "attn_q", EMBD, EMBD, 0.25, true);
+            linear(r, base, blobLayers, l, "self_attn.q_proj", gg + "attn_q", qDim, EMBD, 0.25, true);
             linear(r, base, blobLayers, l, "self_attn.k_proj", gg + "attn_k", kv, EMBD, 0.25, false);
             linear(r, base, blobLayers, l, "self_attn.v_proj", gg + "attn_v", kv, EMBD, 0.25, true);
             if (qwen) {
-                for (String[] b : new String[][] {{"q_proj", "attn_q", "" + EMBD}, {"k_proj", "attn_k", "" + kv}, {"v_proj", "attn_v", "" + kv}}) {
+                for (String[] b : new String[][] {{"q_proj", "attn_q", "" + qDim}, {"k_proj", "attn_k", "" + kv}, {"v_proj", "attn_v", "" + kv}}) {
                     float[] bias = gauss(r, Integer.parseInt(b[2]), 0.3);
                     base.add(f32(hf + "self_attn." + b[0] + ".bias", bias, bias.length));
                     put(gg + b[1] + ".bias", bias);
                 }
             }
-            linear(r, base, blobLayers, l, "self_attn.o_proj", gg + "attn_output", EMBD, EMBD, 0.15, true);
+            linear(r, base, blobLayers, l, "self_attn.o_proj", gg + "attn_output", EMBD, qDim, 0.15, true);
             float[] n2 = norm(r, gemma);
             base.add(f32(hf + "post_attention_layernorm.weight", n2, EMBD));
             put(gg + "ffn_norm", n2);
@@ -120,7 +127,7 @@ final class HfFixture {
     ReferenceForward reference() {
         boolean gemma = arch.equals("GemmaForCausalLM");
         return new ReferenceForward(new ReferenceForward.Config(EMBD, LAYERS, HEADS, HEADS_KV, FF, vocab, 1e-5, 10000,
-                true, gemma, gemma, arch.equals("Qwen2ForCausalLM")), effective::get);
+                true, gemma, gemma, arch.equals("Qwen2ForCausalLM"), headDim), effective::get);
     }
 
     /** The SentencePiece model made by src/fixtures/hf/make_spm.py with the sentencepiece library, and its tokenizations. */
@@ -148,7 +155,7 @@ final class HfFixture {
         c.put("num_hidden_layers", LAYERS);
         c.put("num_attention_heads", HEADS);
         c.put("num_key_value_heads", HEADS_KV);
-        c.put("head_dim", EMBD / HEADS);
+        c.put("head_dim", headDim);
         c.put("max_position_embeddings", 256);
         c.put("rms_norm_eps", 1e-5);
         c.put("rope_theta", 10000.0);

@@ -44,7 +44,9 @@ public final class GgufReference {
                     (int) (long) md.getLong(a + ".feed_forward_length").orElseThrow(), nVocab,
                     md.get(a + ".attention.layer_norm_rms_epsilon").orElseThrow().asDouble(),
                     md.get(a + ".rope.freq_base").orElseThrow().asDouble(),
-                    !a.equals("llama"), a.equals("gemma"), false, w.containsKey("blk.0.attn_q.bias"));
+                    !a.equals("llama"), a.equals("gemma"), false, w.containsKey("blk.0.attn_q.bias"),
+                    (int) (long) md.getLong(a + ".attention.key_length")
+                            .orElse((long) nEmbd / md.getLong(a + ".attention.head_count").orElseThrow()));
             return new ReferenceForward(c, w::get);
         }
     }

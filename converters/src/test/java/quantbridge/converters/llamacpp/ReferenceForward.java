@@ -23,11 +23,16 @@ public final class ReferenceForward {
      *                  w (give {@code normPlusOne} false when the weights already hold 1 + w), GELU
      * @param normPlusOne multiply RMSNorm output by (1 + w) instead of w
      * @param qkvBias   Q, K and V projections have biases (qwen2)
+     * @param headDim   values per attention head (Mistral Nemo: not nEmbd / nHead)
      */
     public record Config(int nEmbd, int nLayer, int nHead, int nHeadKv, int nFf, int nVocab,
                          double eps, double ropeTheta, boolean ropeNeox, boolean gemma, boolean normPlusOne,
-                         boolean qkvBias) {
-        int headDim() { return nEmbd / nHead; }
+                         boolean qkvBias, int headDim) {
+        /** A configuration whose heads split the embedding evenly. */
+        public Config(int nEmbd, int nLayer, int nHead, int nHeadKv, int nFf, int nVocab, double eps, double ropeTheta,
+                      boolean ropeNeox, boolean gemma, boolean normPlusOne, boolean qkvBias) {
+            this(nEmbd, nLayer, nHead, nHeadKv, nFf, nVocab, eps, ropeTheta, ropeNeox, gemma, normPlusOne, qkvBias, nEmbd / nHead);
+        }
     }
 
     private final Config c;
@@ -68,7 +73,7 @@ public final class ReferenceForward {
             double[][] q = new double[n][], k = new double[n][], v = new double[n][];
             for (int t = 0; t < n; t++) {
                 double[] h = rmsNorm(x[t], w.apply(b + "attn_norm"));
-                q[t] = matVec(w.apply(b + "attn_q"), h, d);
+                q[t] = matVec(w.apply(b + "attn_q"), h, c.nHead() * hd);
                 k[t] = matVec(w.apply(b + "attn_k"), h, kvDim);
                 v[t] = matVec(w.apply(b + "attn_v"), h, kvDim);
                 if (c.qkvBias()) {
@@ -81,7 +86,7 @@ public final class ReferenceForward {
             }
             double[] wo = w.apply(b + "attn_output");
             for (int t = 0; t < n; t++) {
-                double[] att = new double[d];
+                double[] att = new double[c.nHead() * hd];
                 for (int h = 0; h < c.nHead(); h++) {
                     int kvh = h / (c.nHead() / c.nHeadKv());
                     double[] s = new double[t + 1];
