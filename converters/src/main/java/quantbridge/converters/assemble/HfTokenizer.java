@@ -104,7 +104,8 @@ public final class HfTokenizer {
         }
         HfTokenizer t = new HfTokenizer("gpt2", null, tokens, null, types, merges).withPre(j.path("pre_tokenizer"));
         boolean ignoreMerges = j.path("model").path("ignore_merges").asBoolean(false);
-        if (ignoreMerges != "llama-bpe".equals(t.pre)) {
+        // llama.cpp takes a whole word that is in the vocabulary as one token for these pre-tokenizers
+        if (ignoreMerges != ("llama-bpe".equals(t.pre) || "tekken".equals(t.pre))) {
             t.warnings.add("tokenizer.json says ignore_merges " + ignoreMerges + " but llama.cpp's '" + t.pre
                     + "' pre-tokenizer " + (ignoreMerges ? "does not ignore" : "ignores") + " merges: some words may tokenize differently");
         }
@@ -116,6 +117,7 @@ public final class HfTokenizer {
         String all = preTokenizer.toString();
         String name;
         if (all.contains("\\\\p{N}{1,3}")) name = "llama-bpe";
+        else if (all.contains("[\\\\p{Ll}\\\\p{Lm}\\\\p{Lo}\\\\p{M}]+|") && !all.contains("'s|'t")) name = "tekken";
         else if (all.contains("[^\\\\r\\\\n\\\\p{L}\\\\p{N}]?\\\\p{L}+|\\\\p{N}|")) name = "qwen2";
         else if (preTokenizer.path("type").asText("").equals("ByteLevel")) name = "gpt-2";
         else {

@@ -67,14 +67,28 @@ class AssembleInLlamaCppTest {
         assertProbabilitiesClose(fx.reference().nextTokenProbabilities(prompt), r.probabilities(), 0.15);
     }
 
-    /** Mistral Nemo's shape: head_dim (here 32) is not hidden / heads (64 / 4): llama.cpp must be told key_length. */
+    static void assertSameTokensAsHf(HfFixture fx, LlamaCpp.Result r, List<String> texts) throws Exception {
+        try (HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(fx.baseDir.resolve("tokenizer.json"))) {
+            for (String text : texts) {
+                long[] ids = hf.encode(text, false, false).getIds();
+                int[] expected = java.util.Arrays.stream(ids).mapToInt(x -> (int) x).toArray();
+                assertArrayEquals(expected, r.tokenizations().get(text), "tokens of '" + text + "': HF " + java.util.Arrays.toString(expected)
+                        + ", llama.cpp " + java.util.Arrays.toString(r.tokenizations().get(text)));
+            }
+        }
+    }
+
+    /** Mistral Nemo's shape (and tokenizer, tekken): head_dim (here 32) is not hidden / heads (64 / 4): llama.cpp must be told key_length. */
     @Test
     void headDimOtherThanHiddenOverHeads(@TempDir Path dir) throws Exception {
         HfFixture fx = new HfFixture("MistralForCausalLM", dir, 13, false, 32);
         Path out = convert(fx, dir, "f32");
         int[] prompt = {269, 72, 101, 260, 265, 40, 50, 268};
-        LlamaCpp.Result r = LlamaCpp.run(out, prompt, List.of());
+        List<String> texts = List.of("Hello World", "HELLO the world 12345", "Hi, the world!");
+        LlamaCpp.Result r = LlamaCpp.run(out, prompt, texts);
         assertEquals(32, r.metadata().path("llama").path("attention").path("key_length").asInt());
+        assertEquals("tekken", r.metadata().path("tokenizer").path("ggml").path("pre").asText());
+        assertSameTokensAsHf(fx, r, texts);
         assertProbabilitiesClose(fx.reference().nextTokenProbabilities(prompt), r.probabilities(), 1e-3);
     }
 

@@ -173,6 +173,34 @@ class AssemblerTest {
     }
 
     @Test
+    void ropeScalingAndWarnings(@TempDir Path dir) throws Exception {
+        HfFixture fx = new HfFixture("LlamaForCausalLM", dir, 10);
+        Path cfg = fx.baseDir.resolve("config.json");
+        Files.writeString(cfg, Files.readString(cfg).replaceFirst("\\{", "{\"rope_scaling\": {\"type\": \"linear\", \"factor\": 4.0},"));
+        try (Model blob = new BlobReader().read(fx.blob)) {
+            List<Tensor> more = new java.util.ArrayList<>(blob.tensors());
+            Tensor q = blob.tensor("layers.0.self_attn.q_proj").orElseThrow();
+            more.add(new Tensor("layers.0.self_attn.extra_proj", q.shape(), q.encoding(), q.data()));
+            Path blob2 = dir.resolve("more.pth");
+            new BlobWriter().write(new Model(blob.format(), Metadata.empty(), more), blob2, false);
+            try (Model b2 = new BlobReader().read(blob2)) {
+                Assembler.Assembly a = Assembler.assemble(b2, blob2, fx.baseDir);
+                try (Model m = a.model()) {
+                    assertEquals("linear", m.metadata().getString("llama.rope.scaling.type").orElseThrow());
+                    assertEquals(4f, (float) m.metadata().get("llama.rope.scaling.factor").orElseThrow().asDouble());
+                    assertTrue(a.warnings().stream().anyMatch(w -> w.contains("'layers.0.self_attn.extra_proj'") && w.contains("not used")), a.warnings().toString());
+                }
+            }
+        }
+        Files.writeString(cfg, Files.readString(cfg).replace("\"linear\"", "\"llama3\""));
+        try (Model blob = new BlobReader().read(fx.blob)) {
+            Assembler.Assembly a = Assembler.assemble(blob, fx.blob, fx.baseDir);
+            a.model().close();
+            assertTrue(a.warnings().stream().anyMatch(w -> w.contains("llama3") && w.contains("rope_freqs")), a.warnings().toString());
+        }
+    }
+
+    @Test
     void unsupportedArchitectureIsRefused(@TempDir Path dir) throws Exception {
         HfFixture fx = new HfFixture("LlamaForCausalLM", dir, 6);
         String cfg = Files.readString(fx.baseDir.resolve("config.json")).replace("LlamaForCausalLM", "PhiForCausalLM").replace("\"llama\"", "\"phi\"");

@@ -115,7 +115,7 @@ final class HfFixture {
         new BlobWriter().write(new Model("openvino-blob", Metadata.empty(), blobLayers), blob, false);
         writeConfig(tied, spm ? 1 : BpeVocab.tokens().indexOf(SPECIAL_BOS), spm ? 2 : BpeVocab.tokens().indexOf(SPECIAL_EOS));
         if (spm) Files.copy(spmDir(hfArch).resolve("tokenizer.model"), baseDir.resolve("tokenizer.model"));
-        else BpeVocab.writeTokenizer(baseDir.resolve("tokenizer.json"), qwen);
+        else BpeVocab.writeTokenizer(baseDir.resolve("tokenizer.json"), qwen ? "qwen2" : headDim * HEADS != EMBD ? "tekken" : "llama3");
         ObjectNode tc = new ObjectMapper().createObjectNode();
         tc.put("bos_token", spm ? "<s>" : SPECIAL_BOS);
         tc.put("eos_token", spm ? "</s>" : SPECIAL_EOS);
@@ -259,7 +259,15 @@ final class HfFixture {
             return s;
         }
 
-        static void writeTokenizer(Path file, boolean qwenRegex) throws IOException {
+        /** Llama 3's, Qwen2's and Mistral Nemo's (tekken) split expressions. */
+        static final Map<String, String> REGEX = Map.of(
+                "llama3", "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+                "qwen2", "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+                "tekken", "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+|"
+                        + "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+");
+
+        static void writeTokenizer(Path file, String style) throws IOException {
+            boolean qwenRegex = style.equals("qwen2");
             ObjectMapper om = new ObjectMapper();
             ObjectNode root = om.createObjectNode();
             root.put("version", "1.0");
@@ -283,8 +291,7 @@ final class HfFixture {
             ArrayNode pts = pre.putArray("pretokenizers");
             ObjectNode split = pts.addObject();
             split.put("type", "Split");
-            split.putObject("pattern").put("Regex", "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|"
-                    + (qwenRegex ? "\\p{N}" : "\\p{N}{1,3}") + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+");
+            split.putObject("pattern").put("Regex", REGEX.get(style));
             split.put("behavior", "Isolated");
             split.put("invert", false);
             ObjectNode bl = pts.addObject();
