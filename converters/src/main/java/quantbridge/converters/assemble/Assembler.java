@@ -78,6 +78,10 @@ public final class Assembler {
     public static Assembly assemble(Model blob, Path blobPath, Path baseDir) throws IOException {
         HfConfig cfg = HfConfig.read(baseDir);
         HfTokenizer tok = HfTokenizer.read(baseDir, cfg.vocabSize());
+        if (tok.tokens().size() != cfg.vocabSize()) {
+            throw new AssembleException(baseDir, "the tokenizer has " + tok.tokens().size() + " tokens but config.json's vocab_size is "
+                    + cfg.vocabSize() + " (the embedding rows)");
+        }
         List<String> warnings = new ArrayList<>(tok.warnings());
         Model base = openBase(baseDir);
         Arena arena = Arena.ofShared();
@@ -108,8 +112,13 @@ public final class Assembler {
                     if (t.isEmpty()) continue;
                     Tensor x = t.get();
                     if (cfg.permutesQk() && (m[1].equals("attn_q.weight") || m[1].equals("attn_k.weight"))) {
-                        LongUnaryOperator order = NameMap.rowOrder(x.name(), x.shape().rows(), cfg.numHeads(), cfg.numKvHeads(),
-                                NameMap.Direction.TO_GGUF).orElseThrow();
+                        LongUnaryOperator order;
+                        try {
+                            order = NameMap.rowOrder(x.name(), x.shape().rows(), cfg.numHeads(), cfg.numKvHeads(),
+                                    NameMap.Direction.TO_GGUF).orElseThrow();
+                        } catch (IllegalArgumentException e) {
+                            throw new AssembleException(baseDir.resolve("config.json"), e.getMessage());
+                        }
                         x = permuteRows(x, order, arena);
                     }
                     if (gemma && m[1].endsWith("norm.weight")) x = plusOne(x, arena);

@@ -75,7 +75,7 @@ public final class HfTokenizer {
     private static HfTokenizer bpe(Path file, JsonNode j, int vocabSize) throws AssembleException {
         JsonNode vocab = j.path("model").path("vocab");
         int n = vocab.size();
-        for (JsonNode a : j.path("added_tokens")) n = Math.max(n, a.path("id").asInt() + 1);
+        for (JsonNode a : j.path("added_tokens")) n = Math.max(n, a.path("id").asInt(-1) + 1);
         n = Math.max(n, vocabSize);
         if (n > 10_000_000) throw new AssembleException(file, "vocabulary of " + n + " tokens is implausibly large");
         String[] toks = new String[n];
@@ -88,7 +88,10 @@ public final class HfTokenizer {
             type[id] = NORMAL;
         }
         for (JsonNode a : j.path("added_tokens")) {
-            int id = a.path("id").asInt();
+            int id = a.path("id").asInt(-1);
+            if (id < 0 || !a.path("content").isTextual()) {
+                throw new AssembleException(file, "added token " + a + " has no valid id and content");
+            }
             toks[id] = a.path("content").asText();
             type[id] = a.path("special").asBoolean(false) ? CONTROL : USER_DEFINED;
         }

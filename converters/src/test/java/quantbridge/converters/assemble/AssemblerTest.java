@@ -201,6 +201,32 @@ class AssemblerTest {
     }
 
     @Test
+    void badBaseFilesAreReportedAsAssembleErrors(@TempDir Path dir) throws Exception {
+        HfFixture fx = new HfFixture("LlamaForCausalLM", dir, 12);
+        Path cfg = fx.baseDir.resolve("config.json");
+        String good = Files.readString(cfg);
+        try (Model blob = new BlobReader().read(fx.blob)) {
+            Files.writeString(cfg, good.replace("\"vocab_size\" : " + fx.vocab, "\"vocab_size\" : 100"));
+            AssembleException e = assertThrows(AssembleException.class, () -> Assembler.assemble(blob, fx.blob, fx.baseDir));
+            assertTrue(e.getMessage().contains("tokens but config.json's vocab_size is 100"), e.getMessage());
+
+            Files.writeString(cfg, "{ not json");
+            e = assertThrows(AssembleException.class, () -> Assembler.assemble(blob, fx.blob, fx.baseDir));
+            assertTrue(e.getMessage().contains("config.json") && e.getMessage().contains("not valid JSON"), e.getMessage());
+
+            Files.writeString(cfg, good);
+            Files.writeString(fx.baseDir.resolve("tokenizer.model"), "\u0008\u0001garbage");
+            Files.delete(fx.baseDir.resolve("tokenizer.json"));
+            e = assertThrows(AssembleException.class, () -> Assembler.assemble(blob, fx.blob, fx.baseDir));
+            assertTrue(e.getMessage().contains("tokenizer.model"), e.getMessage());
+
+            Files.delete(fx.baseDir.resolve("tokenizer.model"));
+            e = assertThrows(AssembleException.class, () -> Assembler.assemble(blob, fx.blob, fx.baseDir));
+            assertTrue(e.getMessage().contains("no usable tokenizer"), e.getMessage());
+        }
+    }
+
+    @Test
     void unsupportedArchitectureIsRefused(@TempDir Path dir) throws Exception {
         HfFixture fx = new HfFixture("LlamaForCausalLM", dir, 6);
         String cfg = Files.readString(fx.baseDir.resolve("config.json")).replace("LlamaForCausalLM", "PhiForCausalLM").replace("\"llama\"", "\"phi\"");
