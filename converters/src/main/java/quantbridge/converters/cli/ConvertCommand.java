@@ -19,6 +19,7 @@ import quantbridge.converters.plan.Plan;
 import quantbridge.converters.plan.PlanException;
 import quantbridge.converters.plan.Planner;
 import quantbridge.converters.plan.PolicyOptions;
+import quantbridge.converters.requant.AffineEncoder;
 import quantbridge.core.io.Formats;
 import quantbridge.core.io.ModelWriter;
 import quantbridge.core.ir.GgmlType;
@@ -43,8 +44,11 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--type", paramLabel = "TYPE",
             description = "llama-quantize's type name (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q2_K_S, Q3_K_S, Q3_K_M, Q3_K_L, "
                     + "Q4_K_S, Q4_K_M, Q5_K_S, Q5_K_M, Q6_K, IQ4_NL, IQ4_XS, TQ1_0, TQ2_0, MXFP4_MOE, F16, BF16, F32, ...; "
-                    + "Q3_K, Q4_K, Q5_K are Q3_K_M, Q4_K_M, Q5_K_M) or a ggml type name (every quantizable tensor gets it).")
+                    + "Q3_K, Q4_K, Q5_K are Q3_K_M, Q4_K_M, Q5_K_M) or a ggml type name (every quantizable tensor gets it); for OpenVINO blob output u4_sym, u4_asym, u8_sym or u8_asym.")
     String type;
+
+    @Option(names = "--group-size", paramLabel = "N", description = "For u4_sym/u4_asym/u8_sym/u8_asym (OpenVINO blob output): values per group (default 128 for u4, one group per row for u8).")
+    Integer groupSize;
 
     @Option(names = "--format", paramLabel = "FORMAT", description = "Output format (gguf, safetensors, openvino-blob); default: from OUT's extension.")
     String format;
@@ -101,6 +105,9 @@ final class ConvertCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw CliException.usage(e.getMessage());
         }
+        if (writer.format().equals(Planner.BLOB) && type != null && AffineEncoder.Spec.parse(type, groupSize) != null) {
+            return toBlob(writer, AffineEncoder.Spec.parse(type, groupSize));
+        }
         PolicyOptions options = options(writer.format());
         Imatrix imatrix = imatrixFile == null ? null : Imatrix.read(Inputs.requireFile(imatrixFile));
         PrintWriter out = spec.commandLine().getOut();
@@ -128,6 +135,30 @@ final class ConvertCommand implements Callable<Integer> {
         if (!quiet) for (String w : a.warnings()) out.println("warning: " + w);
         return a.model();
     }
+
+    /** Quantizes every matrix to grouped-affine codes and writes an OpenVINO blob. */
+    private Integer toBlob(ModelWriter writer, AffineEncoder.Spec spec) throws Exception {
+        if (spec.groupSize() == 0 || spec.groupSize() < -1) throw CliException.usage("--group-size must be positive, not " + spec.groupSize());
+        PrintWriter out = spec().commandLine().getOut();
+        List<String> skipped = new ArrayList<>();
+        long start = System.nanoTime();
+        try (Model model = Formats.open(input);
+             AffineEncoder enc = AffineEncoder.encode(model, spec, output.toAbsolutePath().getParent(), quiet ? null : out, skipped, allowNonfinite)) {
+            Model m = enc.model();
+            if (m.tensors().isEmpty()) throw CliException.input(input + ": has no float matrices to write as an OpenVINO blob");
+            writer.write(m, output, force);
+        } catch (IllegalArgumentException e) {
+            throw CliException.input(input + ": " + e.getMessage());
+        }
+        if (!quiet) {
+            if (!skipped.isEmpty()) out.println("warning: OpenVINO blobs hold only matrices; left out: " + String.join(", ", skipped));
+            out.printf(java.util.Locale.ROOT, "wrote %s in %.2f s%n", output, (System.nanoTime() - start) / 1e9);
+            out.flush();
+        }
+        return 0;
+    }
+
+    private CommandSpec spec() { return spec; }
 
     /** The policy options from the command line. */
     PolicyOptions options(String outFormat) throws CliException {

@@ -65,7 +65,12 @@ public final class Planner {
         try {
             decisions = TypePolicy.decide(inputs, hp, options.withImatrix(imatrix != null));
         } catch (IllegalArgumentException e) {
-            throw new PlanException(e.getMessage());
+            String m = e.getMessage();
+            if (m.contains("no tensor type fallback")) {
+                m += " (a tensor's row length is not a multiple of its block size, as llama-quantize refuses too;"
+                        + " give that tensor another type with --tensor-type NAME=f16)";
+            }
+            throw new PlanException(m);
         }
 
         List<String> warnings = new ArrayList<>();
@@ -103,8 +108,13 @@ public final class Planner {
     private static PlannedTensor planOne(Tensor t, String name, TensorDecision d, String outFormat, PolicyOptions options,
                                          Imatrix imatrix, List<String> warnings) throws PlanException {
         Encoding src = t.encoding();
-        Encoding target = d.target() != null ? d.target() : src;
         String note = d.note();
+        if (d.target() != null && !SourceRows.decodable(t) && !src.equals(d.target())) {
+            // integer and other non-float tensors are never quantized: they keep their type
+            d = new TensorDecision(d.name(), false, null, false, false, "");
+            note = join(note, src.displayName() + " values are not floats: kept");
+        }
+        Encoding target = d.target() != null ? d.target() : src;
         if (d.target() == null && !storable(outFormat, src)) {
             if (!SourceRows.decodable(t) || outFormat.equals(BLOB)) {
                 throw new PlanException("tensor '" + t.name() + "': " + outFormat + " cannot hold " + src.displayName() + " data");
@@ -131,7 +141,15 @@ public final class Planner {
             throw new PlanException("tensor '" + name + "': cannot convert " + src.displayName() + " values to " + type.displayName());
         }
         Route route = Route.ENCODE;
-        if (src instanceof GroupedAffine g) route = affineRoute(t, g, type);
+        if (src instanceof GroupedAffine g) {
+            route = affineRoute(t, g, type);
+            if (type == GgmlType.Q4_0 && route == Route.SEARCH_Q4_0 && g.bits() == 4 && g.symmetric()) {
+                note = join(note, g.groupSize() % 32 != 0 ? "groups of " + g.groupSize() + " do not hold whole q4_0 blocks"
+                        : "f32 scales that are not fp16 values: no exact transcode");
+            }
+        } else if (src instanceof GgmlType g && g.isQuantized()) {
+            note = join(note, "requantizing from " + g.displayName());
+        }
 
         float[][] importance = null;
         if (imatrix != null && (route == Route.ENCODE || route == Route.SEARCH_Q4_0)) {

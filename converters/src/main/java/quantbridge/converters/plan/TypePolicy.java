@@ -93,7 +93,12 @@ public final class TypePolicy {
                 if (!manual && !opt.pure()) type = mixture(type, t, cat);
                 long ncols = t.shape().rowLength();
                 if (ncols % type.blockSize() != 0) {
-                    GgmlType fb = fallbackOf(type);
+                    GgmlType fb;
+                    try {
+                        fb = fallbackOf(type);
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException("tensor '" + name + "' (row length " + ncols + "): " + e.getMessage());
+                    }
                     if (ncols % fb.blockSize() != 0) fb = F16;
                     if (!note.isEmpty()) note.append("; ");
                     note.append("row length ").append(ncols).append(" is not a multiple of ").append(type.blockSize())

@@ -39,6 +39,7 @@ public final class ConversionReport implements Requantizer.Listener {
     private final boolean quiet;
     private final ProgressBar bar;
     private final List<Requantizer.Result> results = new ArrayList<>();
+    private final java.util.Map<String, PlannedTensor> byName = new java.util.HashMap<>();
     private final long totalValues;
     private long valuesDone;
     private long startNanos = System.nanoTime();
@@ -62,7 +63,10 @@ public final class ConversionReport implements Requantizer.Listener {
         this.quiet = quiet;
         this.bar = bar;
         long v = 0;
-        for (PlannedTensor p : plan.tensors()) v += p.shape().elements();
+        for (PlannedTensor p : plan.tensors()) {
+            v += p.shape().elements();
+            byName.put(p.name(), p);
+        }
         this.totalValues = v;
     }
 
@@ -105,8 +109,9 @@ public final class ConversionReport implements Requantizer.Listener {
     }
 
     private PlannedTensor planned(Requantizer.Result r) {
-        for (PlannedTensor p : plan.tensors()) if (p.name().equals(r.job().name())) return p;
-        throw new IllegalStateException("no plan for " + r.job().name());
+        PlannedTensor p = byName.get(r.job().name());
+        if (p == null) throw new IllegalStateException("no plan for " + r.job().name());
+        return p;
     }
 
     /** One log line: {@code [  3/ 387] blk.0.attn_q.weight - [ 4096,  4096,     1,     1], type =    f16, converting to q4_0 .. size = ...}. */

@@ -16,10 +16,10 @@ public final class ProgressBar {
         this.term = term;
     }
 
-    /** A bar on the console's writer, or null when there is no console. */
+    /** A bar on the console's writer, or null when there is no console or it is not a terminal (output redirected). */
     public static ProgressBar onConsole() {
         java.io.Console c = System.console();
-        return c == null ? null : new ProgressBar(c.writer());
+        return c == null || !c.isTerminal() ? null : new ProgressBar(c.writer());
     }
 
     void show(long done, long total) {

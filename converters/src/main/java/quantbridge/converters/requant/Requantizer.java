@@ -28,7 +28,7 @@ public final class Requantizer implements AutoCloseable {
     private static final long FAULT_AROUND = 256 * 1024;
 
     /** Values per chunk (rounded to whole rows, at least one row). */
-    static final int CHUNK_VALUES = 1 << 16;
+    static final int CHUNK_VALUES = 1 << 18;
 
     /**
      * One output tensor to make.
@@ -235,7 +235,7 @@ public final class Requantizer implements AutoCloseable {
                 case ENCODE -> encode(x, first, n, seg);
                 case SEARCH_Q4_0 -> {
                     encode(x, first, n, seg);
-                    ref = compare(x, seg, values, sc);
+                    ref = compare(x, seg, values, sc, bad == 0);
                     float[] hints = new float[rowLength / 32];
                     for (int r = 0; r < n; r++) {
                         groupScales(first + r, hints);
@@ -250,7 +250,7 @@ public final class Requantizer implements AutoCloseable {
                     }
                 }
             }
-            ErrorStats err = compare(x, seg, values, sc);
+            ErrorStats err = compare(x, seg, values, sc, bad == 0);
             return new Chunk(seg, err, ref, bad, values);
         }
 
@@ -285,11 +285,11 @@ public final class Requantizer implements AutoCloseable {
             }
         }
 
-        private ErrorStats compare(float[] x, MemorySegment seg, int values, Scratch sc) {
+        private ErrorStats compare(float[] x, MemorySegment seg, int values, Scratch sc, boolean finite) {
             float[] y = sc.y(values);
             out.decode(seg, 0, y, 0, values);
             ErrorStats e = new ErrorStats();
-            e.addAll(x, y, values);
+            e.addAll(x, y, values, finite);
             return e;
         }
 

@@ -32,8 +32,11 @@ class CodecCommandTest {
     @TempDir
     Path dir;
 
-    static JsonNode manifest() throws IOException {
-        return JSON.readTree(Cli.golden().resolve("ggml/manifest.json").toFile());
+    private static JsonNode manifest;
+
+    static synchronized JsonNode manifest() throws IOException {
+        if (manifest == null) manifest = JSON.readTree(Cli.golden().resolve("ggml/manifest.json").toFile());
+        return manifest;
     }
 
     /** Every golden file: type name, case, with or without importance weights, .bin and .deq.f32 paths. */

@@ -44,6 +44,30 @@ class ConvertCommandTest {
     }
 
     @Test
+    void manyChunksAndLongRowsAreAssembledInOrder() throws IOException {
+        Random r = new Random(12);
+        Path in = TestModels.writeGguf(dir.resolve("chunks.gguf"), Metadata.empty(), List.of(
+                // more rows than one chunk holds, the last chunk partial
+                TestModels.f16Tensor("blk.0.ffn_up.weight", TestModels.gauss(r, 2000 * 512, 0.02f), 2000, 512),
+                // rows longer than a chunk: one row per chunk; 100000 is not a multiple of 256 (falls back from q4_K)
+                TestModels.f16Tensor("blk.0.ffn_gate.weight", TestModels.gauss(r, 3 * 100000, 0.02f), 3, 100000)));
+        Path one = dir.resolve("c1.gguf");
+        Path three = dir.resolve("c3.gguf");
+        Path report = dir.resolve("c.json");
+        assertEquals(0, Cli.run("convert", in.toString(), one.toString(), "--type", "Q4_K_M", "--threads", "1", "--quiet").code());
+        Cli c = Cli.run("convert", in.toString(), three.toString(), "--type", "Q4_K_M", "--threads", "3", "--report", report.toString());
+        assertEquals(0, c.code(), c.toString());
+        assertArrayEquals(Files.readAllBytes(one), Files.readAllBytes(three));
+        assertTrue(c.out().contains("1 of 2 tensor(s) required fallback quantization"), c.out());
+        try (Model m = Formats.open(one)) {
+            assertEquals(GgmlType.Q5_0, m.tensor("blk.0.ffn_gate.weight").orElseThrow().encoding());
+            assertEquals(GgmlType.Q4_K, m.tensor("blk.0.ffn_up.weight").orElseThrow().encoding());
+        }
+        JsonNode j = new ObjectMapper().readTree(report.toFile());
+        assertEquals(1, j.get("fallbacks").asInt());
+    }
+
+    @Test
     void tinyLlamaQ4_K_MFollowsTheMixtureAndKeepsMetadata() throws IOException {
         Path in = TestModels.tinyLlama(dir.resolve("tiny.gguf"), 8);
         Path out = dir.resolve("q4km.gguf");

@@ -102,6 +102,59 @@ class ConvertGoldenTest {
         return tests;
     }
 
+    /**
+     * F16 and BF16 input: the pipeline feeds the quantizer exactly the float32 values of the halves
+     * (converted here independently, by the JDK and by shifting the bf16 bits).
+     */
+    @TestFactory
+    List<DynamicTest> halfPrecisionInputIsWidenedExactly() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (GgmlType src : List.of(GgmlType.F16, GgmlType.BF16)) {
+            for (GgmlType type : List.of(GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.IQ4_NL)) {
+                tests.add(DynamicTest.dynamicTest(src.displayName() + " -> " + type.displayName(), () -> {
+                    Path in = dir.resolve("golden-" + src.displayName() + ".gguf");
+                    List<Tensor> tensors = new ArrayList<>();
+                    List<float[]> widened = new ArrayList<>();
+                    for (String c : cases) {
+                        float[] x = ConvertGoldenTest.floats(Files.readAllBytes(golden.resolve("inputs").resolve(c + ".f32")));
+                        ByteBuffer b = ByteBuffer.allocate(2 * x.length).order(ByteOrder.LITTLE_ENDIAN);
+                        float[] w = new float[x.length];
+                        for (int i = 0; i < x.length; i++) {
+                            short h = src == GgmlType.F16 ? Float.floatToFloat16(x[i]) : (short) (Float.floatToRawIntBits(x[i]) >>> 16);
+                            b.putShort(h);
+                            w[i] = src == GgmlType.F16 ? Float.float16ToFloat(h) : Float.intBitsToFloat((h & 0xFFFF) << 16);
+                        }
+                        tensors.add(Tensor.of(tensorName(c), quantbridge.core.ir.Shape.of(4, 512), src,
+                                java.lang.foreign.MemorySegment.ofArray(b.array())));
+                        widened.add(w);
+                    }
+                    TestModels.writeGguf(in, Metadata.empty(), tensors);
+                    Path out = dir.resolve("half-" + src.displayName() + "-" + type.displayName() + ".gguf");
+                    Cli r = Cli.run("convert", in.toString(), out.toString(), "--type", type.displayName(), "--pure", "--force", "--quiet");
+                    assertEquals(0, r.code(), r.toString());
+                    BlockCodec codec = Codecs.of(type);
+                    try (GgufFile g = GgufFile.open(out)) {
+                        for (int k = 0; k < cases.size(); k++) {
+                            String want = tensorName(cases.get(k));
+                            GgufFile.TensorInfo info = g.tensorInfos().stream().filter(i -> i.name().equals(want)).findFirst().orElseThrow();
+                            java.lang.foreign.MemorySegment expected = java.lang.foreign.MemorySegment.ofArray(new byte[(int) info.byteSize()]);
+                            long rowBytes = type.byteSize(512);
+                            for (int row = 0; row < 4; row++) codec.encodeRow(widened.get(k), row * 512, 512, null, expected, row * rowBytes);
+                            assertArrayEquals(expected.toArray(ValueLayout.JAVA_BYTE), g.tensorData(info).toArray(ValueLayout.JAVA_BYTE), info.name());
+                        }
+                    }
+                }));
+            }
+        }
+        return tests;
+    }
+
+    static float[] floats(byte[] b) {
+        float[] f = new float[b.length / 4];
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(f);
+        return f;
+    }
+
     private static void check(GgmlType type, String name, Path imatrix) throws IOException {
         Path out = dir.resolve(name + (imatrix == null ? "" : "-" + imatrix.getFileName()) + ".gguf");
         List<String> args = new ArrayList<>(List.of("convert", input.toString(), out.toString(), "--type", name, "--pure",

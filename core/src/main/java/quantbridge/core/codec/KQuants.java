@@ -6,7 +6,7 @@ import static quantbridge.core.codec.QuantMath.putHalf;
 
 import java.util.Arrays;
 
-/** Layout helpers the K-quant codecs share: 6-bit scale/min packing and 2-bit code packing. */
+/** What the K-quant codecs share: 6-bit scale/min packing, 2-bit code packing, and the Q4_K/Q5_K encoder. */
 final class KQuants {
 
     private KQuants() {

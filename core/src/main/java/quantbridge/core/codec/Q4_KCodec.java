@@ -1,8 +1,6 @@
 package quantbridge.core.codec;
 
 import static quantbridge.core.codec.QuantMath.half;
-import static quantbridge.core.codec.QuantMath.nearestInt;
-import static quantbridge.core.codec.QuantMath.putHalf;
 
 import quantbridge.core.ir.GgmlType;
 import quantbridge.core.simd.VectorKernels;

@@ -15,6 +15,16 @@ final class ScaleSearch {
     private ScaleSearch() {
     }
 
+    /** make_qx_quants' trial offsets: −9 … 9 without 0, in ggml's order. */
+    private static final int[] TRIAL_STEPS = {-9, -8, -7, -6, -5, -4, -3, -2, -1, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+
+    private static void fillQx(int n, int nmax, float[] x, int xo, byte[] L, int lo, float iscale) {
+        for (int i = 0; i < n; ++i) {
+            int l = nearestInt(iscale * x[xo + i]);
+            L[lo + i] = (byte) (nmax + Math.max(-nmax, Math.min(nmax - 1, l)));
+        }
+    }
+
     private static float rmseWeight(float[] qw, int qo, int i, int rmseType, float xi) {
         if (qw != null) return qw[qo + i];
         return switch (rmseType) {
@@ -67,25 +77,41 @@ final class ScaleSearch {
         float scale = suml2 != 0 ? sumlx / suml2 : 0.0f;
         if (returnEarly) return suml2 > 0 ? 0.5f * (scale + 1 / iscale) : 1 / iscale;
         float best = scale * sumlx;
-        for (int is = -9; is <= 9; ++is) {
-            if (is == 0) continue;
-            iscale = -(nmax + 0.1f * is) / max;
-            sumlx = suml2 = 0;
+        // The 18 trial scales are independent of each other's outcome, so three are summed at a
+        // time (each sum still adds its terms in ggml's order); decisions are then taken in order.
+        for (int g = 0; g < TRIAL_STEPS.length; g += 3) {
+            float i0 = -(nmax + 0.1f * TRIAL_STEPS[g]) / max;
+            float i1 = -(nmax + 0.1f * TRIAL_STEPS[g + 1]) / max;
+            float i2 = -(nmax + 0.1f * TRIAL_STEPS[g + 2]) / max;
+            float lx0 = 0, l20 = 0, lx1 = 0, l21 = 0, lx2 = 0, l22 = 0;
             for (int i = 0; i < n; ++i) {
                 float xi = x[xo + i];
-                int l = nearestInt(iscale * xi);
-                l = Math.max(-nmax, Math.min(nmax - 1, l));
-                float w = rmseWeight(qw, qo, i, rmseType, xi);
-                sumlx += w * xi * l;
-                suml2 += w * l * l;
+                float wi = rmseWeight(qw, qo, i, rmseType, xi);
+                float wx = wi * xi;
+                int l0 = Math.max(-nmax, Math.min(nmax - 1, nearestInt(i0 * xi)));
+                int l1 = Math.max(-nmax, Math.min(nmax - 1, nearestInt(i1 * xi)));
+                int l2 = Math.max(-nmax, Math.min(nmax - 1, nearestInt(i2 * xi)));
+                lx0 += wx * l0;
+                l20 += wi * l0 * l0;
+                lx1 += wx * l1;
+                l21 += wi * l1 * l1;
+                lx2 += wx * l2;
+                l22 += wi * l2 * l2;
             }
-            if (suml2 > 0 && sumlx * sumlx > best * suml2) {
-                for (int i = 0; i < n; ++i) {
-                    int l = nearestInt(iscale * x[xo + i]);
-                    L[lo + i] = (byte) (nmax + Math.max(-nmax, Math.min(nmax - 1, l)));
-                }
-                scale = sumlx / suml2;
-                best = scale * sumlx;
+            if (l20 > 0 && lx0 * lx0 > best * l20) {
+                fillQx(n, nmax, x, xo, L, lo, i0);
+                scale = lx0 / l20;
+                best = scale * lx0;
+            }
+            if (l21 > 0 && lx1 * lx1 > best * l21) {
+                fillQx(n, nmax, x, xo, L, lo, i1);
+                scale = lx1 / l21;
+                best = scale * lx1;
+            }
+            if (l22 > 0 && lx2 * lx2 > best * l22) {
+                fillQx(n, nmax, x, xo, L, lo, i2);
+                scale = lx2 / l22;
+                best = scale * lx2;
             }
         }
         return scale;

@@ -152,28 +152,22 @@ final class PanamaDecoders {
             int o = 210 * i;
             float d = half(src, o + 208);
             for (int n = 0; n < 2; n++) {
-                int ql = o + 64 * n;
                 int qh = o + 128 + 32 * n;
                 int sc = o + 192 + 8 * n;
                 int y = dstOff + 256 * i + 128 * n;
-                for (int l = 0; l < 32; l += lanes) {
-                    int s = l / 16;
-                    IntVector a = bytesToInts(src, ql + l);
-                    IntVector b = bytesToInts(src, ql + l + 32);
-                    IntVector h = bytesToInts(src, qh + l);
-                    IntVector q1 = a.and(0xF).or(h.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
-                    IntVector q2 = b.and(0xF).or(h.lanewise(VectorOperators.ASHR, 2).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
-                    IntVector q3 = a.lanewise(VectorOperators.ASHR, 4).and(0xF)
-                            .or(h.lanewise(VectorOperators.ASHR, 4).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
-                    IntVector q4 = b.lanewise(VectorOperators.ASHR, 4).and(0xF)
-                            .or(h.lanewise(VectorOperators.ASHR, 6).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
-                    toFloat(q1).mul(d * src[sc + s]).intoArray(dst, y + l);
-                    toFloat(q2).mul(d * src[sc + s + 2]).intoArray(dst, y + l + 32);
-                    toFloat(q3).mul(d * src[sc + s + 4]).intoArray(dst, y + l + 64);
-                    toFloat(q4).mul(d * src[sc + s + 6]).intoArray(dst, y + l + 96);
+                // part p: low bits from ql[l + 32·(p&1)] (nibble p>>1), high bits (qh >> 2p) & 3, scale sc[l/16 + 2p]
+                for (int p = 0; p < 4; p++) {
+                    int ql = o + 64 * n + 32 * (p & 1);
+                    int nib = 4 * (p >> 1);
+                    for (int l = 0; l < 32; l += lanes) {
+                        IntVector a = bytesToInts(src, ql + l);
+                        IntVector h = bytesToInts(src, qh + l);
+                        IntVector q = a.lanewise(VectorOperators.ASHR, nib).and(0xF)
+                                .or(h.lanewise(VectorOperators.ASHR, 2 * p).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+                        toFloat(q).mul(d * src[sc + l / 16 + 2 * p]).intoArray(dst, y + 32 * p + l);
+                    }
                 }
             }
         }
     }
-
 }
