@@ -13,6 +13,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import quantbridge.converters.cli.Main;
 import quantbridge.converters.llamacpp.GgufReference;
@@ -55,16 +56,18 @@ class AssembleInLlamaCppTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"LlamaForCausalLM", "Qwen2ForCausalLM", "GemmaForCausalLM"})
-    void q4_0CloseToHuggingFaceForwardPass(String hfArch, @TempDir Path dir) throws Exception {
+    @CsvSource({"LlamaForCausalLM,q4_0", "Qwen2ForCausalLM,q4_0", "GemmaForCausalLM,q4_0", "MistralForCausalLM,q4_k_m"})
+    void quantizedCloseToHuggingFaceForwardPass(String hfArch, String type, @TempDir Path dir) throws Exception {
         HfFixture fx = new HfFixture(hfArch, dir, 11);
-        Path out = convert(fx, dir, "q4_0");
+        Path out = convert(fx, dir, type);
         int[] prompt = {269, 72, 101, 260, 265, 40, 50};
         LlamaCpp.Result r = LlamaCpp.run(out, prompt, List.of());
-        // llama.cpp's arithmetic on the Q4_0 file (it quantizes activations to Q8_0 for the products)
-        assertProbabilitiesClose(GgufReference.of(out).nextTokenProbabilities(prompt), r.probabilities(), 0.02);
-        // against the source model: the embeddings, the left-out layer and the output matrix are quantized from floats
-        assertProbabilitiesClose(fx.reference().nextTokenProbabilities(prompt), r.probabilities(), 0.15);
+        // llama.cpp's arithmetic on the quantized file (it quantizes activations to Q8_0 / Q8_K for the products: 0.03)
+        assertProbabilitiesClose(GgufReference.of(out).nextTokenProbabilities(prompt), r.probabilities(), 0.03);
+        // against the source model, loosely: the embeddings, the left-out layer and the output matrix are quantized from
+        // floats; with Q4_K_M every 64-wide row falls back to Q5_0/Q8_0 and the u4 codes are re-encoded (about 4% relative
+        // error per matrix on this tiny random model, whose output is very sensitive to it)
+        assertProbabilitiesClose(fx.reference().nextTokenProbabilities(prompt), r.probabilities(), type.equals("q4_0") ? 0.15 : 0.25);
     }
 
     static void assertSameTokensAsHf(HfFixture fx, LlamaCpp.Result r, List<String> texts) throws Exception {
