@@ -278,8 +278,8 @@ public final class Assembler {
         b.put(a + ".attention.head_count_kv", MetaValue.u32(c.numKvHeads()));
         b.put(a + ".attention.layer_norm_rms_epsilon", MetaValue.f32((float) c.rmsNormEps()));
         b.put(a + ".rope.freq_base", MetaValue.f32((float) c.ropeTheta()));
-        if (a.equals("gemma") || c.headDim() * c.numHeads() != c.hiddenSize()) {
-            // llama.cpp assumes hidden / heads values per head unless told (Gemma; Mistral Nemo's head_dim 128)
+        if (a.equals("gemma") || c.headDimGiven() || c.headDim() * c.numHeads() != c.hiddenSize()) {
+            // as llama.cpp's converter whenever config.json states head_dim; llama.cpp assumes hidden / heads otherwise
             b.put(a + ".attention.key_length", MetaValue.u32(c.headDim()));
             b.put(a + ".attention.value_length", MetaValue.u32(c.headDim()));
         }

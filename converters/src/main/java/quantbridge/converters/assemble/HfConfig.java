@@ -17,10 +17,12 @@ import java.nio.file.Path;
  * @param ropeScaling     {@code rope_scaling} object, or null
  * @param bosTokenId      {@code bos_token_id} or -1
  * @param eosTokenId      {@code eos_token_id} (the first if a list) or -1
+ * @param headDimGiven    whether config.json states {@code head_dim}
  */
 public record HfConfig(String ggufArch, String hfArchitecture, int hiddenSize, int numLayers, int intermediateSize,
                        int numHeads, int numKvHeads, int headDim, long maxPositions, double rmsNormEps, double ropeTheta,
-                       int vocabSize, boolean tiedEmbeddings, JsonNode ropeScaling, int bosTokenId, int eosTokenId) {
+                       int vocabSize, boolean tiedEmbeddings, JsonNode ropeScaling, int bosTokenId, int eosTokenId,
+                       boolean headDimGiven) {
 
     /** Whether llama.cpp's converter permutes the Q/K rows for this architecture (its NORM RoPE layout). */
     public boolean permutesQk() { return ggufArch.equals("llama"); }
@@ -61,7 +63,8 @@ public record HfConfig(String ggufArch, String hfArchitecture, int hiddenSize, i
         JsonNode scaling = j.path("rope_scaling");
         return new HfConfig(arch, hfArch, hidden, required(j, "num_hidden_layers", file), required(j, "intermediate_size", file),
                 heads, kvHeads, headDim, j.path("max_position_embeddings").asLong(0), eps, theta, required(j, "vocab_size", file),
-                tied, scaling.isObject() ? scaling : null, j.path("bos_token_id").asInt(-1), eosId);
+                tied, scaling.isObject() ? scaling : null, j.path("bos_token_id").asInt(-1), eosId,
+                j.has("head_dim") && !j.get("head_dim").isNull());
     }
 
     private static int required(JsonNode j, String key, Path file) throws AssembleException {

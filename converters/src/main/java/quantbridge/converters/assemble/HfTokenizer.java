@@ -92,8 +92,11 @@ public final class HfTokenizer {
             if (id < 0 || !a.path("content").isTextual()) {
                 throw new AssembleException(file, "added token " + a + " has no valid id and content");
             }
-            toks[id] = a.path("content").asText();
-            type[id] = a.path("special").asBoolean(false) ? CONTROL : USER_DEFINED;
+            String content = a.path("content").asText();
+            boolean control = a.path("special").asBoolean(false) || SentencePieceVocab.looksSpecial(content);
+            // as llama.cpp's converter: user-defined tokens are stored pre-normalized (U+2581 as a space)
+            toks[id] = control ? content : content.replace('\u2581', ' ');
+            type[id] = control ? CONTROL : USER_DEFINED;
         }
         List<String> tokens = new ArrayList<>(n);
         List<Integer> types = new ArrayList<>(n);

@@ -66,11 +66,74 @@ final class SentencePieceVocab {
             throw new AssembleException(file, "not a SentencePiece model: " + e.getMessage());
         }
         if (tokens.isEmpty()) throw new AssembleException(file, "not a SentencePiece model: no pieces");
+        List<String> warnings = new ArrayList<>();
+        if (tokens.size() > vocabSize) {
+            // as llama.cpp's converter: pieces past config.json's vocab_size are left out
+            warnings.add("tokenizer.model has " + tokens.size() + " pieces, vocab_size is " + vocabSize + ": the rest are left out");
+            tokens.subList(vocabSize, tokens.size()).clear();
+            scores.subList(vocabSize, scores.size()).clear();
+            types.subList(vocabSize, types.size()).clear();
+        }
         for (int i = tokens.size(); i < vocabSize; i++) {
             tokens.add("[PAD" + i + "]");
-            scores.add(-1000f);
+            scores.add(-10000f);
             types.add(HfTokenizer.UNUSED);
         }
-        return HfTokenizer.spm(tokens, scores, types, addDummyPrefix);
+        addedTokens(file.resolveSibling("added_tokens.json"), file.resolveSibling("tokenizer_config.json"), tokens, scores, types, warnings);
+        HfTokenizer t = HfTokenizer.spm(tokens, scores, types, addDummyPrefix);
+        t.warnings().addAll(warnings);
+        return t;
+    }
+
+    /**
+     * Tokens added on top of the SentencePiece model: {@code added_tokens.json} (user defined) and
+     * {@code tokenizer_config.json}'s {@code added_tokens_decoder} (control when special or when
+     * they look special, else user defined), each with score -1000, as llama.cpp's converter does.
+     */
+    private static void addedTokens(Path addedFile, Path configFile, List<String> tokens, List<Float> scores, List<Integer> types,
+                                    List<String> warnings) throws AssembleException {
+        if (Files.isRegularFile(addedFile)) {
+            for (var e : iterable(HfTokenizer.readJson(addedFile).fields())) {
+                int id = e.getValue().asInt(-1);
+                if (id < 0 || id >= tokens.size()) {
+                    warnings.add("added token '" + e.getKey() + "' has id " + e.getValue() + ", outside the vocabulary: left out");
+                    continue;
+                }
+                tokens.set(id, e.getKey());
+                scores.set(id, -1000f);
+                types.set(id, HfTokenizer.USER_DEFINED);
+            }
+        }
+        if (Files.isRegularFile(configFile)) {
+            for (var e : iterable(HfTokenizer.readJson(configFile).path("added_tokens_decoder").fields())) {
+                int id;
+                try {
+                    id = Integer.parseInt(e.getKey());
+                } catch (NumberFormatException x) {
+                    throw new AssembleException(configFile, "added_tokens_decoder key '" + e.getKey() + "' is not a token id");
+                }
+                String content = e.getValue().path("content").asText(null);
+                if (content == null) throw new AssembleException(configFile, "added token " + id + " has no content");
+                if (id < 0 || id >= tokens.size()) {
+                    warnings.add("added token '" + content + "' has id " + id + ", outside the vocabulary: left out");
+                    continue;
+                }
+                boolean control = e.getValue().path("special").asBoolean(false) || looksSpecial(content);
+                tokens.set(id, control ? content : content.replace('\u2581', ' '));
+                scores.set(id, -1000f);
+                types.set(id, control ? HfTokenizer.CONTROL : HfTokenizer.USER_DEFINED);
+            }
+        }
+    }
+
+    /** llama.cpp's converter treats these as control tokens even when not marked special. */
+    static boolean looksSpecial(String t) {
+        return t.equals("<pad>") || t.equals("<mask>") || t.equals("<2mass>") || t.equals("[@BOS@]")
+                || (t.startsWith("<|") && t.endsWith("|>")) || (t.startsWith("<\uFF5C") && t.endsWith("\uFF5C>"))
+                || (t.startsWith("<unused") && t.endsWith(">"));
+    }
+
+    private static <T> Iterable<T> iterable(java.util.Iterator<T> it) {
+        return () -> it;
     }
 }

@@ -226,6 +226,37 @@ class AssemblerTest {
         }
     }
 
+    /** tokenizer_config.json's added_tokens_decoder over a SentencePiece vocabulary, as llama.cpp's converter reads it. */
+    @Test
+    void sentencePieceAddedTokens(@TempDir Path dir) throws Exception {
+        HfFixture fx = new HfFixture("MistralForCausalLM", dir, 14, true);
+        int pad = fx.vocab - 1;
+        Files.writeString(fx.baseDir.resolve("tokenizer_config.json"), """
+                {"bos_token": "<s>", "eos_token": "</s>", "add_bos_token": true,
+                 "added_tokens_decoder": {"%d": {"content": "<|im_start|>", "special": false},
+                                          "%d": {"content": "\u2581hi", "special": false}}}
+                """.formatted(pad, pad - 1));
+        try (Model blob = new BlobReader().read(fx.blob); Model m = Assembler.assemble(blob, fx.blob, fx.baseDir).model()) {
+            Metadata md = m.metadata();
+            assertEquals("llama", md.getString("tokenizer.ggml.model").orElseThrow());
+            assertTrue(md.get("tokenizer.ggml.add_space_prefix").orElseThrow().asBool());
+            List<MetaValue> toks = md.get("tokenizer.ggml.tokens").orElseThrow().asArray().items();
+            List<MetaValue> types = md.get("tokenizer.ggml.token_type").orElseThrow().asArray().items();
+            List<MetaValue> scores = md.get("tokenizer.ggml.scores").orElseThrow().asArray().items();
+            assertEquals("<|im_start|>", toks.get(pad).asString());
+            assertEquals(3L, types.get(pad).asLong(), "looks special: CONTROL");
+            assertEquals(" hi", toks.get(pad - 1).asString(), "user-defined tokens pre-normalized");
+            assertEquals(4L, types.get(pad - 1).asLong(), "USER_DEFINED");
+            assertEquals(-1000f, (float) scores.get(pad).asDouble());
+            assertEquals("[PAD" + (pad - 2) + "]", toks.get(pad - 2).asString());
+            assertEquals(5L, types.get(pad - 2).asLong(), "UNUSED");
+            assertEquals("<unk>", toks.get(0).asString());
+            assertEquals(2L, types.get(0).asLong(), "UNKNOWN from the model's piece type");
+            assertEquals(6L, types.get(3).asLong(), "BYTE");
+            assertEquals(1L, md.getLong("tokenizer.ggml.bos_token_id").orElseThrow());
+        }
+    }
+
     @Test
     void unsupportedArchitectureIsRefused(@TempDir Path dir) throws Exception {
         HfFixture fx = new HfFixture("LlamaForCausalLM", dir, 6);
