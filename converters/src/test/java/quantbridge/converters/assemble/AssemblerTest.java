@@ -136,6 +136,14 @@ class AssemblerTest {
                     assertTrue(e.getMessage().contains("the blob has no layers.0.self_attn.v_proj and the base has no float weight for it either"), e.getMessage());
                     assertTrue(e.getMessage().contains("the blob has no layers.1.mlp.up_proj and the base has no float weight for it either"), e.getMessage());
                     assertFalse(e.getMessage().contains("q_proj"), e.getMessage());
+                    // the command line: exit 2, the message, no output left behind
+                    Path out = dir.resolve("never.gguf");
+                    StringWriter o = new StringWriter(), err = new StringWriter();
+                    int code = Main.run(new PrintWriter(o), new PrintWriter(err), "convert", blob2.toString(), out.toString(),
+                            "--type", "q4_0", "--base", stripped.toString());
+                    assertEquals(2, code, o + "\n" + err);
+                    assertTrue(err.toString().contains("the blob has no layers.0.self_attn.v_proj"), err.toString());
+                    assertFalse(Files.exists(out));
                 }
             }
         }
