@@ -131,6 +131,10 @@ public final class Assembler {
                 }
             }
             src.take("model.norm.weight", "output_norm.weight", Shape.of(d)).map(t -> gemma ? plusOne(t, arena) : t).ifPresent(out::add);
+            if (cfg.ropeScaling() != null && cfg.ggufArch().equals("llama")
+                    && cfg.ropeScaling().path("rope_type").asText(cfg.ropeScaling().path("type").asText("")).equals("llama3")) {
+                out.add(llama3RopeFactors(cfg, arena));
+            }
             if (!cfg.tiedEmbeddings() && !gemma) {
                 src.take("lm_head.weight", "output.weight", Shape.of(cfg.vocabSize(), d)).ifPresent(out::add);
             } else if (blobLayers.containsKey("lm_head")) {
@@ -255,6 +259,36 @@ public final class Assembler {
         return Tensor.of(t.name(), t.shape(), GgmlType.F32, dst);
     }
 
+    /**
+     * Llama 3.1's RoPE frequency scaling as llama.cpp takes it: a {@code rope_freqs.weight} tensor of
+     * one divisor per rotated pair (1 for short wavelengths, {@code factor} for long ones, a smooth
+     * blend between), computed from {@code rope_scaling}'s factor, low/high frequency factors and
+     * original context length.
+     */
+    static Tensor llama3RopeFactors(HfConfig c, Arena arena) {
+        var rs = c.ropeScaling();
+        double factor = rs.path("factor").asDouble(8.0);
+        double low = rs.path("low_freq_factor").asDouble(1.0);
+        double high = rs.path("high_freq_factor").asDouble(4.0);
+        double oldContext = rs.path("original_max_position_embeddings").asDouble(8192);
+        double lowWavelen = oldContext / low, highWavelen = oldContext / high;
+        int n = c.headDim() / 2;
+        MemorySegment seg = arena.allocate(4L * n, 64);
+        for (int i = 0; i < n; i++) {
+            double freq = Math.pow(c.ropeTheta(), -2.0 * i / c.headDim());
+            double wavelen = 2 * Math.PI / freq;
+            double f;
+            if (wavelen < highWavelen) f = 1;
+            else if (wavelen > lowWavelen) f = factor;
+            else {
+                double smooth = (oldContext / wavelen - low) / (high - low);
+                f = 1 / ((1 - smooth) / factor + smooth);
+            }
+            seg.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, (float) f);
+        }
+        return Tensor.of("rope_freqs.weight", Shape.of(n), GgmlType.F32, seg);
+    }
+
     private static Metadata metadata(HfConfig c, HfTokenizer tok, Path baseDir, List<String> warnings) throws IOException {
         String a = c.ggufArch();
         Metadata.Builder b = Metadata.builder();
@@ -297,8 +331,10 @@ public final class Assembler {
                                 MetaValue.u32(c.ropeScaling().get("original_max_position_embeddings").asLong()));
                     }
                 }
-                default -> warnings.add("rope_scaling of type '" + type + "' is not carried over (llama.cpp would need "
-                        + (type.equals("llama3") ? "a rope_freqs tensor" : "support for it") + ")");
+                case "llama3" -> {
+                    if (!a.equals("llama")) warnings.add("rope_scaling of type 'llama3' is only carried over for llama");
+                }
+                default -> warnings.add("rope_scaling of type '" + type + "' is not carried over (llama.cpp has no support for it)");
             }
         }
         tok.addTo(b, baseDir, c);

@@ -70,6 +70,39 @@ class AssembleInLlamaCppTest {
         assertProbabilitiesClose(fx.reference().nextTokenProbabilities(prompt), r.probabilities(), type.equals("q4_0") ? 0.15 : 0.25);
     }
 
+    /** Llama 3.1's rope_scaling (rope_type llama3) becomes llama.cpp's rope_freqs tensor; HF's own formula gives the reference. */
+    @Test
+    void llama3RopeScaling(@TempDir Path dir) throws Exception {
+        HfFixture fx = new HfFixture("LlamaForCausalLM", dir, 15);
+        Path cfg = fx.baseDir.resolve("config.json");
+        double factor = 8, low = 1, high = 4, oldContext = 64;
+        java.nio.file.Files.writeString(cfg, java.nio.file.Files.readString(cfg).replaceFirst("\\{", "{\"rope_scaling\": {\"rope_type\": \"llama3\", "
+                + "\"factor\": 8.0, \"low_freq_factor\": 1.0, \"high_freq_factor\": 4.0, \"original_max_position_embeddings\": 64},"));
+        int[] prompt = {269, 72, 101, 260, 265, 40, 50, 268, 33, 100, 101, 102};
+        double[] unscaled = fx.reference().nextTokenProbabilities(prompt);
+        // Hugging Face's llama3 inverse frequencies; llama.cpp divides each pair's angle by inv_freq / inv_freq_llama
+        int hd = fx.headDim;
+        double[] divisors = new double[hd / 2];
+        for (int i = 0; i < hd / 2; i++) {
+            double inv = Math.pow(10000, -2.0 * i / hd), wavelen = 2 * Math.PI / inv;
+            double scaled = wavelen > oldContext / low ? inv / factor : inv;
+            if (!(wavelen < oldContext / high) && !(wavelen > oldContext / low)) {
+                double smooth = (oldContext / wavelen - low) / (high - low);
+                scaled = (1 - smooth) * scaled / factor + smooth * scaled;
+            }
+            divisors[i] = inv / scaled;
+        }
+        fx.effective.put("rope_freqs", divisors);
+        double[] expected = fx.reference().nextTokenProbabilities(prompt);
+        double change = 0;
+        for (int i = 0; i < expected.length; i++) change = Math.max(change, Math.abs(expected[i] - unscaled[i]));
+        assertTrue(change > 0.01, "the scaling changes the prediction (" + change + ")");
+
+        Path out = convert(fx, dir, "f32");
+        LlamaCpp.Result r = LlamaCpp.run(out, prompt, List.of());
+        assertProbabilitiesClose(expected, r.probabilities(), 1e-3);
+    }
+
     static void assertSameTokensAsHf(HfFixture fx, LlamaCpp.Result r, List<String> texts) throws Exception {
         try (HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(fx.baseDir.resolve("tokenizer.json"))) {
             for (String text : texts) {

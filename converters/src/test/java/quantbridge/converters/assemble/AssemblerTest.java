@@ -203,8 +203,19 @@ class AssemblerTest {
         Files.writeString(cfg, Files.readString(cfg).replace("\"linear\"", "\"llama3\""));
         try (Model blob = new BlobReader().read(fx.blob)) {
             Assembler.Assembly a = Assembler.assemble(blob, fx.blob, fx.baseDir);
-            a.model().close();
-            assertTrue(a.warnings().stream().anyMatch(w -> w.contains("llama3") && w.contains("rope_freqs")), a.warnings().toString());
+            try (Model m = a.model()) {
+                // factor 4 with the defaults (low 1, high 4, original context 8192) on a 16-wide head at theta 10000:
+                // pair 0 (wavelength 2 pi) keeps its frequency, pair 7 (wavelength 2 pi 10000^(7/8) > 8192) is divided by 4
+                Tensor f = m.tensor("rope_freqs.weight").orElseThrow();
+                assertEquals(8, f.shape().elements());
+                MemorySegment seg = ((TensorData.Bytes) f.data()).segment();
+                assertEquals(1f, seg.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, 0));
+                assertEquals(4f, seg.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, 7));
+                for (int i = 1; i < 8; i++) {
+                    assertTrue(seg.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i) >= seg.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i - 1));
+                }
+                assertTrue(a.warnings().stream().noneMatch(w -> w.contains("rope")), a.warnings().toString());
+            }
         }
     }
 

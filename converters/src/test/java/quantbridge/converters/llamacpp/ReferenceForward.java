@@ -132,10 +132,11 @@ public final class ReferenceForward {
 
     private void rope(double[] v, int pos, int heads) {
         int hd = c.headDim();
+        double[] divisors = w.apply("rope_freqs"); // llama.cpp's per-pair frequency divisors (Llama 3.1 scaling), or null
         for (int h = 0; h < heads; h++) {
             int o = h * hd;
             for (int i = 0; i < hd / 2; i++) {
-                double theta = pos * Math.pow(c.ropeTheta(), -2.0 * i / hd);
+                double theta = pos * Math.pow(c.ropeTheta(), -2.0 * i / hd) / (divisors == null ? 1 : divisors[i]);
                 double cos = Math.cos(theta), sin = Math.sin(theta);
                 int a = c.ropeNeox() ? o + i : o + 2 * i;
                 int b = c.ropeNeox() ? o + i + hd / 2 : o + 2 * i + 1;
