@@ -9,6 +9,7 @@ module quantbridge.converters {
     requires quantbridge.openvino;
     requires info.picocli;
     requires com.fasterxml.jackson.databind;
+    requires com.google.protobuf;
 
     opens quantbridge.converters.cli to info.picocli;
 }

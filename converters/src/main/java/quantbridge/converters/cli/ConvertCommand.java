@@ -1,5 +1,6 @@
 package quantbridge.converters.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,6 +12,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import quantbridge.converters.assemble.Assembler;
 import quantbridge.converters.plan.Ftype;
 import quantbridge.converters.plan.Imatrix;
 import quantbridge.converters.plan.NameMap;
@@ -94,6 +96,12 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--allow-nonfinite", description = "Pass NaN and infinity through instead of refusing them.")
     boolean allowNonfinite;
 
+    // --base: assemble a complete llama.cpp model from an OpenVINO blob and its Hugging Face base (package assemble)
+    @Option(names = "--base", paramLabel = "DIR",
+            description = "With an OpenVINO blob as IN and a .gguf OUT: the Hugging Face model folder the blob was made from "
+                    + "(config.json, safetensors, tokenizer); its other tensors, config and tokenizer complete the GGUF.")
+    Path base;
+
     @Spec
     CommandSpec spec;
 
@@ -113,7 +121,7 @@ final class ConvertCommand implements Callable<Integer> {
         PolicyOptions options = options(writer.format());
         Imatrix imatrix = imatrixFile == null ? null : Imatrix.read(Inputs.requireFile(imatrixFile));
         PrintWriter out = spec.commandLine().getOut();
-        try (Model model = Formats.open(input)) {
+        try (Model opened = Formats.open(input); Model model = withBase(opened, writer.format(), out)) {
             Plan plan;
             try {
                 plan = Planner.plan(model, writer.format(), options, imatrix, imatrixFile == null ? null : imatrixFile.toString(), naming());
@@ -135,6 +143,18 @@ final class ConvertCommand implements Callable<Integer> {
         };
         int h = headCount == null ? 0 : headCount;
         return new Planner.Naming(dir, h, headCountKv == null ? h : headCountKv);
+    }
+
+    /** The input itself, or with {@code --base} the model assembled from it and the base folder. */
+    private Model withBase(Model input, String outFormat, PrintWriter out) throws IOException, CliException {
+        if (base == null) return new Model(input.format(), input.metadata(), input.tensors());
+        if (!input.format().equals(Planner.BLOB) || !outFormat.equals(Planner.GGUF)) {
+            throw CliException.usage("--base needs an OpenVINO blob as input and a GGUF output, not " + input.format() + " to " + outFormat);
+        }
+        if (!java.nio.file.Files.isDirectory(base)) throw CliException.usage("--base " + base + ": not a folder");
+        Assembler.Assembly a = Assembler.assemble(input, this.input, base);
+        if (!quiet) for (String w : a.warnings()) out.println("warning: " + w);
+        return a.model();
     }
 
     /** Quantizes every matrix to grouped-affine codes and writes an OpenVINO blob. */
