@@ -1,0 +1,133 @@
+package quantbridge.safetensors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import quantbridge.core.io.MappedFile;
+import quantbridge.core.ir.Model;
+import quantbridge.core.ir.Tensor;
+
+/**
+ * Opens a sharded checkpoint through its index, {@code {"metadata": {...}, "weight_map":
+ * {tensor: shard file}}}: every shard is mapped and validated, the weight map must match the
+ * shards exactly (each listed tensor in its shard, no tensor in two shards, none unlisted), and
+ * the tensors of all shards form one model. Shards are taken in file-name order (which is
+ * numeric order for Hugging Face's {@code model-00001-of-00003.safetensors} names). The model's
+ * metadata is the shards' {@code __metadata__}; the index's own {@code metadata} (a
+ * {@code total_size} describing the shards) is not carried over.
+ */
+final class ShardedIndex {
+
+    private ShardedIndex() {
+    }
+
+    static Model open(Path index) throws IOException {
+        long size = Files.size(index);
+        if (size > Json.MAX_BYTES) {
+            throw new SafetensorsException(index, 0, "index is " + size + " bytes, over the limit of " + Json.MAX_BYTES);
+        }
+        JsonNode root = Json.parse(index, Files.readAllBytes(index), 0, "index");
+        if (!root.isObject()) throw new SafetensorsException(index, 0, "index must be a JSON object, found " + Json.kind(root));
+        JsonNode meta = root.get("metadata");
+        if (meta != null && !meta.isObject() && !meta.isNull()) {
+            throw new SafetensorsException(index, -1, "index 'metadata' must be an object, found " + Json.kind(meta));
+        }
+        JsonNode map = root.get("weight_map");
+        if (map == null || !map.isObject()) {
+            throw new SafetensorsException(index, -1, "not a safetensors index: expected a 'weight_map' object, found "
+                    + Json.kind(map));
+        }
+        Map<String, String> weightMap = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> e : map.properties()) {
+            if (!e.getValue().isTextual()) {
+                throw new SafetensorsException(index, e.getKey(), "weight_map value must be a shard file name, found "
+                        + Json.kind(e.getValue()));
+            }
+            weightMap.put(e.getKey(), e.getValue().textValue());
+        }
+
+        Path dir = index.toAbsolutePath().normalize().getParent();
+        List<MappedFile> mapped = new ArrayList<>();
+        try {
+            List<String> shardNames = new ArrayList<>(new TreeSet<>(weightMap.values()));
+            List<SafetensorsHeader> headers = new ArrayList<>();
+            for (String shard : shardNames) {
+                Path p = resolve(index, dir, shard, weightMap);
+                MappedFile m = MappedFile.open(p);
+                mapped.add(m);
+                headers.add(SafetensorsHeader.parse(p, m.segment()));
+            }
+            checkWeightMap(index, weightMap, shardNames, headers);
+            List<Tensor> tensors = new ArrayList<>();
+            for (int i = 0; i < headers.size(); i++) {
+                tensors.addAll(SafetensorsReader.tensors(headers.get(i), mapped.get(i).segment()));
+            }
+            List<MappedFile> all = List.copyOf(mapped);
+            return new Model(SafetensorsReader.FORMAT, SafetensorsReader.metadata(headers), tensors, () -> closeAll(all));
+        } catch (IOException | RuntimeException e) {
+            closeAll(mapped);
+            throw e;
+        }
+    }
+
+    /** The shard's path beside the index; it must exist and stay inside the index's folder. */
+    private static Path resolve(Path index, Path dir, String shard, Map<String, String> weightMap) throws SafetensorsException {
+        String someTensor = weightMap.entrySet().stream().filter(e -> e.getValue().equals(shard))
+                .map(Map.Entry::getKey).findFirst().orElse("?");
+        Path p;
+        try {
+            p = dir.resolve(shard).normalize();
+        } catch (RuntimeException e) {
+            throw new SafetensorsException(index, someTensor, "weight_map names shard '" + shard + "', not a valid file name");
+        }
+        if (shard.isEmpty() || !p.startsWith(dir) || p.equals(dir)) {
+            throw new SafetensorsException(index, someTensor, "weight_map names shard '" + shard
+                    + "', expected a file in the index's folder " + dir);
+        }
+        if (!Files.isRegularFile(p)) {
+            throw new SafetensorsException(index, someTensor, "weight_map puts it in shard '" + shard
+                    + "', which does not exist (expected " + p + ")");
+        }
+        return p;
+    }
+
+    private static void checkWeightMap(Path index, Map<String, String> weightMap, List<String> shardNames,
+                                       List<SafetensorsHeader> headers) throws SafetensorsException {
+        Map<String, String> home = new HashMap<>();
+        for (int i = 0; i < headers.size(); i++) {
+            for (SafetensorsHeader.Entry e : headers.get(i).entriesByOffset()) {
+                String before = home.putIfAbsent(e.name(), shardNames.get(i));
+                if (before != null) {
+                    throw new SafetensorsException(index, e.name(), "is in two shards: '" + before + "' and '"
+                            + shardNames.get(i) + "'");
+                }
+            }
+        }
+        for (Map.Entry<String, String> e : weightMap.entrySet()) {
+            String found = home.get(e.getKey());
+            if (!e.getValue().equals(found)) {
+                throw new SafetensorsException(index, e.getKey(), "weight_map puts it in shard '" + e.getValue()
+                        + "', but " + (found == null ? "no shard holds it" : "it is in '" + found + "'"));
+            }
+        }
+        for (int i = 0; i < headers.size(); i++) {
+            for (SafetensorsHeader.Entry e : headers.get(i).entriesByOffset()) {
+                if (!weightMap.containsKey(e.name())) {
+                    throw new SafetensorsException(index, e.name(), "is in shard '" + shardNames.get(i)
+                            + "' but weight_map does not list it");
+                }
+            }
+        }
+    }
+
+    private static void closeAll(List<MappedFile> files) {
+        for (MappedFile f : files) f.close();
+    }
+}
