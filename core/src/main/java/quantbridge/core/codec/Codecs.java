@@ -18,6 +18,12 @@ public final class Codecs {
     private Codecs() {
     }
 
+    /**
+     * Which implementation the codecs' hot loops use, chosen once at start-up: e.g.
+     * "Panama Vector API, 512-bit (16 float lanes)" or "scalar (...)". Results are identical either way.
+     */
+    public static String implementation() { return quantbridge.core.simd.Vectorization.description(); }
+
     /** The codec for {@code type}, if there is one. */
     public static Optional<BlockCodec> find(GgmlType type) { return Optional.ofNullable(CODECS.get(type)); }
 

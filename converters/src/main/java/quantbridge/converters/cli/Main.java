@@ -1,0 +1,75 @@
+package quantbridge.converters.cli;
+
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.io.FileOutputStream;
+import java.io.FileDescriptor;
+import java.io.OutputStreamWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code quantbridge} command: {@code quantbridge [--version] [--debug] COMMAND}.
+ *
+ * <p>To add a command, list its class in {@code subcommands} below; failures it throws are
+ * reported by {@link CliErrors} (exit 2 for bad input, 1 for internal errors).
+ */
+@Command(name = "quantbridge",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionInfo.class,
+        description = "Converts model weights between GGUF, safetensors and OpenVINO u4/u8 blobs.",
+        subcommands = {
+                InspectCommand.class,
+                CodecCommand.class,
+                CommandLine.HelpCommand.class,
+        },
+        footer = {"", "Exit status: 0 success, 2 bad input or usage, 1 internal error."})
+public final class Main implements Runnable {
+
+    @Option(names = CliErrors.DEBUG_OPTION, scope = ScopeType.INHERIT,
+            description = "On an internal error, print the stack trace.")
+    boolean debug;
+
+    @Spec
+    CommandSpec spec;
+
+    /** Without a command: a usage error. */
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "missing command");
+    }
+
+    /** The command line, with quantbridge's error handling installed, printing to {@code out} and {@code err}. */
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err, String[] args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        new CliErrors(args).install(cl);
+        return cl;
+    }
+
+    /** Runs {@code args} in-process and returns the exit code; never throws. */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = commandLine(out, err, args);
+        try {
+            return cl.execute(args);
+        } catch (Throwable t) {
+            return new CliErrors(args).handleUncaught(t, cl);
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    public static void main(String[] args) {
+        PrintWriter out = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8));
+        PrintWriter err = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err), StandardCharsets.UTF_8), true);
+        System.exit(run(out, err, args));
+    }
+}

@@ -1,0 +1,40 @@
+package quantbridge.core.codec;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Objects;
+import quantbridge.core.ir.GgmlType;
+
+/** F32: little-endian IEEE floats, copied bit for bit (ggml memcpy's them). */
+final class F32Codec extends AbstractCodec {
+
+    private static final ValueLayout.OfFloat LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    F32Codec() {
+        super(GgmlType.F32);
+    }
+
+    @Override
+    public void decode(MemorySegment src, long srcOffset, float[] dst, int dstOffset, int n) {
+        blocks(n);
+        MemorySegment.copy(src, LE, srcOffset, dst, dstOffset, n);
+    }
+
+    @Override
+    public void encodeRow(float[] src, int srcOffset, int n, float[] importance, MemorySegment dst, long dstOffset) {
+        blocks(n);
+        Objects.checkFromIndexSize(srcOffset, n, src.length);
+        MemorySegment.copy(src, srcOffset, dst, LE, dstOffset, n);
+    }
+
+    @Override
+    void decodeBlocks(byte[] src, int nb, float[] dst, int dstOff) {
+        for (int i = 0; i < nb; i++) dst[dstOff + i] = Float.intBitsToFloat(QuantMath.i32(src, 4 * i));
+    }
+
+    @Override
+    void encodeBlocks(float[] x, int xo, int nb, float[] qw, int qo, float row, byte[] out) {
+        for (int i = 0; i < nb; i++) QuantMath.put32(out, 4 * i, Float.floatToRawIntBits(x[xo + i]));
+    }
+}

@@ -1,0 +1,36 @@
+package quantbridge.core.codec;
+
+import static quantbridge.core.codec.QuantMath.half;
+
+import quantbridge.core.ir.GgmlType;
+
+/** IQ4_NL: 32 values as an fp16 scale and 4-bit indices into a fixed non-linear table. Layout: d, qs[16]. */
+final class IQ4_NLCodec extends AbstractCodec {
+
+    IQ4_NLCodec() {
+        super(GgmlType.IQ4_NL);
+    }
+
+    @Override
+    void decodeBlocks(byte[] src, int nb, float[] dst, int dstOff) {
+        int[] v = NonLinear4.VALUES;
+        for (int i = 0; i < nb; i++) {
+            int o = 18 * i;
+            int y = dstOff + 32 * i;
+            float d = half(src, o);
+            for (int j = 0; j < 16; ++j) {
+                int q = src[o + 2 + j];
+                dst[y + j] = d * v[q & 0xf];
+                dst[y + j + 16] = d * v[(q >> 4) & 0xf];
+            }
+        }
+    }
+
+    @Override
+    void encodeBlocks(float[] x, int xo, int nb, float[] qw, int qo, float row, byte[] out) {
+        NonLinear4.Scratch s = new NonLinear4.Scratch();
+        for (int i = 0; i < nb; i++) {
+            NonLinear4.quantize(32, x, xo + 32 * i, qw, qo + 32 * i, s, out, 18 * i, -1, -1, 18 * i + 2);
+        }
+    }
+}

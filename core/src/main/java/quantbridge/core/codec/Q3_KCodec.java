@@ -1,0 +1,142 @@
+package quantbridge.core.codec;
+
+import static quantbridge.core.codec.QuantMath.half;
+import static quantbridge.core.codec.QuantMath.nearestInt;
+import static quantbridge.core.codec.QuantMath.putHalf;
+
+import java.util.Arrays;
+import quantbridge.core.ir.GgmlType;
+
+/**
+ * Q3_K: super-blocks of 256 = 16 groups of 16 with signed 6-bit scales (fp16 d), 3-bit codes
+ * split into 2 low bits and a high-bit mask. Layout: hmask[32], qs[64], scales[12], d.
+ */
+final class Q3_KCodec extends AbstractCodec {
+
+    Q3_KCodec() {
+        super(GgmlType.Q3_K);
+    }
+
+    /** The signed scale of group j (−32..31) from the 12 packed bytes at {@code s[o..]}. */
+    private static int scale(byte[] s, int o, int j) {
+        int low = j < 8 ? s[o + j] & 0xF : (s[o + j - 8] & 0xFF) >> 4;
+        return (low | (((s[o + 8 + j % 4] & 0xFF) >> (2 * (j / 4))) & 3) << 4) - 32;
+    }
+
+    @Override
+    void decodeBlocks(byte[] src, int nb, float[] dst, int dstOff) {
+        for (int i = 0; i < nb; i++) {
+            int o = 110 * i;
+            float dAll = half(src, o + 108);
+            int y = dstOff + 256 * i;
+            int is = 0;
+            for (int n = 0; n < 256; n += 128) {
+                int q = o + 32 + n / 4;
+                for (int j = 0; j < 4; ++j) {
+                    int shift = 2 * j;
+                    int m = 1 << (j + 4 * (n / 128));
+                    for (int h = 0; h < 2; h++) {
+                        float dl = dAll * scale(src, o + 96, is++);
+                        for (int l = 0; l < 16; ++l) {
+                            int k = 16 * h + l;
+                            dst[y++] = dl * (((src[q + k] >> shift) & 3) - ((src[o + k] & m) != 0 ? 0 : 4));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    void encodeBlocks(float[] x, int xo, int nb, float[] qw, int qo, float row, byte[] out) {
+        byte[] L = new byte[256];
+        float[] scales = new float[16];
+        float[] weight = new float[16];
+        float[] sw = new float[16];
+        byte[] ls = new byte[16];
+        for (int i = 0; i < nb; i++) {
+            int xb = xo + 256 * i;
+            int o = 110 * i;
+            Arrays.fill(out, o + 96, o + 108, (byte) 0);
+            if (qw == null) {
+                encodeRefScales(x, xb, out, o, L, scales);
+            } else {
+                encodeWeightedScales(x, xb, qw, qo + 256 * i, out, o, L, scales, weight, sw, ls);
+            }
+            float dAll = half(out, o + 108);
+            for (int j = 0; j < 16; ++j) {
+                float d = dAll * scale(out, o + 96, j);
+                if (d == 0) continue;
+                for (int ii = 0; ii < 16; ++ii) {
+                    int l = nearestInt(x[xb + 16 * j + ii] / d);
+                    L[16 * j + ii] = (byte) (Math.max(-4, Math.min(3, l)) + 4);
+                }
+            }
+            Arrays.fill(out, o, o + 32, (byte) 0);
+            int m = 0;
+            int hm = 1;
+            for (int j = 0; j < 256; ++j) {
+                if (L[j] > 3) {
+                    out[o + m] |= (byte) hm;
+                    L[j] -= 4;
+                }
+                if (++m == 32) {
+                    m = 0;
+                    hm <<= 1;
+                }
+            }
+            KQuants.pack2(L, out, o + 32);
+        }
+    }
+
+    private static void putScale(byte[] out, int o, int j, int l) {
+        if (j < 8) out[o + 96 + j] = (byte) (l & 0xF);
+        else out[o + 96 + j - 8] |= (byte) ((l & 0xF) << 4);
+        l >>= 4;
+        out[o + 96 + j % 4 + 8] |= (byte) (l << (2 * (j / 4)));
+    }
+
+    private static void encodeRefScales(float[] x, int xb, byte[] out, int o, byte[] L, float[] scales) {
+        float maxScale = 0;
+        float amax = 0;
+        for (int j = 0; j < 16; ++j) {
+            scales[j] = ScaleSearch.makeQ3Quants(16, 4, x, xb + 16 * j, L, 16 * j, true);
+            float scale = Math.abs(scales[j]);
+            if (scale > amax) {
+                amax = scale;
+                maxScale = scales[j];
+            }
+        }
+        if (maxScale != 0) {
+            float iscale = -32.f / maxScale;
+            for (int j = 0; j < 16; ++j) {
+                int l = (byte) nearestInt(iscale * scales[j]);
+                l = Math.max(-32, Math.min(31, l)) + 32;
+                putScale(out, o, j, l);
+            }
+            putHalf(out, o + 108, 1 / iscale);
+        } else {
+            putHalf(out, o + 108, 0.f);
+        }
+    }
+
+    private static void encodeWeightedScales(float[] x, int xb, float[] qw, int qo, byte[] out, int o, byte[] L,
+            float[] scales, float[] weight, float[] sw, byte[] ls) {
+        float sumx2 = 0;
+        for (int j = 0; j < 256; ++j) sumx2 += x[xb + j] * x[xb + j];
+        float sigma2 = 2 * sumx2 / 256;
+        for (int j = 0; j < 16; ++j) {
+            for (int l = 0; l < 16; ++l) {
+                float v = x[xb + 16 * j + l];
+                weight[l] = qw[qo + 16 * j + l] * (float) Math.sqrt(sigma2 + v * v);
+            }
+            float sumw = 0;
+            for (int l = 0; l < 16; ++l) sumw += weight[l];
+            sw[j] = sumw;
+            scales[j] = ScaleSearch.makeQxQuants(16, 4, x, xb + 16 * j, L, 16 * j, 1, weight, 0);
+        }
+        float dBlock = ScaleSearch.makeQxQuants(16, 32, scales, 0, ls, 0, 1, sw, 0);
+        for (int j = 0; j < 16; ++j) putScale(out, o, j, ls[j]);
+        putHalf(out, o + 108, dBlock);
+    }
+}

@@ -1,0 +1,106 @@
+package quantbridge.core.codec;
+
+import static quantbridge.core.codec.QuantMath.half;
+import static quantbridge.core.codec.QuantMath.nearestInt;
+import static quantbridge.core.codec.QuantMath.putHalf;
+
+import java.util.Arrays;
+import quantbridge.core.ir.GgmlType;
+import quantbridge.core.simd.VectorKernels;
+
+/**
+ * Q6_K: super-blocks of 256 = 16 groups of 16 with signed 8-bit scales (fp16 d), 6-bit codes,
+ * value = d·sc·(q − 32). Layout: ql[128] (low nibbles), qh[64] (2 high bits), scales[16], d.
+ */
+final class Q6_KCodec extends AbstractCodec {
+
+    private final VectorKernels vk;
+
+    Q6_KCodec(VectorKernels vk) {
+        super(GgmlType.Q6_K);
+        this.vk = vk;
+    }
+
+    @Override
+    void decodeBlocks(byte[] src, int nb, float[] dst, int dstOff) {
+        if (vk != null) {
+            vk.decodeQ6_K(src, nb, dst, dstOff);
+            return;
+        }
+        for (int i = 0; i < nb; i++) {
+            int o = 210 * i;
+            float d = half(src, o + 208);
+            for (int n = 0; n < 2; n++) {
+                int ql = o + 64 * n;
+                int qh = o + 128 + 32 * n;
+                int sc = o + 192 + 8 * n;
+                int y = dstOff + 256 * i + 128 * n;
+                for (int l = 0; l < 32; ++l) {
+                    int is = l / 16;
+                    int h = src[qh + l];
+                    int q1 = ((src[ql + l] & 0xF) | ((h & 3) << 4)) - 32;
+                    int q2 = ((src[ql + l + 32] & 0xF) | (((h >> 2) & 3) << 4)) - 32;
+                    int q3 = (((src[ql + l] >> 4) & 0xF) | (((h >> 4) & 3) << 4)) - 32;
+                    int q4 = (((src[ql + l + 32] >> 4) & 0xF) | (((h >> 6) & 3) << 4)) - 32;
+                    dst[y + l] = d * src[sc + is] * q1;
+                    dst[y + l + 32] = d * src[sc + is + 2] * q2;
+                    dst[y + l + 64] = d * src[sc + is + 4] * q3;
+                    dst[y + l + 96] = d * src[sc + is + 6] * q4;
+                }
+            }
+        }
+    }
+
+    @Override
+    void encodeBlocks(float[] x, int xo, int nb, float[] qw, int qo, float row, byte[] out) {
+        byte[] L = new byte[256];
+        float[] scales = new float[16];
+        for (int i = 0; i < nb; i++) {
+            int xb = xo + 256 * i;
+            int o = 210 * i;
+            float maxScale = 0;
+            float maxAbsScale = 0;
+            for (int ib = 0; ib < 16; ++ib) {
+                float scale = ScaleSearch.makeQxQuants(16, 32, x, xb + 16 * ib, L, 16 * ib, 1, qw,
+                        qw == null ? 0 : qo + 256 * i + 16 * ib);
+                scales[ib] = scale;
+                float absScale = Math.abs(scale);
+                if (absScale > maxAbsScale) {
+                    maxAbsScale = absScale;
+                    maxScale = scale;
+                }
+            }
+            Arrays.fill(out, o, o + 210, (byte) 0);
+            if (maxAbsScale < ScaleSearch.GROUP_MAX_EPS) {
+                putHalf(out, o + 208, 0.f);
+                continue;
+            }
+            float iscale = -128.f / maxScale;
+            putHalf(out, o + 208, 1 / iscale);
+            for (int ib = 0; ib < 16; ++ib) out[o + 192 + ib] = (byte) Math.min(127, nearestInt(iscale * scales[ib]));
+            float dAll = half(out, o + 208);
+            for (int j = 0; j < 16; ++j) {
+                float d = dAll * out[o + 192 + j];
+                if (d == 0) continue;
+                for (int ii = 0; ii < 16; ++ii) {
+                    int l = nearestInt(x[xb + 16 * j + ii] / d);
+                    L[16 * j + ii] = (byte) (Math.max(-32, Math.min(31, l)) + 32);
+                }
+            }
+            for (int j = 0; j < 256; j += 128) {
+                int ql = o + j / 2;
+                int qh = o + 128 + j / 4;
+                for (int l = 0; l < 32; ++l) {
+                    int q1 = L[j + l] & 0xF;
+                    int q2 = L[j + l + 32] & 0xF;
+                    int q3 = L[j + l + 64] & 0xF;
+                    int q4 = L[j + l + 96] & 0xF;
+                    out[ql + l] = (byte) (q1 | (q3 << 4));
+                    out[ql + l + 32] = (byte) (q2 | (q4 << 4));
+                    out[qh + l] = (byte) ((L[j + l] >> 4) | ((L[j + l + 32] >> 4) << 2) | ((L[j + l + 64] >> 4) << 4)
+                            | ((L[j + l + 96] >> 4) << 6));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package quantbridge.core.simd;
+
+/**
+ * The vectorized inner loops of the hot codecs. Every method gives exactly the bytes or float bits
+ * of the codec's scalar code (which stays the reference): only exact operations are reordered
+ * (max reductions, lane-wise conversions); blocks the vector code cannot handle exactly
+ * (non-finite values) go to the scalar {@link BlockEncoder} the codec passes in.
+ * Arrays hold whole blocks; block sources start at index 0 of {@code src}, outputs at 0 of {@code out}.
+ */
+public interface VectorKernels {
+
+    /** Scalar encoder of one block: reads {@code x[xo..]}, writes {@code out[o..]}. */
+    @FunctionalInterface
+    interface BlockEncoder {
+        void encode(float[] x, int xo, byte[] out, int o);
+    }
+
+    void f16ToF32(byte[] src, int n, float[] dst, int dstOff);
+
+    void f32ToF16(float[] x, int xo, int n, byte[] out);
+
+    void bf16ToF32(byte[] src, int n, float[] dst, int dstOff);
+
+    void f32ToBf16(float[] x, int xo, int n, byte[] out);
+
+    void decodeQ4_0(byte[] src, int nb, float[] dst, int dstOff);
+
+    void decodeQ4_1(byte[] src, int nb, float[] dst, int dstOff);
+
+    void decodeQ5_0(byte[] src, int nb, float[] dst, int dstOff);
+
+    void decodeQ5_1(byte[] src, int nb, float[] dst, int dstOff);
+
+    void decodeQ8_0(byte[] src, int nb, float[] dst, int dstOff);
+
+    void decodeQ4_K(byte[] src, int nb, float[] dst, int dstOff);
+
+    void decodeQ5_K(byte[] src, int nb, float[] dst, int dstOff);
+
+    void decodeQ6_K(byte[] src, int nb, float[] dst, int dstOff);
+
+    void encodeQ4_0(float[] x, int xo, int nb, byte[] out, BlockEncoder scalar);
+
+    void encodeQ4_1(float[] x, int xo, int nb, byte[] out, BlockEncoder scalar);
+
+    void encodeQ5_0(float[] x, int xo, int nb, byte[] out, BlockEncoder scalar);
+
+    void encodeQ5_1(float[] x, int xo, int nb, byte[] out, BlockEncoder scalar);
+
+    void encodeQ8_0(float[] x, int xo, int nb, byte[] out, BlockEncoder scalar);
+}
