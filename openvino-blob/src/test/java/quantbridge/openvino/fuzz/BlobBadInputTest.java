@@ -114,6 +114,30 @@ class BlobBadInputTest {
         assertContains(refused(f), "zip entry 'a/data.pkl' is compressed (method 8)");
     }
 
+    /** A storage of 2^62 float32 values: its byte size overflows 64 bits, refused before any slice is made. */
+    @Test
+    void storageCountOf2To62() throws IOException {
+        ByteArrayOutputStream p = new ByteArrayOutputStream();
+        p.writeBytes(new byte[] {(byte) 0x80, 2, '('});
+        str(p, "storage");
+        p.writeBytes("ctorch\nFloatStorage\n".getBytes(StandardCharsets.US_ASCII));
+        str(p, "0");
+        str(p, "cpu");
+        p.writeBytes(new byte[] {(byte) 0x8a, 8, 0, 0, 0, 0, 0, 0, 0, 0x40}); // LONG1 2^62
+        p.writeBytes(new byte[] {'t', 'Q', '.'});
+        Map<String, byte[]> m = archive("3\n");
+        m.put("a/data.pkl", p.toByteArray());
+        m.put("a/data/0", new byte[16]);
+        assertContains(refused(zip("huge.pth", m)), "storage '0' declares 4611686018427387904 elements, too many");
+    }
+
+    private static void str(ByteArrayOutputStream p, String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        p.write('X');
+        for (int i = 0; i < 4; i++) p.write(b.length >>> (8 * i));
+        p.writeBytes(b);
+    }
+
     @Test
     void legacyStreamOfAnotherProtocolVersion() throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
