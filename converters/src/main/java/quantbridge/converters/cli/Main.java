@@ -25,6 +25,8 @@ import picocli.CommandLine.Spec;
         description = "Converts model weights between GGUF, safetensors and OpenVINO u4/u8 blobs.",
         subcommands = {
                 InspectCommand.class,
+                ConvertCommand.class,
+                DequantizeCommand.class,
                 CodecCommand.class,
                 CommandLine.HelpCommand.class,
         },

@@ -1,0 +1,20 @@
+package quantbridge.converters.plan;
+
+import java.util.List;
+import quantbridge.core.ir.Metadata;
+
+/**
+ * What a conversion will do: every output tensor in output order, and the output metadata.
+ *
+ * @param tensors   the output tensors in the order they are written
+ * @param metadata  the output metadata
+ * @param fallbacks how many tensors fell back to another type for their row length
+ * @param warnings  things the user should hear about (missing importance data, ...)
+ */
+public record Plan(List<PlannedTensor> tensors, Metadata metadata, long fallbacks, List<String> warnings) {
+
+    public Plan {
+        tensors = List.copyOf(tensors);
+        warnings = List.copyOf(warnings);
+    }
+}

@@ -1,0 +1,219 @@
+package quantbridge.converters.requant;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import quantbridge.core.codec.Fp16;
+import quantbridge.core.ir.GgmlType;
+import quantbridge.core.ir.GroupedAffine;
+import quantbridge.core.ir.Tensor;
+import quantbridge.core.ir.TensorData;
+
+/**
+ * Block-level moves from grouped-affine codes into ggml blocks without going through floats
+ * (the exact transcodes), and the Q4_0 scale search for grouped-affine values.
+ */
+final class AffineBlocks {
+
+    private AffineBlocks() {
+    }
+
+    /** Whether every scale of {@code t} is exactly an fp16 value (always true for F16 scales). */
+    static boolean scalesFitFp16(Tensor t) {
+        GroupedAffine g = (GroupedAffine) t.encoding();
+        if (g.scaleType() == GgmlType.F16) return true;
+        TensorData.Affine a = (TensorData.Affine) t.data();
+        long groups = a.scales().byteSize() / 4;
+        for (long i = 0; i < groups; i++) {
+            float s = SourceRows.scale(g, a, i);
+            if (!Float.isFinite(s) || Fp16.toFloat(Fp16.fromFloat(s) & 0xFFFF) != s) return false;
+        }
+        return true;
+    }
+
+    /** The fp16 bits of group {@code gi}'s scale (already checked to fit). */
+    private static short scaleHalf(GroupedAffine g, TensorData.Affine a, long gi) {
+        return g.scaleType() == GgmlType.F16 ? SourceRows.scaleBits(a, gi) : Fp16.fromFloat(SourceRows.scale(g, a, gi));
+    }
+
+    private static int code(Tensor t, TensorData.Affine a, long index, int max) throws CodeRangeException {
+        int c = Byte.toUnsignedInt(a.codes().get(ValueLayout.JAVA_BYTE, index));
+        if (c > max) throw new CodeRangeException(t.name(), index, c, max);
+        return c;
+    }
+
+    /** A u4 code above 15 (the blob reader does not range-check codes). */
+    static final class CodeRangeException extends Exception {
+        CodeRangeException(String tensor, long index, int code, int max) {
+            super("tensor '" + tensor + "': code " + code + " at value " + index + " is out of range 0.." + max, null, false, false);
+        }
+    }
+
+    /**
+     * Writes rows {@code [first, first+n)} of a u4 tensor as Q4_0 ({@code asym == false},
+     * symmetric only), Q4_1, or (u8 symmetric) Q8_0 blocks into {@code out}.
+     */
+    static void transcode(Tensor t, Route route, long first, int n, byte[] out) throws CodeRangeException {
+        GroupedAffine g = (GroupedAffine) t.encoding();
+        TensorData.Affine a = (TensorData.Affine) t.data();
+        int rowLength = (int) t.shape().rowLength();
+        int groupsPerRow = rowLength / g.groupSize();
+        int blocksPerRow = rowLength / 32;
+        int bytesPerBlock = switch (route) {
+            case TRANSCODE_Q4_0 -> 18;
+            case TRANSCODE_SYM_Q4_1, TRANSCODE_ASYM_Q4_1 -> 20;
+            case TRANSCODE_Q8_0 -> 34;
+            default -> throw new IllegalArgumentException(route.name());
+        };
+        int max = g.maxCode();
+        int o = 0;
+        for (int r = 0; r < n; r++) {
+            long row = first + r;
+            for (int b = 0; b < blocksPerRow; b++) {
+                long gi = row * groupsPerRow + (long) b * 32 / g.groupSize();
+                short d = scaleHalf(g, a, gi);
+                long base = row * rowLength + b * 32L;
+                switch (route) {
+                    case TRANSCODE_Q4_0 -> {
+                        putShort(out, o, d);
+                        for (int j = 0; j < 16; j++) {
+                            out[o + 2 + j] = (byte) (code(t, a, base + j, max) | code(t, a, base + 16 + j, max) << 4);
+                        }
+                    }
+                    case TRANSCODE_SYM_Q4_1, TRANSCODE_ASYM_Q4_1 -> {
+                        int z = route == Route.TRANSCODE_SYM_Q4_1 ? 8 : Byte.toUnsignedInt(a.zeroPoints().get(ValueLayout.JAVA_BYTE, gi));
+                        float s = Fp16.toFloat(d & 0xFFFF);
+                        putShort(out, o, d);
+                        putShort(out, o + 2, Fp16.fromFloat(-(s * z)));
+                        for (int j = 0; j < 16; j++) {
+                            out[o + 4 + j] = (byte) (code(t, a, base + j, max) | code(t, a, base + 16 + j, max) << 4);
+                        }
+                    }
+                    case TRANSCODE_Q8_0 -> {
+                        putShort(out, o, d);
+                        for (int j = 0; j < 32; j++) out[o + 2 + j] = (byte) (code(t, a, base + j, max) - 128);
+                    }
+                    default -> throw new IllegalStateException();
+                }
+                o += bytesPerBlock;
+            }
+        }
+    }
+
+    private static void putShort(byte[] b, int o, short v) {
+        b[o] = (byte) v;
+        b[o + 1] = (byte) (v >> 8);
+    }
+
+    /**
+     * Improves ggml's reference Q4_0 blocks of one row in place: for each block of 32 values,
+     * a least-squares scale search; the block keeps whichever of the two decodes closer to
+     * {@code x} (squared error, with the fp16 scale as stored).
+     *
+     * @param x    the source values, {@code x[xo .. xo+n)}
+     * @param blocks the reference blocks of this row, {@code blocks[bo ..]}, 18 bytes each
+     * @param hints  one more scale to try per block of the row (the source group's scale), or null
+     * @return the squared error of the reference blocks (before any replacement)
+     */
+    static double searchQ4_0(float[] x, int xo, int n, byte[] blocks, int bo, float[] hints) {
+        double refTotal = 0;
+        byte[] cand = new byte[18];
+        for (int b = 0; b < n / 32; b++) {
+            int xb = xo + 32 * b;
+            int ob = bo + 18 * b;
+            double ref = sse(x, xb, blocks, ob);
+            refTotal += ref;
+            double best = ref;
+            float amax = 0;
+            float max = 0;
+            for (int j = 0; j < 32; j++) {
+                float v = x[xb + j];
+                if (Math.abs(v) > amax) {
+                    amax = Math.abs(v);
+                    max = v;
+                }
+            }
+            if (amax == 0 || !Float.isFinite(amax)) continue;
+            if (hints != null && hints[b] != 0 && Float.isFinite(hints[b])) {
+                fill(x, xb, hints[b], cand);
+                double e = sse(x, xb, cand, 0);
+                if (e < best) {
+                    best = e;
+                    System.arraycopy(cand, 0, blocks, ob, 18);
+                }
+            }
+            // scales that put the extreme value on -8 (as ggml does) or on +7, slightly stretched or shrunk
+            for (int side = 0; side < 2; side++) {
+                float level = side == 0 ? -8f : 7f;
+                for (int k = -8; k <= 12; k++) {
+                    float d = max / (level * (1f + 0.025f * k));
+                    if (!Float.isFinite(d) || d == 0) continue;
+                    fill(x, xb, d, cand);
+                    refit(x, xb, cand);
+                    double e = sse(x, xb, cand, 0);
+                    if (e < best) {
+                        best = e;
+                        System.arraycopy(cand, 0, blocks, ob, 18);
+                    }
+                }
+            }
+        }
+        return refTotal;
+    }
+
+    /** Codes for scale {@code d} (stored as fp16), nearest level clamped to 0..15. */
+    private static void fill(float[] x, int xb, float d, byte[] out) {
+        short h = Fp16.fromFloat(d);
+        float dq = Fp16.toFloat(h & 0xFFFF);
+        putShort(out, 0, h);
+        if (dq == 0 || !Float.isFinite(dq)) {
+            for (int j = 0; j < 16; j++) out[2 + j] = (byte) 0x88;
+            return;
+        }
+        for (int j = 0; j < 16; j++) {
+            int q0 = level(x[xb + j], dq);
+            int q1 = level(x[xb + 16 + j], dq);
+            out[2 + j] = (byte) (q0 | q1 << 4);
+        }
+    }
+
+    private static int level(float v, float d) {
+        long q = Math.round(v / d) + 8;
+        return (int) Math.max(0, Math.min(15, q));
+    }
+
+    /** Re-fits the scale to the codes by least squares, then re-picks the codes for that fp16 scale if it helps. */
+    private static void refit(float[] x, int xb, byte[] blk) {
+        double sxl = 0;
+        double sll = 0;
+        for (int j = 0; j < 32; j++) {
+            int l = nibble(blk, j) - 8;
+            sxl += (double) x[xb + j] * l;
+            sll += (double) l * l;
+        }
+        if (sll == 0) return;
+        float d = (float) (sxl / sll);
+        byte[] alt = new byte[18];
+        fill(x, xb, d, alt);
+        if (sse(x, xb, alt, 0) < sse(x, xb, blk, 0)) System.arraycopy(alt, 0, blk, 0, 18);
+    }
+
+    private static int nibble(byte[] blk, int j) {
+        int b = blk[2 + (j & 15)];
+        return j < 16 ? b & 15 : (b >> 4) & 15;
+    }
+
+    /** Squared error of the Q4_0 block at {@code blk[o..]} decoded as ggml decodes it, against {@code x[xb..xb+32)}. */
+    static double sse(float[] x, int xb, byte[] blk, int o) {
+        float d = Fp16.toFloat((blk[o] & 0xFF) | (blk[o + 1] & 0xFF) << 8);
+        double e = 0;
+        for (int j = 0; j < 16; j++) {
+            int b = blk[o + 2 + j];
+            float y0 = ((b & 15) - 8) * d;
+            float y1 = (((b >> 4) & 15) - 8) * d;
+            double e0 = (double) y0 - x[xb + j];
+            double e1 = (double) y1 - x[xb + 16 + j];
+            e += e0 * e0 + e1 * e1;
+        }
+        return e;
+    }
+}
