@@ -32,6 +32,7 @@ SafetensorsIndex safetensors     quantbridge.safetensors.fuzz.SafetensorsFuzzTes
 BlobFile         openvino-blob   quantbridge.openvino.fuzz.BlobFuzzTest             blobFile          quantbridge.**
 Unpickle         openvino-blob   quantbridge.openvino.fuzz.BlobFuzzTest             unpickle          quantbridge.**
 Imatrix          converters      quantbridge.converters.fuzz.ImatrixFuzzTest        imatrix           quantbridge.**
+Inspect          converters      quantbridge.converters.fuzz.InspectFuzzTest        inspect           quantbridge.**
 "
 
 RUNS=1000000
