@@ -2,12 +2,15 @@ package quantbridge.core.io;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -47,12 +50,20 @@ public final class AtomicOutput {
      *
      * @param overwrite replace an existing {@code dest}; if false and it exists, fails before writing
      * @throws FileAlreadyExistsException if {@code dest} exists and {@code overwrite} is false
+     * @throws FileSystemException naming {@code dest} if its folder cannot take a new file (read-only,
+     *         no permission) or the disk fills up while writing ("disk full"); nothing is left behind
      */
     public static void write(Path dest, boolean overwrite, Body body) throws IOException {
         Path abs = dest.toAbsolutePath();
         if (!overwrite && Files.exists(abs)) throw new FileAlreadyExistsException(dest + " exists (use --force to overwrite)");
         Path dir = abs.getParent();
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".partial");
+        Path tmp;
+        try {
+            tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".partial");
+        } catch (FileSystemException e) {
+            // name the file asked for, not the temporary one (read-only folder, no permission, no folder)
+            throw aboutDest(dest, e, e.getReason());
+        }
         IN_PROGRESS.add(tmp);
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -64,9 +75,29 @@ public final class AtomicOutput {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
             }
+        } catch (IOException e) {
+            if (isDiskFull(e)) throw aboutDest(dest, e, "disk full (" + e.getMessage() + "); nothing was written");
+            throw e;
         } finally {
             Files.deleteIfExists(tmp);
             IN_PROGRESS.remove(tmp);
         }
+    }
+
+    /** ENOSPC or EDQUOT, as the JDK words them on Linux, macOS and Windows. */
+    private static boolean isDiskFull(IOException e) {
+        String m = e.getMessage();
+        if (m == null) return false;
+        String lower = m.toLowerCase(Locale.ROOT);
+        return lower.contains("no space left on device") || lower.contains("disk quota exceeded")
+                || lower.contains("not enough space on the disk");
+    }
+
+    private static FileSystemException aboutDest(Path dest, IOException cause, String reason) {
+        FileSystemException e = cause instanceof AccessDeniedException
+                ? new AccessDeniedException(dest.toString(), null, reason)
+                : new FileSystemException(dest.toString(), null, reason);
+        e.initCause(cause);
+        return e;
     }
 }
