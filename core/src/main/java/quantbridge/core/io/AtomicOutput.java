@@ -59,7 +59,7 @@ public final class AtomicOutput {
         Path dir = abs.getParent();
         Path tmp;
         try {
-            tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".partial");
+            tmp = createPartial(dir, abs.getFileName().toString());
         } catch (FileSystemException e) {
             // name the file asked for, not the temporary one (read-only folder, no permission, no folder)
             throw aboutDest(dest, e, e.getReason());
@@ -99,5 +99,21 @@ public final class AtomicOutput {
                 : new FileSystemException(dest.toString(), null, reason);
         e.initCause(cause);
         return e;
+    }
+
+    /**
+     * A new, unique temporary file beside the destination. Unlike {@code Files.createTempFile}
+     * (always mode 0600) it gets the permissions the user's umask gives any new file, so the
+     * renamed output is readable as a file written by any other tool would be.
+     */
+    private static Path createPartial(Path dir, String name) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            long n = java.util.concurrent.ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
+            try {
+                return Files.createFile(dir.resolve("." + name + "." + n + ".partial"));
+            } catch (FileAlreadyExistsException e) {
+                if (attempt == 100) throw e;
+            }
+        }
     }
 }

@@ -106,6 +106,15 @@ class AtomicOutputTest {
     }
 
     @Test
+    void outputGetsTheUmaskPermissionsOfAnyNewFile() throws IOException {
+        assumeTrue(dir.getFileSystem().supportedFileAttributeViews().contains("posix"), "no POSIX permissions here");
+        Path plain = Files.createFile(dir.resolve("plain-new-file"));
+        Path out = dir.resolve("m.gguf");
+        AtomicOutput.write(out, false, ch -> ch.write(ByteBuffer.wrap(new byte[] {1})));
+        assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(out));
+    }
+
+    @Test
     void aFileInPlaceOfTheFolder() throws IOException {
         Path notADir = Files.write(dir.resolve("plain"), new byte[] {1});
         Path out = notADir.resolve("m.gguf");
