@@ -48,4 +48,15 @@ public interface VectorKernels {
     void encodeQ5_1(float[] x, int xo, int nb, byte[] out, BlockEncoder scalar);
 
     void encodeQ8_0(float[] x, int xo, int nb, byte[] out, BlockEncoder scalar);
+
+    /**
+     * The scale/min search of make_qkx2_quants (squared error, given weights) for 8 groups of
+     * {@code n} values at once, bit-identical to the scalar search; {@code xt[8·i + j]} and
+     * {@code wt[8·i + j]} are value and weight i of group j (all finite, |x| below 2^100). Writes
+     * each group's scale and min (not negated), and the iscale and min from which its levels are
+     * clamp(nearest_int(iscale·(x − min)), 0, nmax). Returns false, writing nothing, when some
+     * group has max = min.
+     */
+    boolean searchQkx8(float[] xt, float[] wt, int n, int nmax, float rmin, float rdelta, int nstep,
+            float[] scaleOut, float[] minOut, float[] iscaleOut, float[] levelMinOut);
 }
