@@ -123,4 +123,65 @@ final class PanamaKSearch {
         bestLevelMin.intoArray(levelMinOut, 0);
         return true;
     }
+
+    /**
+     * Runs make_qx_quants' symmetric search (rmse_type 1: the trial scales −9 … 9 tenths around
+     * nmax, squared error with the given weights) for 8 groups: {@code xt[8·i + j]} and
+     * {@code wt[8·i + j]} are value and weight i of group j. Writes per group the scale and the
+     * iscale whose levels clamp(nearest_int(iscale·x), −nmax, nmax − 1) were chosen. Lanes whose
+     * group has max |x| below ggml's epsilon get meaningless results (the caller treats them).
+     */
+    static void searchQx8(float[] xt, float[] wt, int n, int nmax, float[] scaleOut, float[] iscaleOut) {
+        FloatVector zero = FloatVector.zero(F8);
+        FloatVector magic = FloatVector.broadcast(F8, MAGIC);
+        IntVector mantissa = IntVector.broadcast(I8, MANTISSA);
+        IntVector half = IntVector.broadcast(I8, HALF);
+        IntVector low = IntVector.broadcast(I8, -nmax);
+        IntVector top = IntVector.broadcast(I8, nmax - 1);
+        FloatVector max = zero;
+        FloatVector amax = zero;
+        for (int i = 0; i < n; ++i) {
+            FloatVector xi = FloatVector.fromArray(F8, xt, 8 * i);
+            FloatVector ax = xi.abs();
+            VectorMask<Float> larger = ax.compare(VectorOperators.GT, amax);
+            amax = amax.blend(ax, larger);
+            max = max.blend(xi, larger);
+        }
+        FloatVector iscale = FloatVector.broadcast(F8, (float) -nmax).div(max);
+        FloatVector sumlx = zero;
+        FloatVector suml2 = zero;
+        for (int i = 0; i < n; ++i) {
+            FloatVector xi = FloatVector.fromArray(F8, xt, 8 * i);
+            FloatVector w = FloatVector.fromArray(F8, wt, 8 * i);
+            IntVector q = iscale.mul(xi).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(low).min(top);
+            FloatVector l = (FloatVector) q.convert(VectorOperators.I2F, 0);
+            sumlx = sumlx.add(w.mul(xi).mul(l));
+            suml2 = suml2.add(w.mul(l).mul(l));
+        }
+        FloatVector scale = sumlx.div(suml2).blend(zero, suml2.compare(VectorOperators.EQ, zero));
+        FloatVector best = scale.mul(sumlx);
+        FloatVector bestIscale = iscale;
+        for (int step = -9; step <= 9; ++step) {
+            if (step == 0) continue;
+            FloatVector trial = FloatVector.broadcast(F8, -(nmax + 0.1f * step)).div(max);
+            FloatVector lx = zero;
+            FloatVector l2 = zero;
+            for (int i = 0; i < n; ++i) {
+                FloatVector xi = FloatVector.fromArray(F8, xt, 8 * i);
+                FloatVector w = FloatVector.fromArray(F8, wt, 8 * i);
+                IntVector q = trial.mul(xi).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(low).min(top);
+                FloatVector l = (FloatVector) q.convert(VectorOperators.I2F, 0);
+                lx = lx.add(w.mul(xi).mul(l));
+                l2 = l2.add(w.mul(l).mul(l));
+            }
+            VectorMask<Float> better = l2.compare(VectorOperators.GT, zero)
+                    .and(lx.mul(lx).compare(VectorOperators.GT, best.mul(l2)));
+            FloatVector trialScale = lx.div(l2);
+            scale = scale.blend(trialScale, better);
+            best = best.blend(trialScale.mul(lx), better);
+            bestIscale = bestIscale.blend(trial, better);
+        }
+        scale.intoArray(scaleOut, 0);
+        bestIscale.intoArray(iscaleOut, 0);
+    }
 }

@@ -167,4 +167,9 @@ final class PanamaKernels implements VectorKernels {
             float[] scaleOut, float[] minOut, float[] iscaleOut, float[] levelMinOut) {
         return PanamaKSearch.search8(xt, wt, n, nmax, rmin, rdelta, nstep, scaleOut, minOut, iscaleOut, levelMinOut);
     }
+
+    @Override
+    public void searchQx8(float[] xt, float[] wt, int n, int nmax, float[] scaleOut, float[] iscaleOut) {
+        PanamaKSearch.searchQx8(xt, wt, n, nmax, scaleOut, iscaleOut);
+    }
 }

@@ -59,4 +59,13 @@ public interface VectorKernels {
      */
     boolean searchQkx8(float[] xt, float[] wt, int n, int nmax, float rmin, float rdelta, int nstep,
             float[] scaleOut, float[] minOut, float[] iscaleOut, float[] levelMinOut);
+
+    /**
+     * make_qx_quants' search with rmse_type 1 for 8 groups of {@code n} values, bit-identical to
+     * the scalar search; {@code xt[8·i + j]} and {@code wt[8·i + j]} are value and weight i of group
+     * j (finite, |x| and weights below 2^20). Writes each group's scale and the iscale whose levels
+     * clamp(nearest_int(iscale·x), −nmax, nmax − 1) + nmax were chosen. Groups whose max |x| is below
+     * ggml's epsilon get meaningless results: the caller handles them.
+     */
+    void searchQx8(float[] xt, float[] wt, int n, int nmax, float[] scaleOut, float[] iscaleOut);
 }

@@ -86,8 +86,9 @@ class VectorEquivalenceTest {
     }
 
     /**
-     * Q4_K and Q5_K with every group finite and moderate, so that the 8-group vector scale search
-     * (not its scalar fall-back) encodes nearly every super-block; importance weights include zeros.
+     * Q4_K, Q5_K and Q6_K with every group finite and moderate, so that the 8-group vector scale
+     * searches (not their scalar fall-back) encode nearly every super-block; importance weights
+     * include zeros, and some groups are all zeros (amax below ggml's epsilon).
      */
     @TestFactory
     Stream<DynamicTest> kQuantGroupSearchEqualsScalar() {
@@ -95,7 +96,7 @@ class VectorEquivalenceTest {
         Assumptions.assumeTrue(vk != null, "no vector implementation: " + Vectorization.description());
         Map<GgmlType, BlockCodec> scalar = GoldenVectorsTest.codecs(null);
         Map<GgmlType, BlockCodec> vector = GoldenVectorsTest.codecs(vk);
-        return Stream.of(GgmlType.Q4_K, GgmlType.Q5_K).map(t -> DynamicTest.dynamicTest(t.displayName() + " finite rows",
+        return Stream.of(GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K).map(t -> DynamicTest.dynamicTest(t.displayName() + " finite rows",
                 () -> encodeFinite(scalar.get(t), vector.get(t))));
     }
 
@@ -108,7 +109,7 @@ class VectorEquivalenceTest {
         byte[] b = new byte[a.length];
         for (int r = 0; r < 60; r++) {
             for (int g = 0; g < cols; g += 32) {
-                int family = rnd.nextInt(7);
+                int family = rnd.nextInt(8);
                 float scale = (float) Math.pow(10, rnd.nextInt(-6, 6));
                 for (int j = g; j < g + 32; j++) {
                     float x = (float) (rnd.nextGaussian() * scale);
@@ -119,6 +120,7 @@ class VectorEquivalenceTest {
                         case 3 -> Float.intBitsToFloat(rnd.nextInt(1, 0x00800000) | (rnd.nextBoolean() ? 0x80000000 : 0));
                         case 4 -> j % 2 == 0 ? scale : -scale;
                         case 5 -> rnd.nextInt(3) == 0 ? -0f : x;
+                        case 6 -> j < g + 16 ? 0f : x;
                         default -> x;
                     };
                 }
