@@ -30,7 +30,8 @@ final class PanamaKSearch {
      * Runs the search. {@code xt[8·i + j]} and {@code wt[8·i + j]} are element i of group j.
      * Writes per group the scale, the min (not negated), and the (iscale, min) pair from which the
      * chosen levels are recomputed as clamp(nearest_int(iscale·(x − min)), 0, nmax). Returns false,
-     * writing nothing, when some group has max = min (the caller handles those blocks).
+     * writing nothing, when some group has max = min or its min drifts below −2^64 (the caller then
+     * searches in scalar).
      */
     static boolean search8(float[] xt, float[] wt, int n, int nmax, float rmin, float rdelta, int nstep,
             float[] scaleOut, float[] minOut, float[] iscaleOut, float[] levelMinOut) {
