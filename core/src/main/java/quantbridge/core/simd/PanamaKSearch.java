@@ -44,6 +44,7 @@ final class PanamaKSearch {
         IntVector zeroI = IntVector.zero(I8);
         IntVector top = IntVector.broadcast(I8, nmax);
         FloatVector lowest = FloatVector.broadcast(F8, -0x1p64f);
+        float[] levels = new float[8 * n];
         FloatVector x0 = FloatVector.fromArray(F8, xt, 0);
         FloatVector min = x0;
         FloatVector max = x0;
@@ -84,6 +85,7 @@ final class PanamaKSearch {
                     IntVector q = trialIscale.mul(xi.sub(min)).add(magic).reinterpretAsInts().and(mantissa).sub(half)
                             .max(zeroI).min(top);
                     FloatVector l = (FloatVector) q.convert(VectorOperators.I2F, 0);
+                    l.intoArray(levels, 8 * i);
                     FloatVector wl = w.mul(l);
                     sumL = sumL.add(wl);
                     sumL2 = sumL2.add(wl.mul(l));
@@ -101,9 +103,7 @@ final class PanamaKSearch {
                 for (int i = 0; i < n; ++i) {
                     FloatVector xi = FloatVector.fromArray(F8, xt, 8 * i);
                     FloatVector w = FloatVector.fromArray(F8, wt, 8 * i);
-                    IntVector q = trialIscale.mul(xi.sub(min)).add(magic).reinterpretAsInts().and(mantissa).sub(half)
-                            .max(zeroI).min(top);
-                    FloatVector diff = thisScale.mul((FloatVector) q.convert(VectorOperators.I2F, 0)).add(thisMin).sub(xi);
+                    FloatVector diff = thisScale.mul(FloatVector.fromArray(F8, levels, 8 * i)).add(thisMin).sub(xi);
                     curError = curError.add(w.mul(diff.mul(diff)));
                 }
                 VectorMask<Float> better = ok.and(curError.compare(VectorOperators.LT, bestError));
