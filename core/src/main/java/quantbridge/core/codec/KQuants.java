@@ -5,6 +5,7 @@ import static quantbridge.core.codec.QuantMath.nearestInt;
 import static quantbridge.core.codec.QuantMath.putHalf;
 
 import java.util.Arrays;
+import quantbridge.core.simd.VectorKernels;
 
 /** What the K-quant codecs share: 6-bit scale/min packing, 2-bit code packing, and the Q4_K/Q5_K encoder. */
 final class KQuants {
@@ -49,33 +50,40 @@ final class KQuants {
         }
     }
 
+    /** Largest |x| and weight the vector search is given; larger blocks take the scalar search. */
+    private static final float VECTOR_LIMIT = 0x1p20f;
+
     /**
      * Encoder of Q4_K ({@code nmax} 15) and Q5_K ({@code nmax} 31): quantize_row_q{4,5}_K_ref with
-     * null weights, quantize_row_q{4,5}_K_impl with them.
+     * null weights, quantize_row_q{4,5}_K_impl with them. With vector kernels, the 8 groups of a
+     * super-block run their scale search together (bit-identical to the scalar search).
      */
-    static void encode4or5(float[] x, int xo, int nb, float[] qw, int qo, byte[] out, int nmax, int ts, boolean five) {
+    static void encode4or5(float[] x, int xo, int nb, float[] qw, int qo, byte[] out, int nmax, int ts, boolean five,
+            VectorKernels vk) {
         byte[] L = new byte[256];
         byte[] laux = new byte[32];
-        float[] weights = new float[32];
+        float[] weights = new float[256];
         float[] mins = new float[8];
         float[] scales = new float[8];
         float[] sw = new float[8];
         int[] ls = new int[8];
         int[] lm = new int[8];
+        GroupSearch search = new GroupSearch(vk);
         for (int i = 0; i < nb; i++) {
             int xb = xo + 256 * i;
             int o = ts * i;
             Arrays.fill(out, o, o + ts, (byte) 0);
             if (qw == null) {
-                float maxScale = 0;
-                float maxMin = 0;
                 for (int j = 0; j < 8; ++j) {
                     float sumX2 = 0;
                     for (int l = 0; l < 32; ++l) sumX2 += x[xb + 32 * j + l] * x[xb + 32 * j + l];
                     float avX = (float) Math.sqrt(sumX2 / 32);
-                    for (int l = 0; l < 32; ++l) weights[l] = avX + Math.abs(x[xb + 32 * j + l]);
-                    scales[j] = ScaleSearch.makeQkxQuants(false, 32, nmax, x, xb + 32 * j, weights, 0, L, 32 * j, mins, j,
-                            laux, five ? -0.5f : -1.f, 0.1f, five ? 15 : 20, false);
+                    for (int l = 0; l < 32; ++l) weights[32 * j + l] = avX + Math.abs(x[xb + 32 * j + l]);
+                }
+                search.run(false, nmax, x, xb, weights, L, scales, mins, laux, five ? -0.5f : -1.f, 0.1f, five ? 15 : 20);
+                float maxScale = 0;
+                float maxMin = 0;
+                for (int j = 0; j < 8; ++j) {
                     if (scales[j] > maxScale) maxScale = scales[j];
                     if (mins[j] > maxMin) maxMin = mins[j];
                 }
@@ -95,14 +103,13 @@ final class KQuants {
                 for (int j = 0; j < 8; ++j) {
                     for (int l = 0; l < 32; ++l) {
                         float v = x[xb + 32 * j + l];
-                        weights[l] = qw[qo + 256 * i + 32 * j + l] * (float) Math.sqrt(sigma2 + v * v);
+                        weights[32 * j + l] = qw[qo + 256 * i + 32 * j + l] * (float) Math.sqrt(sigma2 + v * v);
                     }
                     float sumw = 0;
-                    for (int l = 0; l < 32; ++l) sumw += weights[l];
+                    for (int l = 0; l < 32; ++l) sumw += weights[32 * j + l];
                     sw[j] = sumw;
-                    scales[j] = ScaleSearch.makeQkxQuants(true, 32, nmax, x, xb + 32 * j, weights, 0, L, 32 * j, mins, j,
-                            laux, -0.9f, 0.05f, 36, false);
                 }
+                search.run(true, nmax, x, xb, weights, L, scales, mins, laux, -0.9f, 0.05f, 36);
                 float dBlock = ScaleSearch.makeQpQuants(8, 63, scales, ls, sw);
                 float mBlock = ScaleSearch.makeQpQuants(8, 63, mins, lm, sw);
                 if (five) {
@@ -152,6 +159,60 @@ final class KQuants {
                     for (int l = 0; l < 32; ++l) out[q + l] = (byte) (L[j + l] | (L[j + l + 32] << 4));
                 }
             }
+        }
+    }
+
+    /**
+     * The scale/min search of the 8 groups of 32 of one super-block: on the vector kernels when
+     * present and the block's values and weights are moderate, else group by group in scalar.
+     */
+    private static final class GroupSearch {
+
+        private final VectorKernels vk;
+        private final float[] xt = new float[256];
+        private final float[] wt = new float[256];
+        private final float[] minV = new float[8];
+        private final float[] iscaleV = new float[8];
+        private final float[] levelMinV = new float[8];
+
+        GroupSearch(VectorKernels vk) {
+            this.vk = vk;
+        }
+
+        /** Fills scales, mins (negated, as ggml's) and the levels L[0..256) of the block at x[xb..]. */
+        void run(boolean qkx3, int nmax, float[] x, int xb, float[] weights, byte[] L, float[] scales, float[] mins,
+                byte[] laux, float rmin, float rdelta, int nstep) {
+            if (vk != null && transpose(x, xb, weights)
+                    && vk.searchQkx8(xt, wt, 32, nmax, rmin, rdelta, nstep, scales, minV, iscaleV, levelMinV)) {
+                for (int j = 0; j < 8; ++j) {
+                    mins[j] = -minV[j];
+                    float iscale = iscaleV[j];
+                    float min = levelMinV[j];
+                    for (int l = 0; l < 32; ++l) {
+                        int q = nearestInt(iscale * (x[xb + 32 * j + l] - min));
+                        L[32 * j + l] = (byte) Math.max(0, Math.min(nmax, q));
+                    }
+                }
+                return;
+            }
+            for (int j = 0; j < 8; ++j) {
+                scales[j] = ScaleSearch.makeQkxQuants(qkx3, 32, nmax, x, xb + 32 * j, weights, 32 * j, L, 32 * j, mins, j,
+                        laux, rmin, rdelta, nstep, false);
+            }
+        }
+
+        /** Transposes values and weights (group j to lane j); false when one is not finite or too large. */
+        private boolean transpose(float[] x, int xb, float[] weights) {
+            for (int j = 0; j < 8; ++j) {
+                for (int l = 0; l < 32; ++l) {
+                    float v = x[xb + 32 * j + l];
+                    float w = weights[32 * j + l];
+                    if (!(Math.abs(v) <= VECTOR_LIMIT) || !(Math.abs(w) <= VECTOR_LIMIT)) return false;
+                    xt[8 * l + j] = v;
+                    wt[8 * l + j] = w;
+                }
+            }
+            return true;
         }
     }
 }

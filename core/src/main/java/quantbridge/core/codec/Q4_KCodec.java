@@ -43,6 +43,6 @@ final class Q4_KCodec extends AbstractCodec {
 
     @Override
     void encodeBlocks(float[] x, int xo, int nb, float[] qw, int qo, float row, byte[] out) {
-        KQuants.encode4or5(x, xo, nb, qw, qo, out, 15, 144, false);
+        KQuants.encode4or5(x, xo, nb, qw, qo, out, 15, 144, false, vk);
     }
 }

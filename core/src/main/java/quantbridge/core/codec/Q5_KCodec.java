@@ -46,6 +46,6 @@ final class Q5_KCodec extends AbstractCodec {
 
     @Override
     void encodeBlocks(float[] x, int xo, int nb, float[] qw, int qo, float row, byte[] out) {
-        KQuants.encode4or5(x, xo, nb, qw, qo, out, 31, 176, true);
+        KQuants.encode4or5(x, xo, nb, qw, qo, out, 31, 176, true, vk);
     }
 }

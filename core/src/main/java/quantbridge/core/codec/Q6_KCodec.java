@@ -55,15 +55,23 @@ final class Q6_KCodec extends AbstractCodec {
     void encodeBlocks(float[] x, int xo, int nb, float[] qw, int qo, float row, byte[] out) {
         byte[] L = new byte[256];
         float[] scales = new float[16];
+        GroupSearch search = vk == null ? null : new GroupSearch(vk);
         for (int i = 0; i < nb; i++) {
             int xb = xo + 256 * i;
             int o = 210 * i;
+            int wb = qw == null ? 0 : qo + 256 * i;
+            boolean done = search != null && search.run(x, xb, qw, wb, L, scales, 0)
+                    && search.run(x, xb, qw, wb, L, scales, 8);
+            if (!done) {
+                for (int ib = 0; ib < 16; ++ib) {
+                    scales[ib] = ScaleSearch.makeQxQuants(16, 32, x, xb + 16 * ib, L, 16 * ib, 1, qw,
+                            qw == null ? 0 : wb + 16 * ib);
+                }
+            }
             float maxScale = 0;
             float maxAbsScale = 0;
             for (int ib = 0; ib < 16; ++ib) {
-                float scale = ScaleSearch.makeQxQuants(16, 32, x, xb + 16 * ib, L, 16 * ib, 1, qw,
-                        qw == null ? 0 : qo + 256 * i + 16 * ib);
-                scales[ib] = scale;
+                float scale = scales[ib];
                 float absScale = Math.abs(scale);
                 if (absScale > maxAbsScale) {
                     maxAbsScale = absScale;
@@ -101,6 +109,61 @@ final class Q6_KCodec extends AbstractCodec {
                             | ((L[j + l + 96] >> 4) << 6));
                 }
             }
+        }
+    }
+
+    /**
+     * The scale search of 8 consecutive groups of 16 on the vector kernels (bit-identical to
+     * {@link ScaleSearch#makeQxQuants} with rmse_type 1); groups whose max |x| is below ggml's
+     * epsilon are searched in scalar.
+     */
+    private static final class GroupSearch {
+
+        private final VectorKernels vk;
+        private final float[] xt = new float[128];
+        private final float[] wt = new float[128];
+        private final float[] scaleV = new float[8];
+        private final float[] iscaleV = new float[8];
+        private final float[] amax = new float[8];
+
+        GroupSearch(VectorKernels vk) {
+            this.vk = vk;
+        }
+
+        /**
+         * Searches groups first..first+7 of the block at x[xb..]; false (nothing written) when a value
+         * or weight is not finite or above 2^20 in magnitude, which leaves the block to the scalar search.
+         */
+        boolean run(float[] x, int xb, float[] qw, int wb, byte[] L, float[] scales, int first) {
+            for (int j = 0; j < 8; ++j) {
+                float m = 0;
+                for (int l = 0; l < 16; ++l) {
+                    int k = 16 * (first + j) + l;
+                    float v = x[xb + k];
+                    float w = qw == null ? v * v : qw[wb + k];
+                    float av = Math.abs(v);
+                    if (!(av <= 0x1p20f) || !(Math.abs(w) <= 0x1p20f)) return false;
+                    if (av > m) m = av;
+                    xt[8 * l + j] = v;
+                    wt[8 * l + j] = w;
+                }
+                amax[j] = m;
+            }
+            vk.searchQx8(xt, wt, 16, 32, scaleV, iscaleV);
+            for (int j = 0; j < 8; ++j) {
+                int g = first + j;
+                if (amax[j] < ScaleSearch.GROUP_MAX_EPS) {
+                    scales[g] = ScaleSearch.makeQxQuants(16, 32, x, xb + 16 * g, L, 16 * g, 1, qw, qw == null ? 0 : wb + 16 * g);
+                    continue;
+                }
+                scales[g] = scaleV[j];
+                float iscale = iscaleV[j];
+                for (int l = 0; l < 16; ++l) {
+                    int q = nearestInt(iscale * x[xb + 16 * g + l]);
+                    L[16 * g + l] = (byte) (32 + Math.max(-32, Math.min(31, q)));
+                }
+            }
+            return true;
         }
     }
 }

@@ -161,4 +161,15 @@ final class PanamaKernels implements VectorKernels {
     public void encodeQ8_0(float[] x, int xo, int nb, byte[] out, BlockEncoder scalar) {
         PanamaEncoders.encodeQ8_0(x, xo, nb, out, scalar);
     }
+
+    @Override
+    public boolean searchQkx8(float[] xt, float[] wt, int n, int nmax, float rmin, float rdelta, int nstep,
+            float[] scaleOut, float[] minOut, float[] iscaleOut, float[] levelMinOut) {
+        return PanamaKSearch.search8(xt, wt, n, nmax, rmin, rdelta, nstep, scaleOut, minOut, iscaleOut, levelMinOut);
+    }
+
+    @Override
+    public void searchQx8(float[] xt, float[] wt, int n, int nmax, float[] scaleOut, float[] iscaleOut) {
+        PanamaKSearch.searchQx8(xt, wt, n, nmax, scaleOut, iscaleOut);
+    }
 }

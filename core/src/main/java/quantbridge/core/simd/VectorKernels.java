@@ -48,4 +48,24 @@ public interface VectorKernels {
     void encodeQ5_1(float[] x, int xo, int nb, byte[] out, BlockEncoder scalar);
 
     void encodeQ8_0(float[] x, int xo, int nb, byte[] out, BlockEncoder scalar);
+
+    /**
+     * The scale/min search of make_qkx2_quants (squared error, given weights) for 8 groups of
+     * {@code n} values at once, bit-identical to the scalar search; {@code xt[8·i + j]} and
+     * {@code wt[8·i + j]} are value and weight i of group j (finite, |x| and weights at most 2^20). Writes
+     * each group's scale and min (not negated), and the iscale and min from which its levels are
+     * clamp(nearest_int(iscale·(x − min)), 0, nmax). Returns false, without a meaningful result,
+     * when some group has max = min or its min drifts below −2^64 (the caller searches in scalar).
+     */
+    boolean searchQkx8(float[] xt, float[] wt, int n, int nmax, float rmin, float rdelta, int nstep,
+            float[] scaleOut, float[] minOut, float[] iscaleOut, float[] levelMinOut);
+
+    /**
+     * make_qx_quants' search with rmse_type 1 for 8 groups of {@code n} values, bit-identical to
+     * the scalar search; {@code xt[8·i + j]} and {@code wt[8·i + j]} are value and weight i of group
+     * j (finite, |x| and weights below 2^20). Writes each group's scale and the iscale whose levels
+     * clamp(nearest_int(iscale·x), −nmax, nmax − 1) + nmax were chosen. Groups whose max |x| is below
+     * ggml's epsilon get meaningless results: the caller handles them.
+     */
+    void searchQx8(float[] xt, float[] wt, int n, int nmax, float[] scaleOut, float[] iscaleOut);
 }

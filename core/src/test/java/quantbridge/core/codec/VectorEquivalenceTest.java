@@ -85,6 +85,60 @@ class VectorEquivalenceTest {
         assertEquals(rowBytes, a.length);
     }
 
+    /**
+     * Q4_K, Q5_K and Q6_K with every group finite and moderate, so that the 8-group vector scale
+     * searches (not their scalar fall-back) encode nearly every super-block; importance weights
+     * include zeros, and some groups are all zeros (amax below ggml's epsilon).
+     */
+    @TestFactory
+    Stream<DynamicTest> kQuantGroupSearchEqualsScalar() {
+        VectorKernels vk = Vectorization.kernels();
+        Assumptions.assumeTrue(vk != null, "no vector implementation: " + Vectorization.description());
+        Map<GgmlType, BlockCodec> scalar = GoldenVectorsTest.codecs(null);
+        Map<GgmlType, BlockCodec> vector = GoldenVectorsTest.codecs(vk);
+        return Stream.of(GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K).map(t -> DynamicTest.dynamicTest(t.displayName() + " finite rows",
+                () -> encodeFinite(scalar.get(t), vector.get(t))));
+    }
+
+    private static void encodeFinite(BlockCodec s, BlockCodec v) {
+        SplittableRandom rnd = new SplittableRandom(s.type().ordinal() * 31337L + 5);
+        int cols = 1024;
+        float[] row = new float[cols];
+        float[] imp = new float[cols];
+        byte[] a = new byte[(int) s.type().byteSize(cols)];
+        byte[] b = new byte[a.length];
+        for (int r = 0; r < 60; r++) {
+            for (int g = 0; g < cols; g += 32) {
+                int family = rnd.nextInt(8);
+                float scale = (float) Math.pow(10, rnd.nextInt(-6, 6));
+                for (int j = g; j < g + 32; j++) {
+                    float x = (float) (rnd.nextGaussian() * scale);
+                    row[j] = switch (family) {
+                        case 0 -> -Math.abs(x);
+                        case 1 -> Math.abs(x) + scale;
+                        case 2 -> j == g + 5 ? 40 * scale : x;
+                        case 3 -> Float.intBitsToFloat(rnd.nextInt(1, 0x00800000) | (rnd.nextBoolean() ? 0x80000000 : 0));
+                        case 4 -> j % 2 == 0 ? scale : -scale;
+                        case 5 -> rnd.nextInt(3) == 0 ? -0f : x;
+                        case 6 -> j < g + 16 ? 0f : x;
+                        default -> x;
+                    };
+                }
+            }
+            for (int i = 0; i < cols; i++) imp[i] = rnd.nextInt(10) == 0 ? 0f : (float) rnd.nextDouble(0.01, 10);
+            for (float[] qw : new float[][] {null, imp}) {
+                s.encodeRow(row, 0, cols, qw, MemorySegment.ofArray(a), 0);
+                v.encodeRow(row, 0, cols, qw, MemorySegment.ofArray(b), 0);
+                for (int i = 0; i < a.length; i++) {
+                    if (a[i] != b[i]) {
+                        fail(s.type().displayName() + (qw == null ? "" : " imatrix") + " row " + r + " byte " + i
+                                + ": scalar " + (a[i] & 0xFF) + ", vector " + (b[i] & 0xFF));
+                    }
+                }
+            }
+        }
+    }
+
     /** A row of 16 blocks of 32, each block drawn from one of several awkward families. */
     private static void fill(float[] row, SplittableRandom rnd) {
         for (int b = 0; b < row.length; b += 32) {
