@@ -121,7 +121,7 @@ public final class Assembler {
                         }
                         x = permuteRows(x, order, arena);
                     }
-                    if (gemma && m[1].endsWith("norm.weight")) x = plusOne(x, arena);
+                    if (gemma && m[1].endsWith("norm.weight")) x = toF32(x, 1f, arena);
                     out.add(x);
                 }
                 if (cfg.ggufArch().equals("qwen2")) {
@@ -130,7 +130,7 @@ public final class Assembler {
                     }
                 }
             }
-            src.take("model.norm.weight", "output_norm.weight", Shape.of(d)).map(t -> gemma ? plusOne(t, arena) : t).ifPresent(out::add);
+            src.take("model.norm.weight", "output_norm.weight", Shape.of(d)).map(t -> gemma ? toF32(t, 1f, arena) : t).ifPresent(out::add);
             if (cfg.ropeScaling() != null && cfg.ggufArch().equals("llama")
                     && cfg.ropeScaling().path("rope_type").asText(cfg.ropeScaling().path("type").asText("")).equals("llama3")) {
                 out.add(llama3RopeFactors(cfg, arena));
@@ -148,6 +148,8 @@ public final class Assembler {
             for (String k : blobLayers.keySet()) {
                 if (!usedBlob.contains(k)) warnings.add("the blob's layer '" + k + "' has no place in a " + cfg.ggufArch() + " model and is not used");
             }
+            out.replaceAll(t -> t.shape().rank() == 1 && t.encoding() instanceof GgmlType g && g != GgmlType.F32 && g.isFloat()
+                    ? toF32(t, 0f, arena) : t);
             Metadata md = metadata(cfg, tok, baseDir, warnings);
             Model model = new Model("gguf", md, out, () -> {
                 try {
@@ -243,7 +245,12 @@ public final class Assembler {
     }
 
     /** Gemma's RMSNorm multiplies by (1 + w): llama.cpp's converter stores 1 + w, as F32. */
-    private static Tensor plusOne(Tensor t, Arena arena) {
+    /**
+     * A float tensor as F32, each value plus {@code add}: llama.cpp's converter stores 1-D tensors
+     * (norms, biases) as F32 (ggml's CPU backend multiplies by no F16 norm weight), and Gemma's
+     * norms as 1 + weight.
+     */
+    private static Tensor toF32(Tensor t, float add, Arena arena) {
         long n = t.shape().elements();
         MemorySegment src = ((TensorData.Bytes) t.data()).segment();
         MemorySegment dst = arena.allocate(Math.multiplyExact(n, 4L), 64);
@@ -254,7 +261,7 @@ public final class Assembler {
                 case BF16 -> Fp16.bf16ToFloat(src.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i));
                 default -> throw new IllegalArgumentException(t.name() + ": not a float tensor");
             };
-            dst.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, v + 1f);
+            dst.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, v + add);
         }
         return Tensor.of(t.name(), t.shape(), GgmlType.F32, dst);
     }
