@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -72,29 +73,13 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--imatrix", paramLabel = "FILE", description = "Importance matrix (llama.cpp's GGUF or legacy .dat form).")
     Path imatrixFile;
 
-    @Option(names = "--names", paramLabel = "hf|gguf", description = "Map LLaMA tensor names to Hugging Face's or GGUF's (so llama-quantize's rules apply to a Hugging Face checkpoint), permuting Q/K rows as llama.cpp's converter does.")
-    String names;
 
-    @Option(names = "--head-count", paramLabel = "N", description = "Attention heads, for --names when the input has no ARCH.attention.head_count.")
-    Integer headCount;
 
-    @Option(names = "--head-count-kv", paramLabel = "N", description = "Key/value heads (default: --head-count).")
-    Integer headCountKv;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: available processors). The output does not depend on it.")
-    Integer threads;
 
-    @Option(names = "--report", paramLabel = "FILE.json", description = "Write the per-tensor report as JSON.")
-    Path reportFile;
 
-    @Option(names = "--quiet", description = "No per-tensor log and no progress bar.")
-    boolean quiet;
 
-    @Option(names = "--force", description = "Overwrite an existing output file.")
-    boolean force;
 
-    @Option(names = "--allow-nonfinite", description = "Pass NaN and infinity through instead of refusing them.")
-    boolean allowNonfinite;
 
     // --base: assemble a complete llama.cpp model from an OpenVINO blob and its Hugging Face base (package assemble)
     @Option(names = "--base", paramLabel = "DIR",
@@ -102,13 +87,16 @@ final class ConvertCommand implements Callable<Integer> {
                     + "(config.json, safetensors, tokenizer); its other tensors, config and tokenizer complete the GGUF.")
     Path base;
 
+    @Mixin
+    RunOptions run;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        ConversionRun.checkPaths(input, output, force);
-        int nThreads = ConversionRun.threads(threads);
+        ConversionRun.checkPaths(input, output, run.force);
+        int nThreads = ConversionRun.threads(run.threads);
         ModelWriter writer;
         try {
             writer = Formats.writerFor(output, format);
@@ -128,21 +116,17 @@ final class ConvertCommand implements Callable<Integer> {
             } catch (PlanException e) {
                 throw CliException.input(input + ": " + e.getMessage());
             }
-            ConversionRun.run("convert", model, plan, writer, input, output, force, options.ftype().displayName(), nThreads,
-                    allowNonfinite, quiet, reportFile, out);
+            ConversionRun.run("convert", model, plan, writer, input, output, run.force, options.ftype().displayName(), nThreads,
+                    run.allowNonfinite, run.quiet, run.reportFile, out);
         }
         return 0;
     }
 
     private Planner.Naming naming() throws CliException {
-        if (names == null) return Planner.Naming.NONE;
-        NameMap.Direction dir = switch (names.toLowerCase(java.util.Locale.ROOT)) {
-            case "hf" -> NameMap.Direction.TO_HF;
-            case "gguf" -> NameMap.Direction.TO_GGUF;
-            default -> throw CliException.usage("--names must be hf or gguf, not '" + names + "'");
-        };
-        int h = headCount == null ? 0 : headCount;
-        return new Planner.Naming(dir, h, headCountKv == null ? h : headCountKv);
+        NameMap.Direction dir = run.direction();
+        if (dir == null) return Planner.Naming.NONE;
+        int h = run.headCount == null ? 0 : run.headCount;
+        return new Planner.Naming(dir, h, run.headCountKv == null ? h : run.headCountKv);
     }
 
     /** The input itself, or with {@code --base} the model assembled from it and the base folder. */
@@ -153,7 +137,7 @@ final class ConvertCommand implements Callable<Integer> {
         }
         if (!java.nio.file.Files.isDirectory(base)) throw CliException.usage("--base " + base + ": not a folder");
         Assembler.Assembly a = Assembler.assemble(input, this.input, base);
-        if (!quiet) for (String w : a.warnings()) out.println("warning: " + w);
+        if (!run.quiet) for (String w : a.warnings()) out.println("warning: " + w);
         return a.model();
     }
 
@@ -164,15 +148,15 @@ final class ConvertCommand implements Callable<Integer> {
         List<String> skipped = new ArrayList<>();
         long start = System.nanoTime();
         try (Model model = Formats.open(input);
-             AffineEncoder enc = AffineEncoder.encode(model, spec, output.toAbsolutePath().getParent(), quiet ? null : out, skipped, allowNonfinite)) {
+             AffineEncoder enc = AffineEncoder.encode(model, spec, output.toAbsolutePath().getParent(), run.quiet ? null : out, skipped, run.allowNonfinite)) {
             Model m = enc.model();
             if (m.tensors().isEmpty()) throw CliException.input(input + ": has no float matrices to write as an OpenVINO blob");
-            writer.write(m, output, force);
-            if (reportFile != null) blobReport(enc, model.format(), writer.format(), skipped, System.nanoTime() - start);
+            writer.write(m, output, run.force);
+            if (run.reportFile != null) blobReport(enc, model.format(), writer.format(), skipped, System.nanoTime() - start);
         } catch (IllegalArgumentException e) {
             throw CliException.input(input + ": " + e.getMessage());
         }
-        if (!quiet) {
+        if (!run.quiet) {
             if (!skipped.isEmpty()) out.println("warning: OpenVINO blobs hold only matrices; left out: " + String.join(", ", skipped));
             out.printf(java.util.Locale.ROOT, "wrote %s in %.2f s%n", output, (System.nanoTime() - start) / 1e9);
             out.flush();
@@ -213,7 +197,7 @@ final class ConvertCommand implements Callable<Integer> {
             e.put("relative", d.error().relative());
             e.put("values", d.error().count());
         }
-        java.nio.file.Files.writeString(reportFile, om.writeValueAsString(root) + "\n");
+        java.nio.file.Files.writeString(run.reportFile, om.writeValueAsString(root) + "\n");
     }
 
     /** The policy options from the command line. */

@@ -16,6 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -55,37 +56,24 @@ final class DequantizeCommand implements Callable<Integer> {
     @Option(names = "--shard-size", paramLabel = "SIZE", description = "Largest shard, e.g. 5GB, 500MB, 2GiB (default: one file).")
     String shardSize;
 
-    @Option(names = "--names", paramLabel = "hf|gguf", description = "Map LLaMA tensor names to Hugging Face's or GGUF's, permuting Q/K rows as llama.cpp's converter does.")
-    String names;
 
-    @Option(names = "--head-count", paramLabel = "N", description = "Attention heads, for --names when the input has no llama.attention.head_count.")
-    Integer headCount;
 
-    @Option(names = "--head-count-kv", paramLabel = "N", description = "Key/value heads (default: --head-count).")
-    Integer headCountKv;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: available processors).")
-    Integer threads;
 
-    @Option(names = "--report", paramLabel = "FILE.json", description = "Write the per-tensor report as JSON.")
-    Path reportFile;
 
-    @Option(names = "--quiet", description = "No per-tensor log and no progress bar.")
-    boolean quiet;
 
-    @Option(names = "--force", description = "Overwrite an existing output file.")
-    boolean force;
 
-    @Option(names = "--allow-nonfinite", description = "Pass NaN and infinity through instead of refusing them.")
-    boolean allowNonfinite;
+
+    @Mixin
+    RunOptions run;
 
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        ConversionRun.checkPaths(input, output, force);
-        int nThreads = ConversionRun.threads(threads);
+        ConversionRun.checkPaths(input, output, run.force);
+        int nThreads = ConversionRun.threads(run.threads);
         GgmlType target = switch (dtype.toLowerCase(Locale.ROOT)) {
             case "f32" -> GgmlType.F32;
             case "f16" -> GgmlType.F16;
@@ -93,27 +81,23 @@ final class DequantizeCommand implements Callable<Integer> {
             default -> throw CliException.usage("--dtype must be f32, f16 or bf16, not '" + dtype + "'");
         };
         long shard = shardSize == null ? 0 : parseSize(shardSize);
-        NameMap.Direction dir = names == null ? null : switch (names.toLowerCase(Locale.ROOT)) {
-            case "hf" -> NameMap.Direction.TO_HF;
-            case "gguf" -> NameMap.Direction.TO_GGUF;
-            default -> throw CliException.usage("--names must be hf or gguf, not '" + names + "'");
-        };
+        NameMap.Direction dir = run.direction();
         if (!output.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".safetensors")) {
             throw CliException.usage("the output must be a .safetensors file, not " + output.getFileName());
         }
         PrintWriter out = spec.commandLine().getOut();
         try (Model model = Formats.open(input)) {
             Plan plan = plan(model, target, dir);
-            ConversionRun.run("dequantize", model, plan, new SafetensorsWriter(shard), input, output, force, target.displayName(),
-                    nThreads, allowNonfinite, quiet, reportFile, out);
+            ConversionRun.run("dequantize", model, plan, new SafetensorsWriter(shard), input, output, run.force, target.displayName(),
+                    nThreads, run.allowNonfinite, run.quiet, run.reportFile, out);
         }
         return 0;
     }
 
     private Plan plan(Model model, GgmlType target, NameMap.Direction dir) throws CliException {
         String arch = model.metadata().getString("general.architecture").orElse("llama");
-        int nHead = headCount != null ? headCount : (int) model.metadata().getLong(arch + ".attention.head_count").orElse(0L).longValue();
-        int nHeadKv = headCountKv != null ? headCountKv
+        int nHead = run.headCount != null ? run.headCount : (int) model.metadata().getLong(arch + ".attention.head_count").orElse(0L).longValue();
+        int nHeadKv = run.headCountKv != null ? run.headCountKv
                 : (int) model.metadata().getLong(arch + ".attention.head_count_kv").orElse((long) nHead).longValue();
         ObjectMapper om = new ObjectMapper();
         ObjectNode encodings = om.createObjectNode();
