@@ -3,7 +3,7 @@
  * checkpoints) and a writer (optionally sharded), registered as services of quantbridge core.
  */
 module quantbridge.safetensors {
-    requires quantbridge.core;
+    requires transitive quantbridge.core;
     requires com.fasterxml.jackson.databind;
 
     exports quantbridge.safetensors;

@@ -19,7 +19,7 @@ public record MappedFile(Path path, MemorySegment segment, Arena arena) implemen
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
-            MemorySegment seg = size == 0 ? MemorySegment.NULL.reinterpret(0) : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            MemorySegment seg = size == 0 ? MemorySegment.ofArray(new byte[0]) : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             return new MappedFile(path, seg, arena);
         } catch (IOException | RuntimeException e) {
             arena.close();

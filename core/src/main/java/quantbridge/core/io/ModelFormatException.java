@@ -10,7 +10,9 @@ import java.nio.file.Path;
  */
 public class ModelFormatException extends IOException {
 
-    private final Path file;
+    private static final long serialVersionUID = 1L;
+
+    private final transient Path file;
     private final long offset;
 
     /** A problem at a byte offset of {@code file} ({@code offset < 0}: no offset). */
