@@ -56,15 +56,7 @@ final class Q4_0Codec extends AbstractCodec {
 
     /** quantize_row_q4_0_ref for one block; also the vector path's fallback for non-finite blocks. */
     static void encodeBlock(float[] x, int xo, byte[] out, int o) {
-        float amax = 0.0f;
-        float max = 0.0f;
-        for (int j = 0; j < 32; j++) {
-            float v = x[xo + j];
-            if (amax < Math.abs(v)) {
-                amax = Math.abs(v);
-                max = v;
-            }
-        }
+        float max = LegacyBlocks.signedAbsMax(x, xo);
         float d = max / -8;
         float id = d != 0 ? 1.0f / d : 0.0f;
         putHalf(out, o, d);
@@ -80,11 +72,11 @@ final class Q4_0Codec extends AbstractCodec {
         byte[] L = new byte[32];
         for (int ib = 0; ib < nb; ++ib) {
             int xb = xo + 32 * ib;
-            for (int j = 0; j < 32; ++j) weight[j] = qw[qo + 32 * ib + j] * (float) Math.sqrt(sigma2 + x[xb + j] * x[xb + j]);
+            LegacyBlocks.importanceWeights(x, xb, qw, qo + 32 * ib, sigma2, weight);
             float d = ScaleSearch.makeQxQuants(32, 8, x, xb, L, 0, 1, weight, 0);
             int o = 18 * ib;
             putHalf(out, o, d);
-            for (int j = 0; j < 16; ++j) out[o + 2 + j] = (byte) (L[j] | (L[j + 16] << 4));
+            LegacyBlocks.packNibbles(L, out, o + 2);
         }
     }
 }

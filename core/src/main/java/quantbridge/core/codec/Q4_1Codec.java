@@ -79,12 +79,12 @@ final class Q4_1Codec extends AbstractCodec {
         float[] min = new float[1];
         for (int ib = 0; ib < nb; ++ib) {
             int xb = xo + 32 * ib;
-            for (int j = 0; j < 32; ++j) weight[j] = qw[qo + 32 * ib + j] * (float) Math.sqrt(sigma2 + x[xb + j] * x[xb + j]);
+            LegacyBlocks.importanceWeights(x, xb, qw, qo + 32 * ib, sigma2, weight);
             float d = ScaleSearch.makeQkxQuants(true, 32, 15, x, xb, weight, 0, L, 0, min, 0, laux, -0.9f, 0.05f, 36, false);
             int o = 20 * ib;
             putHalf(out, o, d);
             putHalf(out, o + 2, -min[0]);
-            for (int j = 0; j < 16; ++j) out[o + 4 + j] = (byte) (L[j] | (L[j + 16] << 4));
+            LegacyBlocks.packNibbles(L, out, o + 4);
         }
     }
 }

@@ -61,15 +61,7 @@ final class Q5_0Codec extends AbstractCodec {
 
     /** quantize_row_q5_0_ref for one block. */
     static void encodeBlock(float[] x, int xo, byte[] out, int o) {
-        float amax = 0.0f;
-        float max = 0.0f;
-        for (int j = 0; j < 32; j++) {
-            float v = x[xo + j];
-            if (amax < Math.abs(v)) {
-                amax = Math.abs(v);
-                max = v;
-            }
-        }
+        float max = LegacyBlocks.signedAbsMax(x, xo);
         float d = max / -16;
         float id = d != 0 ? 1.0f / d : 0.0f;
         putHalf(out, o, d);
@@ -89,19 +81,11 @@ final class Q5_0Codec extends AbstractCodec {
         byte[] L = new byte[32];
         for (int ib = 0; ib < nb; ++ib) {
             int xb = xo + 32 * ib;
-            for (int j = 0; j < 32; ++j) weight[j] = qw[qo + 32 * ib + j] * (float) Math.sqrt(sigma2 + x[xb + j] * x[xb + j]);
+            LegacyBlocks.importanceWeights(x, xb, qw, qo + 32 * ib, sigma2, weight);
             float d = ScaleSearch.makeQxQuants(32, 16, x, xb, L, 0, 1, weight, 0);
             int o = 22 * ib;
             putHalf(out, o, d);
-            int qh = 0;
-            for (int j = 0; j < 16; ++j) {
-                int xi0 = L[j] & 0xFF;
-                int xi1 = L[j + 16] & 0xFF;
-                out[o + 6 + j] = (byte) ((xi0 & 0x0F) | ((xi1 & 0x0F) << 4));
-                qh |= ((xi0 & 0x10) >>> 4) << j;
-                qh |= ((xi1 & 0x10) >>> 4) << (j + 16);
-            }
-            put32(out, o + 2, qh);
+            LegacyBlocks.packFiveBits(L, out, o + 2, o + 6);
         }
     }
 }

@@ -88,20 +88,12 @@ final class Q5_1Codec extends AbstractCodec {
         float[] min = new float[1];
         for (int ib = 0; ib < nb; ++ib) {
             int xb = xo + 32 * ib;
-            for (int j = 0; j < 32; ++j) weight[j] = qw[qo + 32 * ib + j] * (float) Math.sqrt(sigma2 + x[xb + j] * x[xb + j]);
+            LegacyBlocks.importanceWeights(x, xb, qw, qo + 32 * ib, sigma2, weight);
             float d = ScaleSearch.makeQkxQuants(true, 32, 31, x, xb, weight, 0, L, 0, min, 0, laux, -0.9f, 0.05f, 36, false);
             int o = 24 * ib;
             putHalf(out, o, d);
             putHalf(out, o + 2, -min[0]);
-            int qh = 0;
-            for (int j = 0; j < 16; ++j) {
-                int xi0 = L[j] & 0xFF;
-                int xi1 = L[j + 16] & 0xFF;
-                out[o + 8 + j] = (byte) ((xi0 & 0x0F) | ((xi1 & 0x0F) << 4));
-                qh |= ((xi0 & 0x10) >>> 4) << j;
-                qh |= ((xi1 & 0x10) >>> 4) << (j + 16);
-            }
-            put32(out, o + 4, qh);
+            LegacyBlocks.packFiveBits(L, out, o + 4, o + 8);
         }
     }
 }
