@@ -60,14 +60,22 @@ public final class Main implements Runnable {
 
     /** Runs {@code args} in-process and returns the exit code; never throws. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cl = commandLine(out, err, args);
+        return execute(commandLine(out, err, args), args);
+    }
+
+    /**
+     * Runs {@code args} on {@code cl}, a command line made by {@link #commandLine} for the same
+     * arguments (picocli resets every option before parsing, so one may be reused), and returns
+     * the exit code; never throws.
+     */
+    public static int execute(CommandLine cl, String... args) {
         try {
             return cl.execute(args);
         } catch (Throwable t) {
             return new CliErrors(args).handleUncaught(t, cl);
         } finally {
-            out.flush();
-            err.flush();
+            cl.getOut().flush();
+            cl.getErr().flush();
         }
     }
 
