@@ -36,7 +36,7 @@ class ImatrixFuzzTest {
 
     @MethodSource
     @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-    @FuzzTest(maxDuration = "10m")
+    @FuzzTest(maxDuration = "") // no time limit of its own: src/bench/fuzz.sh sets -runs and -t
     void imatrix(byte[] data) throws IOException {
         Path file = FuzzSupport.scratch("fuzz.imatrix", data);
         Imatrix m;

@@ -66,7 +66,7 @@ class InspectFuzzTest {
 
     @MethodSource
     @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-    @FuzzTest(maxDuration = "10m")
+    @FuzzTest(maxDuration = "") // no time limit of its own: src/bench/fuzz.sh sets -runs and -t
     void inspect(byte[] data) throws IOException {
         Path file = FuzzSupport.scratch(NAME, data);
         for (Run run : runs(file)) check(run.execute(), file);

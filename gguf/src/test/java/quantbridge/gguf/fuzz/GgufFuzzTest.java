@@ -30,7 +30,7 @@ class GgufFuzzTest {
 
     @MethodSource
     @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-    @FuzzTest(maxDuration = "10m")
+    @FuzzTest(maxDuration = "") // no time limit of its own: src/bench/fuzz.sh sets -runs and -t
     void ggufFile(byte[] data) throws IOException {
         Path file = FuzzSupport.scratch("fuzz.gguf", data);
         Model model;

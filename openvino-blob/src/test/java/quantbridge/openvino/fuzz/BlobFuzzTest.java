@@ -31,7 +31,7 @@ class BlobFuzzTest {
 
     @MethodSource
     @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-    @FuzzTest(maxDuration = "10m")
+    @FuzzTest(maxDuration = "") // no time limit of its own: src/bench/fuzz.sh sets -runs and -t
     void blobFile(byte[] data) throws IOException {
         Path file = FuzzSupport.scratch("fuzz.pth", data);
         Model model;
@@ -56,7 +56,7 @@ class BlobFuzzTest {
 
     @MethodSource
     @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-    @FuzzTest(maxDuration = "10m")
+    @FuzzTest(maxDuration = "") // no time limit of its own: src/bench/fuzz.sh sets -runs and -t
     void unpickle(byte[] data) {
         try {
             Unpickler.loads(data);

@@ -33,7 +33,7 @@ class SafetensorsFuzzTest {
 
     @MethodSource
     @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-    @FuzzTest(maxDuration = "10m")
+    @FuzzTest(maxDuration = "") // no time limit of its own: src/bench/fuzz.sh sets -runs and -t
     void safetensorsFile(byte[] data) throws IOException {
         Path file = FuzzSupport.scratch("fuzz.safetensors", data);
         Model model;
@@ -56,7 +56,7 @@ class SafetensorsFuzzTest {
 
     @MethodSource
     @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-    @FuzzTest(maxDuration = "10m")
+    @FuzzTest(maxDuration = "") // no time limit of its own: src/bench/fuzz.sh sets -runs and -t
     void safetensorsIndex(byte[] data) throws IOException {
         Path dir = shardFolder();
         Path index = dir.resolve("model.safetensors.index.json");
