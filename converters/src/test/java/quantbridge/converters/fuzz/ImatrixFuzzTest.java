@@ -18,6 +18,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import quantbridge.converters.plan.Imatrix;
 import quantbridge.converters.plan.ImatrixException;
+import quantbridge.core.testing.FuzzSupport;
 import quantbridge.gguf.GgufException;
 
 /**
@@ -31,7 +32,7 @@ import quantbridge.gguf.GgufException;
 class ImatrixFuzzTest {
 
     static Stream<Arguments> imatrix() {
-        return FuzzSupport.seeds("Imatrix");
+        return FuzzSupport.seeds(ImatrixFuzzTest.class, "Imatrix");
     }
 
     @MethodSource

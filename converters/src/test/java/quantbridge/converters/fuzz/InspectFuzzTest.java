@@ -16,6 +16,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import picocli.CommandLine;
 import quantbridge.converters.cli.Main;
+import quantbridge.core.testing.FuzzSupport;
 
 /**
  * Fuzz target for {@code quantbridge inspect} (text and JSON) over any file: the whole way
@@ -61,7 +62,7 @@ class InspectFuzzTest {
     }
 
     static Stream<Arguments> inspect() {
-        return FuzzSupport.seeds("Inspect");
+        return FuzzSupport.seeds(InspectFuzzTest.class, "Inspect");
     }
 
     @MethodSource

@@ -7,7 +7,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import quantbridge.core.ir.Model;
+import quantbridge.core.testing.FuzzSupport;
 import quantbridge.gguf.GgufException;
 import quantbridge.gguf.GgufFile;
 import quantbridge.gguf.GgufReader;
@@ -25,7 +25,7 @@ import quantbridge.gguf.GgufReader;
 class GgufFuzzTest {
 
     static Stream<Arguments> ggufFile() {
-        return FuzzSupport.seeds("GgufFile");
+        return FuzzSupport.seeds(GgufFuzzTest.class, "GgufFile");
     }
 
     @MethodSource
@@ -33,16 +33,7 @@ class GgufFuzzTest {
     @FuzzTest(maxDuration = "") // no time limit of its own: src/bench/fuzz.sh sets -runs and -t
     void ggufFile(byte[] data) throws IOException {
         Path file = FuzzSupport.scratch("fuzz.gguf", data);
-        Model model;
-        try {
-            model = new GgufReader().read(file);
-        } catch (GgufException e) {
-            FuzzSupport.checkRefusal(e, file);
-            return;
-        }
-        try (model) {
-            FuzzSupport.touch(model);
-        }
+        if (!FuzzSupport.readOrRefuse(file, new GgufReader(), GgufException.class, FuzzSupport.ModelCheck.NONE)) return;
         // What the model read, GgufFile reads too (inspect uses it without building a model).
         try (GgufFile f = GgufFile.open(file)) {
             for (GgufFile.TensorInfo info : f.tensorInfos()) f.tensorData(info);

@@ -16,6 +16,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import quantbridge.core.testing.FuzzSupport;
 import quantbridge.openvino.BlobException;
 import quantbridge.openvino.BlobReader;
 import quantbridge.openvino.Unpickler;

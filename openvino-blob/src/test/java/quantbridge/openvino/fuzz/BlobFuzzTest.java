@@ -7,7 +7,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import quantbridge.core.ir.Model;
+import quantbridge.core.testing.FuzzSupport;
 import quantbridge.openvino.BlobException;
 import quantbridge.openvino.BlobInfo;
 import quantbridge.openvino.BlobReader;
@@ -26,7 +26,7 @@ import quantbridge.openvino.Unpickler;
 class BlobFuzzTest {
 
     static Stream<Arguments> blobFile() {
-        return FuzzSupport.seeds("BlobFile");
+        return FuzzSupport.seeds(BlobFuzzTest.class, "BlobFile");
     }
 
     @MethodSource
@@ -34,24 +34,16 @@ class BlobFuzzTest {
     @FuzzTest(maxDuration = "") // no time limit of its own: src/bench/fuzz.sh sets -runs and -t
     void blobFile(byte[] data) throws IOException {
         Path file = FuzzSupport.scratch("fuzz.pth", data);
-        Model model;
-        try {
-            model = new BlobReader().read(file);
-        } catch (BlobException e) {
-            FuzzSupport.checkRefusal(e, file);
-            return;
-        }
-        try (model) {
-            FuzzSupport.touch(model);
+        FuzzSupport.readOrRefuse(file, new BlobReader(), BlobException.class, model -> {
             // what `quantbridge inspect` shows of a blob
             BlobInfo info = BlobInfo.of(model);
             info.totalBytes();
             info.groupSizes();
-        }
+        });
     }
 
     static Stream<Arguments> unpickle() {
-        return FuzzSupport.seeds("Unpickle");
+        return FuzzSupport.seeds(BlobFuzzTest.class, "Unpickle");
     }
 
     @MethodSource

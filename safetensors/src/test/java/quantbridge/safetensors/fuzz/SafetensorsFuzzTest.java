@@ -10,7 +10,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import quantbridge.core.ir.Model;
+import quantbridge.core.testing.FuzzSupport;
 import quantbridge.safetensors.SafetensorsException;
 import quantbridge.safetensors.SafetensorsHeader;
 import quantbridge.safetensors.SafetensorsReader;
@@ -28,7 +28,7 @@ import quantbridge.safetensors.SafetensorsReader;
 class SafetensorsFuzzTest {
 
     static Stream<Arguments> safetensorsFile() {
-        return FuzzSupport.seeds("SafetensorsFile");
+        return FuzzSupport.seeds(SafetensorsFuzzTest.class, "SafetensorsFile");
     }
 
     @MethodSource
@@ -36,22 +36,13 @@ class SafetensorsFuzzTest {
     @FuzzTest(maxDuration = "") // no time limit of its own: src/bench/fuzz.sh sets -runs and -t
     void safetensorsFile(byte[] data) throws IOException {
         Path file = FuzzSupport.scratch("fuzz.safetensors", data);
-        Model model;
-        try {
-            model = new SafetensorsReader().read(file);
-        } catch (SafetensorsException e) {
-            FuzzSupport.checkRefusal(e, file);
-            return;
-        }
-        try (model) {
-            FuzzSupport.touch(model);
-        }
+        if (!FuzzSupport.readOrRefuse(file, new SafetensorsReader(), SafetensorsException.class, FuzzSupport.ModelCheck.NONE)) return;
         // The header alone (what inspect reads) agrees that the file is valid.
         SafetensorsHeader.read(file).entries();
     }
 
     static Stream<Arguments> safetensorsIndex() {
-        return FuzzSupport.seeds("SafetensorsIndex");
+        return FuzzSupport.seeds(SafetensorsFuzzTest.class, "SafetensorsIndex");
     }
 
     @MethodSource
@@ -61,16 +52,7 @@ class SafetensorsFuzzTest {
         Path dir = shardFolder();
         Path index = dir.resolve("model.safetensors.index.json");
         Files.write(index, data);
-        Model model;
-        try {
-            model = new SafetensorsReader().read(index);
-        } catch (SafetensorsException e) {
-            FuzzSupport.checkRefusal(e, index);
-            return;
-        }
-        try (model) {
-            FuzzSupport.touch(model);
-        }
+        FuzzSupport.readOrRefuse(index, new SafetensorsReader(), SafetensorsException.class, FuzzSupport.ModelCheck.NONE);
     }
 
     private static Path shards;
