@@ -190,7 +190,7 @@ public final class Planner {
         if (rowOrder != null) {
             note = join(note, "Q/K rows permuted");
         } else if (src instanceof GroupedAffine g) {
-            route = affineRoute(t, g, type);
+            route = affineRoute(t, type);
             if (type == GgmlType.Q4_0 && route == Route.SEARCH_Q4_0 && g.bits() == 4 && g.symmetric()) {
                 note = join(note, g.groupSize() % 32 != 0 ? "groups of " + g.groupSize() + " do not hold whole q4_0 blocks"
                         : "f32 scales that are not fp16 values: no exact transcode");
@@ -232,17 +232,10 @@ public final class Planner {
     }
 
     /** The best route from a grouped-affine tensor to {@code type}. */
-    static Route affineRoute(Tensor t, GroupedAffine g, GgmlType type) {
-        boolean blocksInGroups = g.groupSize() % 32 == 0;
-        boolean fp16 = blocksInGroups && Requantizer.scalesFitFp16(t);
-        if (type == GgmlType.Q4_0) {
-            return g.bits() == 4 && g.symmetric() && fp16 ? Route.TRANSCODE_Q4_0 : Route.SEARCH_Q4_0;
-        }
-        if (type == GgmlType.Q4_1 && g.bits() == 4 && fp16) {
-            return g.symmetric() ? Route.TRANSCODE_SYM_Q4_1 : Route.TRANSCODE_ASYM_Q4_1;
-        }
-        if (type == GgmlType.Q8_0 && g.bits() == 8 && g.symmetric() && fp16) return Route.TRANSCODE_Q8_0;
-        return Route.ENCODE;
+    static Route affineRoute(Tensor t, GgmlType type) {
+        Route r = Requantizer.transcodeRoute(t, type);
+        if (r != null) return r;
+        return type == GgmlType.Q4_0 ? Route.SEARCH_Q4_0 : Route.ENCODE;
     }
 
     private static String join(String a, String b) {

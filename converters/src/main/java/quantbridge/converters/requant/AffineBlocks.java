@@ -10,7 +10,7 @@ import quantbridge.core.ir.TensorData;
 
 /**
  * Block-level moves from grouped-affine codes into ggml blocks without going through floats
- * (the exact transcodes), and the Q4_0 scale search for grouped-affine values.
+ * (the transcodes), and the Q4_0 scale search for grouped-affine values.
  */
 final class AffineBlocks {
 
@@ -37,66 +37,103 @@ final class AffineBlocks {
 
     private static int code(Tensor t, TensorData.Affine a, long index, int max) throws CodeRangeException {
         int c = Byte.toUnsignedInt(a.codes().get(ValueLayout.JAVA_BYTE, index));
-        if (c > max) throw new CodeRangeException(t.name(), index, c, max);
+        if (c > max) throw new CodeRangeException(t.name(), "code " + c + " at value " + index, max);
         return c;
     }
 
-    /** A u4 code above 15 (the blob reader does not range-check codes). */
+    /** The zero point of group {@code gi}: stored, or the implicit {@code 2^(bits-1)} of a symmetric encoding. */
+    private static int zero(Tensor t, GroupedAffine g, TensorData.Affine a, long gi) throws CodeRangeException {
+        if (g.symmetric()) return g.implicitZeroPoint();
+        int z = Byte.toUnsignedInt(a.zeroPoints().get(ValueLayout.JAVA_BYTE, gi));
+        if (z > g.maxCode()) throw new CodeRangeException(t.name(), "zero point " + z + " of group " + gi, g.maxCode());
+        return z;
+    }
+
+    /** A u4 code or zero point above 15 (the blob reader does not range-check them). */
     static final class CodeRangeException extends Exception {
-        CodeRangeException(String tensor, long index, int code, int max) {
-            super("tensor '" + tensor + "': code " + code + " at value " + index + " is out of range 0.." + max, null, false, false);
+        CodeRangeException(String tensor, String what, int max) {
+            super("tensor '" + tensor + "': " + what + " is out of range 0.." + max, null, false, false);
         }
     }
 
     /**
-     * Writes rows {@code [first, first+n)} of a u4 tensor as Q4_0 ({@code asym == false},
-     * symmetric only), Q4_1, or (u8 symmetric) Q8_0 blocks into {@code out}.
+     * The route that moves codes of {@code g} into {@code type}'s blocks without going through
+     * floats, if there is one: {@link Route#TRANSCODE} where every value {@code scale·(code − zero)}
+     * has an exact block form (Q4_0, Q5_0, Q8_0: {@code d = scale}, {@code q = code − zero} plus
+     * the type's offset, when its range holds every {@code code − zero}; Q4_1, Q5_1: {@code q =
+     * code}, {@code m = −8·scale} for symmetric u4), {@link Route#TRANSCODE_MIN} for asymmetric
+     * u4 into Q4_1/Q5_1 ({@code m = fp16(−scale·zero)}), else {@code null}. The caller checks that
+     * groups hold whole blocks of 32 and that the scales are fp16 values.
      */
-    static void transcode(Tensor t, Route route, long first, int n, byte[] out) throws CodeRangeException {
+    static Route route(GroupedAffine g, GgmlType type) {
+        int half = g.implicitZeroPoint();
+        // code − zero spans [−half, half−1] with the implicit zero point, [−(2·half−1), 2·half−1] with stored ones
+        int lo = g.symmetric() ? -half : 1 - 2 * half;
+        int hi = g.symmetric() ? half - 1 : 2 * half - 1;
+        return switch (type) {
+            case Q4_0 -> lo >= -8 && hi <= 7 ? Route.TRANSCODE : null;
+            case Q5_0 -> lo >= -16 && hi <= 15 ? Route.TRANSCODE : null;
+            case Q8_0 -> lo >= -128 && hi <= 127 ? Route.TRANSCODE : null;
+            case Q4_1, Q5_1 -> g.bits() != 4 ? null : g.symmetric() ? Route.TRANSCODE : Route.TRANSCODE_MIN;
+            default -> null;
+        };
+    }
+
+    /**
+     * Writes rows {@code [first, first+n)} of grouped-affine {@code t} as {@code type}'s blocks
+     * into {@code out}, on the route {@link #route} chose.
+     */
+    static void transcode(Tensor t, GgmlType type, long first, int n, byte[] out) throws CodeRangeException {
         GroupedAffine g = (GroupedAffine) t.encoding();
         TensorData.Affine a = (TensorData.Affine) t.data();
         int rowLength = (int) t.shape().rowLength();
         int groupsPerRow = rowLength / g.groupSize();
         int blocksPerRow = rowLength / 32;
-        int bytesPerBlock = switch (route) {
-            case TRANSCODE_Q4_0 -> 18;
-            case TRANSCODE_SYM_Q4_1, TRANSCODE_ASYM_Q4_1 -> 20;
-            case TRANSCODE_Q8_0 -> 34;
-            default -> throw new IllegalArgumentException(route.name());
-        };
+        int bytesPerBlock = (int) type.typeSize();
         int max = g.maxCode();
+        int[] q = new int[32];
         int o = 0;
         for (int r = 0; r < n; r++) {
             long row = first + r;
             for (int b = 0; b < blocksPerRow; b++) {
                 long gi = row * groupsPerRow + (long) b * 32 / g.groupSize();
                 short d = scaleHalf(g, a, gi);
+                int z = zero(t, g, a, gi);
                 long base = row * rowLength + b * 32L;
-                switch (route) {
-                    case TRANSCODE_Q4_0 -> {
-                        putShort(out, o, d);
-                        for (int j = 0; j < 16; j++) {
-                            out[o + 2 + j] = (byte) (code(t, a, base + j, max) | code(t, a, base + 16 + j, max) << 4);
-                        }
+                for (int j = 0; j < 32; j++) q[j] = code(t, a, base + j, max);
+                putShort(out, o, d);
+                switch (type) {
+                    case Q4_0 -> nibbles(q, z - 8, out, o + 2);
+                    case Q5_0 -> fiveBits(q, z - 16, out, o + 2);
+                    case Q8_0 -> {
+                        for (int j = 0; j < 32; j++) out[o + 2 + j] = (byte) (q[j] - z);
                     }
-                    case TRANSCODE_SYM_Q4_1, TRANSCODE_ASYM_Q4_1 -> {
-                        int z = route == Route.TRANSCODE_SYM_Q4_1 ? 8 : Byte.toUnsignedInt(a.zeroPoints().get(ValueLayout.JAVA_BYTE, gi));
-                        float s = Fp16.toFloat(d & 0xFFFF);
-                        putShort(out, o, d);
-                        putShort(out, o + 2, Fp16.fromFloat(-(s * z)));
-                        for (int j = 0; j < 16; j++) {
-                            out[o + 4 + j] = (byte) (code(t, a, base + j, max) | code(t, a, base + 16 + j, max) << 4);
-                        }
+                    case Q4_1, Q5_1 -> {
+                        putShort(out, o + 2, Fp16.fromFloat(-(Fp16.toFloat(d & 0xFFFF) * z)));
+                        if (type == GgmlType.Q4_1) nibbles(q, 0, out, o + 4);
+                        else fiveBits(q, 0, out, o + 4);
                     }
-                    case TRANSCODE_Q8_0 -> {
-                        putShort(out, o, d);
-                        for (int j = 0; j < 32; j++) out[o + 2 + j] = (byte) (code(t, a, base + j, max) - 128);
-                    }
-                    default -> throw new IllegalStateException();
+                    default -> throw new IllegalArgumentException("no transcode to " + type.displayName());
                 }
                 o += bytesPerBlock;
             }
         }
+    }
+
+    /** ggml's 4-bit packing of the low 4 bits of {@code q − shift}: value j in the low nibble of byte j, value j+16 in its high nibble. */
+    private static void nibbles(int[] q, int shift, byte[] out, int o) {
+        for (int j = 0; j < 16; j++) out[o + j] = (byte) ((q[j] - shift) & 0xF | ((q[j + 16] - shift) & 0xF) << 4);
+    }
+
+    /** ggml's 5-bit packing of {@code q − shift}: the fifth bits in a little-endian u32, then the low nibbles. */
+    private static void fiveBits(int[] q, int shift, byte[] out, int o) {
+        int qh = 0;
+        for (int j = 0; j < 32; j++) qh |= ((q[j] - shift) >> 4 & 1) << j;
+        out[o] = (byte) qh;
+        out[o + 1] = (byte) (qh >> 8);
+        out[o + 2] = (byte) (qh >> 16);
+        out[o + 3] = (byte) (qh >>> 24);
+        nibbles(q, shift, out, o + 4);
     }
 
     private static void putShort(byte[] b, int o, short v) {

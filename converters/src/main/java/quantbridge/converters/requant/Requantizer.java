@@ -106,8 +106,17 @@ public final class Requantizer implements AutoCloseable {
         });
     }
 
-    /** Whether every scale of a grouped-affine tensor is exactly an fp16 value (always true for F16 scales). */
-    public static boolean scalesFitFp16(Tensor t) { return AffineBlocks.scalesFitFp16(t); }
+    /**
+     * The route that moves grouped-affine {@code t}'s codes into {@code type}'s blocks without
+     * going through floats ({@link Route#TRANSCODE} or {@link Route#TRANSCODE_MIN}), or
+     * {@code null} if there is none: its groups must hold whole blocks of 32, its scales be fp16
+     * values, and {@code type} hold every value it can take.
+     */
+    public static Route transcodeRoute(Tensor t, GgmlType type) {
+        GroupedAffine g = (GroupedAffine) t.encoding();
+        Route r = AffineBlocks.route(g, type);
+        return r != null && g.groupSize() % 32 == 0 && AffineBlocks.scalesFitFp16(t) ? r : null;
+    }
 
     /** Rows per chunk for a row length: fixed, whatever the thread count. */
     static int rowsPerChunk(long rowLength) {
@@ -247,7 +256,7 @@ public final class Requantizer implements AutoCloseable {
                 }
                 default -> {
                     try {
-                        AffineBlocks.transcode(src, job.route(), first, n, bytes);
+                        AffineBlocks.transcode(src, job.target(), first, n, bytes);
                     } catch (AffineBlocks.CodeRangeException e) {
                         throw new ConversionFailure(e.getMessage());
                     }

@@ -81,7 +81,7 @@ class BlobOutputTest {
         JsonNode j = new ObjectMapper().readTree(report.toFile());
         assertEquals(16, j.get("tensors").size(), "every matrix: 7 per layer, token_embd and output");
         for (JsonNode t : j.get("tensors")) {
-            assertEquals("transcode_q4_0", t.get("route").asText(), t.get("name").asText());
+            assertEquals("transcode", t.get("route").asText(), t.get("name").asText());
             assertEquals(0.0, t.get("error").get("max_abs").asDouble(), t.get("name").asText());
         }
         Cli u8 = Cli.run("convert", gguf.toString(), dir.resolve("u8.pth").toString(), "--type", "u8_sym", "--quiet");

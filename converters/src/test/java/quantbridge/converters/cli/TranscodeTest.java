@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import quantbridge.converters.plan.Ftype;
 import quantbridge.converters.plan.Plan;
 import quantbridge.converters.plan.PlanException;
@@ -46,13 +48,18 @@ class TranscodeTest {
 
     static Path fixtures() { return Path.of(System.getProperty("qb.root"), "openvino-blob/src/test/resources/fixtures"); }
 
-    /** The blob branch's torch-made u4/u8 symmetric fixture, dequantized by torch in sym.f32. */
-    @Test
-    void u4SymmetricBlobToQ4_0HasNoErrorAtAll() throws IOException {
+    /**
+     * The blob branch's torch-made u4/u8 symmetric fixture, dequantized by torch in sym.f32:
+     * every layer the exact route takes decodes (with ggml's decoder) to torch's values bit for bit.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"q4_0", "q5_0", "q8_0"})
+    void symmetricBlobTranscodesWithNoErrorAtAll(String type) throws IOException {
+        GgmlType target = GgmlType.valueOf(type.toUpperCase(java.util.Locale.ROOT));
         Path blob = fixtures().resolve("sym.pth");
         Path out = dir.resolve("sym.gguf");
         Path report = dir.resolve("sym.json");
-        Cli c = Cli.run("convert", blob.toString(), out.toString(), "--type", "q4_0", "--tensor-type", "gate_proj=f16",
+        Cli c = Cli.run("convert", blob.toString(), out.toString(), "--type", type, "--tensor-type", "gate_proj=f16",
                 "--report", report.toString(), "--quiet");
         assertEquals(0, c.code(), c.toString());
         JsonNode j = new ObjectMapper().readTree(report.toFile());
@@ -67,16 +74,19 @@ class TranscodeTest {
                 int n = (int) t.shape().elements();
                 GroupedAffine g = (GroupedAffine) t.encoding();
                 JsonNode r = byName.get(t.name());
-                boolean exactRoute = g.bits() == 4 && g.scaleType() == GgmlType.F16 && g.groupSize() % 32 == 0;
+                // u4 codes fit every one of these types; u8 codes only Q8_0; gate_proj goes to F16
+                boolean exactRoute = (g.bits() == 4 || target == GgmlType.Q8_0) && !t.name().contains("gate_proj")
+                        && g.scaleType() == GgmlType.F16 && g.groupSize() % 32 == 0;
                 if (exactRoute) {
-                    assertEquals("transcode_q4_0", r.get("route").asText(), t.name());
+                    assertEquals("transcode", r.get("route").asText(), t.name());
                     assertEquals(0.0, r.get("error").get("max_abs").asDouble(), t.name());
                     Tensor o = m.tensor(t.name() + ".weight").orElseThrow();
+                    assertEquals(target, o.encoding(), t.name());
                     float[] dec = new float[n];
-                    Codecs.of(GgmlType.Q4_0).decode(((TensorData.Bytes) o.data()).segment(), 0, dec, 0, n);
+                    Codecs.of(target).decode(((TensorData.Bytes) o.data()).segment(), 0, dec, 0, n);
                     for (int i = 0; i < n; i++) {
                         assertEquals(Float.floatToRawIntBits(torch[offset + i]), Float.floatToRawIntBits(dec[i]),
-                                t.name() + " value " + i + ": torch " + torch[offset + i] + ", q4_0 " + dec[i]);
+                                t.name() + " value " + i + ": torch " + torch[offset + i] + ", " + type + " " + dec[i]);
                     }
                     transcoded++;
                 }
@@ -144,26 +154,45 @@ class TranscodeTest {
                 affine("a", 8, 256, 4, 64, GgmlType.F32, true, r, true),
                 affine("b", 8, 256, 4, 128, GgmlType.F32, true, r, false),
                 affine("c", 8, 256, 4, 32, GgmlType.F16, false, r, true)), Ftype.Q4_0);
-        assertEquals(Route.TRANSCODE_Q4_0, q40.get("a.weight").result().job().route(), "f32 scales that are fp16 values");
-        assertTrue(q40.get("a.weight").result().error().exact());
+        assertExact(q40.get("a.weight"), "f32 scales that are fp16 values");
         assertEquals(Route.SEARCH_Q4_0, q40.get("b.weight").result().job().route(), "f32 scales that are not fp16 values");
         Out c = q40.get("c.weight");
-        assertEquals(Route.SEARCH_Q4_0, c.result().job().route());
+        assertEquals(Route.SEARCH_Q4_0, c.result().job().route(), "code − zero spans −15..15: more than Q4_0 holds");
         assertTrue(c.result().error().sumSquaredError() <= c.result().reference().sumSquaredError());
 
-        Map<String, Out> q41 = run(List.of(
-                affine("s", 4, 256, 4, 64, GgmlType.F16, true, r, true),
-                affine("z", 4, 256, 4, 32, GgmlType.F16, false, r, true)), Ftype.Q4_1);
-        assertEquals(Route.TRANSCODE_SYM_Q4_1, q41.get("s.weight").result().job().route());
-        assertTrue(q41.get("s.weight").result().error().exact());
-        Out z = q41.get("z.weight");
-        assertEquals(Route.TRANSCODE_ASYM_Q4_1, z.result().job().route());
-        // only m = fp16(-scale * zero) is rounded: at most half an fp16 ulp of |m| <= 15 * 0.011, plus float rounding
-        assertTrue(z.result().error().maxAbs() < 1e-4, "max error " + z.result().error().maxAbs());
+        for (Ftype withMin : List.of(Ftype.Q4_1, Ftype.Q5_1)) {
+            Map<String, Out> q = run(List.of(
+                    affine("s", 4, 256, 4, 64, GgmlType.F16, true, r, true),
+                    affine("z", 4, 256, 4, 32, GgmlType.F16, false, r, true)), withMin);
+            assertExact(q.get("s.weight"), withMin.name());
+            Out z = q.get("z.weight");
+            assertEquals(Route.TRANSCODE_MIN, z.result().job().route(), withMin.name());
+            // only m = fp16(-scale * zero) is rounded: at most half an fp16 ulp of |m| <= 15 * 0.011, plus float rounding
+            assertTrue(z.result().error().maxAbs() < 1e-4, withMin + " max error " + z.result().error().maxAbs());
+        }
 
-        Map<String, Out> q80 = run(List.of(affine("u8", 4, 128, 8, 128, GgmlType.F16, true, r, true)), Ftype.Q8_0);
-        assertEquals(Route.TRANSCODE_Q8_0, q80.get("u8.weight").result().job().route());
-        assertTrue(q80.get("u8.weight").result().error().exact());
+        // Q5_0 and Q8_0 hold code − zero for u4 codes with stored zero points too
+        for (Ftype centred : List.of(Ftype.Q5_0, Ftype.Q8_0)) {
+            Map<String, Out> q = run(List.of(
+                    affine("s", 4, 256, 4, 64, GgmlType.F16, true, r, true),
+                    affine("z", 4, 256, 4, 32, GgmlType.F16, false, r, true)), centred);
+            assertExact(q.get("s.weight"), centred.name());
+            assertExact(q.get("z.weight"), centred.name());
+        }
+
+        Map<String, Out> q80 = run(List.of(
+                affine("u8", 4, 128, 8, 128, GgmlType.F16, true, r, true),
+                affine("u8z", 4, 128, 8, 128, GgmlType.F16, false, r, true)), Ftype.Q8_0);
+        assertExact(q80.get("u8.weight"), "u8 symmetric");
+        assertEquals(Route.ENCODE, q80.get("u8z.weight").result().job().route(), "code − zero spans −255..255");
+        Map<String, Out> q50 = run(List.of(affine("u8", 4, 128, 8, 128, GgmlType.F16, true, r, true)), Ftype.Q5_0);
+        assertEquals(Route.ENCODE, q50.get("u8.weight").result().job().route(), "u8 codes do not fit five bits");
+    }
+
+    /** The exact route was taken, and ggml's decoder gives back every value exactly. */
+    private static void assertExact(Out o, String what) {
+        assertEquals(Route.TRANSCODE, o.result().job().route(), what);
+        assertTrue(o.result().error().exact(), what + ": max error " + o.result().error().maxAbs());
     }
 
     @Test
@@ -171,6 +200,14 @@ class TranscodeTest {
         Tensor t = affine("bad", 2, 64, 4, 32, GgmlType.F16, true, new Random(1), true);
         ((TensorData.Affine) t.data()).codes().set(ValueLayout.JAVA_BYTE, 70, (byte) 16);
         IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> run(List.of(t), Ftype.Q4_0));
-        assertTrue(e.getMessage().contains("code 16 at value 70"), e.getMessage());
+        assertTrue(e.getMessage().contains("code 16 at value 70 is out of range 0..15"), e.getMessage());
+    }
+
+    @Test
+    void zeroPointsOutOfRangeAreRefused() throws Exception {
+        Tensor t = affine("badz", 2, 64, 4, 32, GgmlType.F16, false, new Random(1), true);
+        ((TensorData.Affine) t.data()).zeroPoints().set(ValueLayout.JAVA_BYTE, 3, (byte) 200);
+        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> run(List.of(t), Ftype.Q5_0));
+        assertTrue(e.getMessage().contains("zero point 200 of group 3 is out of range 0..15"), e.getMessage());
     }
 }
