@@ -6,12 +6,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SequencedMap;
 import quantbridge.core.io.ModelReader;
-import quantbridge.core.ir.MetaValue;
 import quantbridge.core.ir.Model;
-import quantbridge.core.ir.Tensor;
 import quantbridge.openvino.BlobInfo;
 
 /**
@@ -53,16 +50,8 @@ final class BlobInspector {
             summary.put("bits_per_weight", info.bitsPerWeight());
             summary.put("packed_bits_per_weight", info.packedBitsPerWeight());
 
-            List<Inspection.Entry> metadata = new ArrayList<>();
-            for (Map.Entry<String, MetaValue> e : m.metadata().asMap().entrySet()) {
-                metadata.add(new Inspection.Entry(e.getKey(), e.getValue()));
-            }
-            List<Inspection.TensorRow> tensors = new ArrayList<>();
-            for (Tensor t : m.tensors()) {
-                tensors.add(new Inspection.TensorRow(t.name(), t.shape().dims(), null, t.encoding().displayName(),
-                        t.shape().elements(), t.data().byteSize(), -1, -1, null));
-            }
-            return new Inspection(path, m.format(), header, List.of(), "key/value pair(s)", metadata, tensors, layers, summary);
+            return new Inspection(path, m.format(), header, List.of(), "key/value pair(s)", ModelInspector.metadata(m),
+                    ModelInspector.tensors(m), layers, summary);
         }
     }
 }

@@ -28,17 +28,27 @@ final class ModelInspector {
             header.put("tensor_count", (long) m.tensors().size());
             header.put("kv_count", (long) m.metadata().size());
             header.put("file_size", Files.size(path));
-            List<Inspection.Entry> metadata = new ArrayList<>();
-            for (Map.Entry<String, MetaValue> e : m.metadata().asMap().entrySet()) {
-                metadata.add(new Inspection.Entry(e.getKey(), e.getValue()));
-            }
-            List<Inspection.TensorRow> tensors = new ArrayList<>();
-            for (Tensor t : m.tensors()) {
-                tensors.add(new Inspection.TensorRow(t.name(), t.shape().dims(), null, t.encoding().displayName(),
-                        t.shape().elements(), t.data().byteSize(), -1, -1, null));
-            }
-            return new Inspection(path, m.format(), header, List.of(), "key/value pair(s)", metadata, tensors, List.of(),
+            return new Inspection(path, m.format(), header, List.of(), "key/value pair(s)", metadata(m), tensors(m), List.of(),
                     new LinkedHashMap<>());
         }
+    }
+
+    /** The model's metadata as report entries. */
+    static List<Inspection.Entry> metadata(Model m) {
+        List<Inspection.Entry> metadata = new ArrayList<>();
+        for (Map.Entry<String, MetaValue> e : m.metadata().asMap().entrySet()) {
+            metadata.add(new Inspection.Entry(e.getKey(), e.getValue()));
+        }
+        return metadata;
+    }
+
+    /** One row per tensor: name, shape, encoding, elements and bytes (no file offsets: a model has none). */
+    static List<Inspection.TensorRow> tensors(Model m) {
+        List<Inspection.TensorRow> tensors = new ArrayList<>();
+        for (Tensor t : m.tensors()) {
+            tensors.add(new Inspection.TensorRow(t.name(), t.shape().dims(), null, t.encoding().displayName(),
+                    t.shape().elements(), t.data().byteSize(), -1, -1, null));
+        }
+        return tensors;
     }
 }

@@ -52,7 +52,7 @@ class AssembleInLlamaCppTest {
                 assertTrue(expected.length < text.length(), "the merges are used: " + java.util.Arrays.toString(expected));
             }
         }
-        assertProbabilitiesClose(fx.reference().nextTokenProbabilities(prompt), r.probabilities(), 1e-3);
+        LlamaCpp.assertProbabilitiesClose(fx.reference().nextTokenProbabilities(prompt), r.probabilities(), 1e-3);
     }
 
     @ParameterizedTest
@@ -63,11 +63,11 @@ class AssembleInLlamaCppTest {
         int[] prompt = {269, 72, 101, 260, 265, 40, 50};
         LlamaCpp.Result r = LlamaCpp.run(out, prompt, List.of());
         // llama.cpp's arithmetic on the quantized file (it quantizes activations to Q8_0 / Q8_K for the products: 0.03)
-        assertProbabilitiesClose(GgufReference.of(out).nextTokenProbabilities(prompt), r.probabilities(), 0.03);
+        LlamaCpp.assertProbabilitiesClose(GgufReference.of(out).nextTokenProbabilities(prompt), r.probabilities(), 0.03);
         // against the source model, loosely: the embeddings, the left-out layer and the output matrix are quantized from
         // floats; with Q4_K_M every 64-wide row falls back to Q5_0/Q8_0 and the u4 codes are re-encoded (about 4% relative
         // error per matrix on this tiny random model, whose output is very sensitive to it)
-        assertProbabilitiesClose(fx.reference().nextTokenProbabilities(prompt), r.probabilities(), type.equals("q4_0") ? 0.15 : 0.25);
+        LlamaCpp.assertProbabilitiesClose(fx.reference().nextTokenProbabilities(prompt), r.probabilities(), type.equals("q4_0") ? 0.15 : 0.25);
     }
 
     /** Llama 3.1's rope_scaling (rope_type llama3) becomes llama.cpp's rope_freqs tensor; HF's own formula gives the reference. */
@@ -100,7 +100,7 @@ class AssembleInLlamaCppTest {
 
         Path out = convert(fx, dir, "f32");
         LlamaCpp.Result r = LlamaCpp.run(out, prompt, List.of());
-        assertProbabilitiesClose(expected, r.probabilities(), 1e-3);
+        LlamaCpp.assertProbabilitiesClose(expected, r.probabilities(), 1e-3);
     }
 
     static void assertSameTokensAsHf(HfFixture fx, LlamaCpp.Result r, List<String> texts) throws Exception {
@@ -125,7 +125,7 @@ class AssembleInLlamaCppTest {
         assertEquals(32, r.metadata().path("llama").path("attention").path("key_length").asInt());
         assertEquals("tekken", r.metadata().path("tokenizer").path("ggml").path("pre").asText());
         assertSameTokensAsHf(fx, r, texts);
-        assertProbabilitiesClose(fx.reference().nextTokenProbabilities(prompt), r.probabilities(), 1e-3);
+        LlamaCpp.assertProbabilitiesClose(fx.reference().nextTokenProbabilities(prompt), r.probabilities(), 1e-3);
     }
 
     /** A SentencePiece tokenizer.model (Llama 2, Mistral 7B and Gemma ship one): llama.cpp tokenizes as the sentencepiece library does. */
@@ -147,7 +147,7 @@ class AssembleInLlamaCppTest {
             assertArrayEquals(ids, r.tokenizations().get(text), "tokens of '" + text + "': sentencepiece "
                     + java.util.Arrays.toString(ids) + ", llama.cpp " + java.util.Arrays.toString(r.tokenizations().get(text)));
         }
-        assertProbabilitiesClose(fx.reference().nextTokenProbabilities(prompt), r.probabilities(), 1e-3);
+        LlamaCpp.assertProbabilitiesClose(fx.reference().nextTokenProbabilities(prompt), r.probabilities(), 1e-3);
     }
 
     static Path convert(HfFixture fx, Path dir, String type) {
@@ -157,22 +157,5 @@ class AssembleInLlamaCppTest {
                 "--type", type, "--base", fx.baseDir.toString(), "--quiet");
         assertEquals(0, code, () -> "convert failed:\n" + o + e);
         return out;
-    }
-
-    static void assertProbabilitiesClose(double[] expected, double[] actual, double tol) {
-        assertEquals(expected.length, actual.length, "vocabulary size");
-        double maxDiff = 0, maxP = 0;
-        int worst = -1;
-        for (int i = 0; i < expected.length; i++) {
-            double d = Math.abs(expected[i] - actual[i]);
-            if (d > maxDiff) {
-                maxDiff = d;
-                worst = i;
-            }
-            maxP = Math.max(maxP, expected[i]);
-        }
-        assertTrue(maxP > 5.0 / expected.length && maxP < 0.99, "reference distribution is degenerate: max p " + maxP);
-        assertTrue(maxDiff <= tol, "max |p_ref - p_llama.cpp| = " + maxDiff + " at token " + worst
-                + " (ref " + expected[worst] + ", llama.cpp " + actual[worst] + "), tolerance " + tol);
     }
 }

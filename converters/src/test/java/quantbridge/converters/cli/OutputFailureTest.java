@@ -3,7 +3,6 @@ package quantbridge.converters.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -11,10 +10,10 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import quantbridge.core.testing.Disks;
 
 /**
  * Output that cannot be written: a read-only folder (one that stops root too), a file where the
@@ -38,9 +37,7 @@ class OutputFailureTest {
 
     @Test
     void readOnlyFolder() throws IOException {
-        Path sys = Path.of("/sys");
-        assumeTrue(Files.isDirectory(sys) && cannotCreateIn(sys), "/sys takes new files here");
-        Path out = sys.resolve("out.q8_0");
+        Path out = Disks.readOnlyFolder().resolve("out.q8_0");
         Cli r = quantize(input(), out);
         assertEquals(CliErrors.BAD_INPUT, r.code(), r.toString());
         assertEquals(List.of("error: " + out + ": permission denied"), r.errLines(), r.toString());
@@ -60,10 +57,8 @@ class OutputFailureTest {
     /** A real full disk, where a 64 KiB tmpfs can be mounted (root in a container that allows it). */
     @Test
     void fullDisk() throws Exception {
-        Path mnt = Files.createDirectory(dir.resolve("tiny"));
-        assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt.toString()), "cannot mount a tmpfs here");
-        try {
-            Path in = input();
+        Path in = input();
+        Disks.withTinyTmpfs(dir, "tiny", mnt -> {
             // fill most of the disk first, so the 17 KiB output cannot fit
             Files.write(mnt.resolve("ballast"), new byte[56 << 10]);
             Path out = mnt.resolve("out.q8_0");
@@ -75,26 +70,6 @@ class OutputFailureTest {
             try (Stream<Path> s = Files.list(mnt)) {
                 assertEquals(List.of(mnt.resolve("ballast")), s.toList(), "no partial output left behind");
             }
-        } finally {
-            assertTrue(run("umount", mnt.toString()), "unmounting " + mnt);
-        }
-    }
-
-    private static boolean cannotCreateIn(Path d) {
-        try {
-            Files.delete(Files.createTempFile(d, ".probe", ".tmp"));
-            return false;
-        } catch (IOException e) {
-            return true;
-        }
-    }
-
-    private static boolean run(String... command) throws InterruptedException {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            return p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        }
+        });
     }
 }

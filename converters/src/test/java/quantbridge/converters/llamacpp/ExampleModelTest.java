@@ -50,6 +50,6 @@ class ExampleModelTest {
         assertEquals(510, r.bos());
         // "Hello world" in the example's byte-level BPE: H, e, llo, Ġworld
         assertEquals(List.of(72, 101, 326, 403), java.util.Arrays.stream(r.tokenizations().get("Hello world")).boxed().toList());
-        LlamaCppInteropTest.assertProbabilitiesClose(GgufReference.of(out).nextTokenProbabilities(prompt), r.probabilities(), 0.03);
+        LlamaCpp.assertProbabilitiesClose(GgufReference.of(out).nextTokenProbabilities(prompt), r.probabilities(), 0.03);
     }
 }

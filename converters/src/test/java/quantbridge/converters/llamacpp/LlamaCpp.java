@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -118,5 +119,23 @@ public final class LlamaCpp {
         }
         return new Result(j.path("architecture").asText(null), nVocab, j.get("metadata"), toks, p,
                 j.path("bos").isNumber() ? j.get("bos").asInt() : -1, j.path("eos").isNumber() ? j.get("eos").asInt() : -1);
+    }
+
+    /** Every probability within {@code tol}, and the distribution not degenerate (the check must mean something). */
+    public static void assertProbabilitiesClose(double[] expected, double[] actual, double tol) {
+        Assertions.assertEquals(expected.length, actual.length, "vocabulary size");
+        double maxDiff = 0, maxP = 0;
+        int worst = -1;
+        for (int i = 0; i < expected.length; i++) {
+            double d = Math.abs(expected[i] - actual[i]);
+            if (d > maxDiff) {
+                maxDiff = d;
+                worst = i;
+            }
+            maxP = Math.max(maxP, expected[i]);
+        }
+        Assertions.assertTrue(maxP > 5.0 / expected.length && maxP < 0.99, "reference distribution is degenerate: max p " + maxP);
+        Assertions.assertTrue(maxDiff <= tol, "max |p_ref - p_llama.cpp| = " + maxDiff + " at token " + worst
+                + " (ref " + (worst < 0 ? 0 : expected[worst]) + ", llama.cpp " + (worst < 0 ? 0 : actual[worst]) + "), tolerance " + tol);
     }
 }

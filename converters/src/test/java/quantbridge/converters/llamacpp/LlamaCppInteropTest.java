@@ -44,7 +44,7 @@ class LlamaCppInteropTest {
                 r.tokenizations().get("x\n"));
 
         double[] expected = tiny.reference().nextTokenProbabilities(PROMPT);
-        assertProbabilitiesClose(expected, r.probabilities(), 1e-3);
+        LlamaCpp.assertProbabilitiesClose(expected, r.probabilities(), 1e-3);
     }
 
     /** Our quantized conversions of the tiny model: llama.cpp computes on them what the reference computes on their dequantized weights. */
@@ -59,26 +59,8 @@ class LlamaCppInteropTest {
         assertEquals(0, code, () -> o + "\n" + e);
         LlamaCpp.Result r = LlamaCpp.run(q, PROMPT, List.of());
         // llama.cpp quantizes activations (to Q8_0 / Q8_K) for its quantized products: looser than F32
-        assertProbabilitiesClose(GgufReference.of(q).nextTokenProbabilities(PROMPT), r.probabilities(), 0.02);
+        LlamaCpp.assertProbabilitiesClose(GgufReference.of(q).nextTokenProbabilities(PROMPT), r.probabilities(), 0.02);
         // and the quantized model stays close to the original
-        assertProbabilitiesClose(tiny.reference().nextTokenProbabilities(PROMPT), r.probabilities(), type.equals("q8_0") ? 0.01 : 0.15);
-    }
-
-    /** Every probability within {@code tol}, and the distribution not degenerate (the check must mean something). */
-    static void assertProbabilitiesClose(double[] expected, double[] actual, double tol) {
-        assertEquals(expected.length, actual.length, "vocabulary size");
-        double maxDiff = 0, maxP = 0;
-        int worst = -1;
-        for (int i = 0; i < expected.length; i++) {
-            double d = Math.abs(expected[i] - actual[i]);
-            if (d > maxDiff) {
-                maxDiff = d;
-                worst = i;
-            }
-            maxP = Math.max(maxP, expected[i]);
-        }
-        assertTrue(maxP > 5.0 / expected.length && maxP < 0.99, "reference distribution is degenerate: max p " + maxP);
-        assertTrue(maxDiff <= tol, "max |p_ref - p_llama.cpp| = " + maxDiff + " at token " + worst
-                + " (ref " + (worst < 0 ? 0 : expected[worst]) + ", llama.cpp " + (worst < 0 ? 0 : actual[worst]) + "), tolerance " + tol);
+        LlamaCpp.assertProbabilitiesClose(tiny.reference().nextTokenProbabilities(PROMPT), r.probabilities(), type.equals("q8_0") ? 0.01 : 0.15);
     }
 }

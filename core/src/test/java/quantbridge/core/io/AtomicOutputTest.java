@@ -15,10 +15,10 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import quantbridge.core.testing.Disks;
 
 /**
  * Output that cannot be written fails with a message about the file asked for, and leaves
@@ -73,9 +73,7 @@ class AtomicOutputTest {
     /** A real full disk: a 64 KiB tmpfs, where the system lets us mount one (root in a container that allows it). */
     @Test
     void realDiskFullOnATinyTmpfs() throws Exception {
-        Path mnt = Files.createDirectory(dir.resolve("tiny"));
-        assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt.toString()), "cannot mount a tmpfs here");
-        try {
+        Disks.withTinyTmpfs(dir, "tiny", mnt -> {
             Path out = mnt.resolve("m.bin");
             FileSystemException e = assertThrows(FileSystemException.class, () -> AtomicOutput.write(out, false, ch -> {
                 ByteBuffer mb = ByteBuffer.allocate(1 << 20);
@@ -86,17 +84,13 @@ class AtomicOutputTest {
             try (Stream<Path> s = Files.list(mnt)) {
                 assertEquals(List.of(), s.toList(), "no partial file left on the full disk");
             }
-        } finally {
-            assertTrue(run("umount", mnt.toString()), "unmounting " + mnt);
-        }
+        });
     }
 
     /** /sys refuses new files even to root: the message names the file asked for, not the temporary one. */
     @Test
     void readOnlyFolderNamesTheDestination() throws IOException {
-        Path sys = Path.of("/sys");
-        assumeTrue(Files.isDirectory(sys) && cannotCreateIn(sys), "/sys takes files here");
-        Path out = sys.resolve("model.gguf");
+        Path out = Disks.readOnlyFolder().resolve("model.gguf");
         FileSystemException e = assertThrows(FileSystemException.class, () -> AtomicOutput.write(out, false, ch -> {
             throw new AssertionError("the body must not run");
         }));
@@ -123,23 +117,5 @@ class AtomicOutputTest {
         }));
         assertEquals(out.toString(), e.getFile());
         assertEquals(List.of(notADir), files());
-    }
-
-    private static boolean cannotCreateIn(Path d) {
-        try {
-            Files.delete(Files.createTempFile(d, ".probe", ".tmp"));
-            return false;
-        } catch (IOException e) {
-            return true;
-        }
-    }
-
-    private static boolean run(String... command) throws InterruptedException {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            return p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        }
     }
 }
