@@ -60,6 +60,7 @@ public final class GgufSplitSet implements AutoCloseable {
                 throw new GgufException(path, -1, "split.no is " + no + " but split.count is " + count
                         + ": shard numbers run from 0 to " + (count - 1));
             }
+            if (count == 1) return check(List.of(shard)); // nothing to find: the name does not matter
             String prefix = GgufSplit.prefix(path, no, count).orElseThrow(() -> new GgufException(path, -1,
                     "shard " + (no + 1) + " of " + count + " (split.no " + no + ") must be named PREFIX"
                             + GgufSplit.shardPath("", no, count) + " so that the other shards can be found"));

@@ -148,6 +148,22 @@ class GgufSplitTest {
     }
 
     @Test
+    void oneShardSetOpensUnderAnyName() throws IOException {
+        List<Path> paths;
+        try (Model m = new GgufReader().read(Golden.kitchenSink())) {
+            paths = new GgufWriter().writeSplit(m, tmp.resolve("one.gguf"), GgufSplit.Limits.tensors(100), false);
+        }
+        assertEquals(List.of(tmp.resolve("one-00001-of-00001.gguf")), paths);
+        Path renamed = Files.move(paths.getFirst(), tmp.resolve("renamed.gguf"));
+        Path merged = tmp.resolve("merged.gguf");
+        try (Model m = new GgufReader().read(renamed)) {
+            assertEquals(List.of(35), ((GgufSplitSet) m.resource()).tensorCounts());
+            new GgufWriter().write(m, merged, false);
+        }
+        assertEquals(-1, Files.mismatch(Golden.kitchenSink(), merged));
+    }
+
+    @Test
     void mergedFilesSplitCountZeroIsAnOrdinaryFile() throws IOException {
         Path p = tmp.resolve("merged.gguf");
         try (Model m = new GgufReader().read(Golden.kitchenSink())) {
