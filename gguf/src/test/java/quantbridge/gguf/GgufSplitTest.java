@@ -61,6 +61,18 @@ class GgufSplitTest {
     }
 
     @Test
+    void closingTheModelUnmapsEveryShard() throws IOException {
+        Model m = new GgufReader().read(fixture(1));
+        MemorySegment first = bytes(m.tensors().getFirst());
+        MemorySegment last = bytes(m.tensors().getLast());
+        assertEquals(first.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0), first.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0));
+        m.close();
+        assertThrows(IllegalStateException.class, () -> first.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0));
+        assertThrows(IllegalStateException.class, () -> last.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0));
+        m.close(); // twice does nothing
+    }
+
+    @Test
     void splitReadAndWrittenWholeIsTheGoldenFile() throws IOException {
         Path out = tmp.resolve("merged.gguf");
         try (Model m = Formats.open(fixture(2))) {
