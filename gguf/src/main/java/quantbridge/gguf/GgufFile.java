@@ -146,6 +146,11 @@ public final class GgufFile implements AutoCloseable {
      * @throws GgufException if the file is big-endian and holds a tensor whose elements are wider than one byte
      */
     public Model toModel() throws GgufException {
+        return new Model("gguf", metadata, tensors(), this);
+    }
+
+    /** The tensors, their data slices of the mapping; refuses big-endian data as {@link #toModel()} says. */
+    List<Tensor> tensors() throws GgufException {
         List<Tensor> tensors = new ArrayList<>(tensorInfos.size());
         for (TensorInfo info : tensorInfos) {
             if (byteOrder == ByteOrder.BIG_ENDIAN && info.type() != GgmlType.I8) {
@@ -155,7 +160,7 @@ public final class GgufFile implements AutoCloseable {
             }
             tensors.add(new Tensor(info.name(), info.shape(), info.type(), new TensorData.Bytes(tensorData(info))));
         }
-        return new Model("gguf", metadata, tensors, this);
+        return tensors;
     }
 
     /** Unmaps the file; tensor data must not be touched afterwards. Closing twice does nothing. */

@@ -6,7 +6,11 @@ import java.util.Locale;
 import quantbridge.core.io.ModelReader;
 import quantbridge.core.ir.Model;
 
-/** The GGUF reader: takes files that start with the magic {@code GGUF} or are named {@code *.gguf}. */
+/**
+ * The GGUF reader: takes files that start with the magic {@code GGUF} or are named {@code *.gguf}.
+ * A shard of a split model ({@code name-00001-of-00003.gguf}, any of its shards) is read as the
+ * whole model: see {@link GgufSplitSet}.
+ */
 public final class GgufReader implements ModelReader {
 
     @Override
@@ -23,6 +27,15 @@ public final class GgufReader implements ModelReader {
     public Model read(Path path) throws IOException {
         GgufFile f = GgufFile.open(path);
         try {
+            if (GgufSplitSet.isShard(f)) {
+                GgufSplitSet set = GgufSplitSet.open(f);
+                try {
+                    return set.toModel();
+                } catch (GgufException | RuntimeException e) {
+                    set.close();
+                    throw e;
+                }
+            }
             return f.toModel();
         } catch (IOException | RuntimeException e) {
             f.close();

@@ -10,6 +10,7 @@ import quantbridge.core.io.AtomicOutput;
 import quantbridge.core.io.ModelWriter;
 import quantbridge.core.ir.GgmlType;
 import quantbridge.core.ir.MetaValue;
+import quantbridge.core.ir.Metadata;
 import quantbridge.core.ir.Model;
 import quantbridge.core.ir.Tensor;
 import quantbridge.core.ir.TensorData;
@@ -51,6 +52,75 @@ public final class GgufWriter implements ModelWriter {
             emit(model, layout, o);
             o.flush();
         });
+    }
+
+    /**
+     * Writes {@code model} as a split set, as llama.cpp's {@code gguf-split} does, all or nothing:
+     * see {@link #writeSplit(Model, Path, List, boolean)}; the shards are cut by {@code limits}.
+     *
+     * @return the shard paths, in order
+     */
+    public List<Path> writeSplit(Model model, Path out, GgufSplit.Limits limits, boolean overwrite) throws IOException {
+        return writeSplit(model, out, GgufSplit.plan(model.tensors(), limits), overwrite);
+    }
+
+    /**
+     * Writes {@code model} as a split set of {@code tensorsPerShard.size()} shards, the i-th
+     * taking the next {@code tensorsPerShard.get(i)} tensors, all or nothing (no shard is in
+     * place before every shard is complete). The shards are named as {@link GgufSplit#shardPaths}
+     * says ({@code out.gguf} gives {@code out-00001-of-00003.gguf} ...). As gguf-split writes
+     * them, the first shard holds the model's metadata (any {@code split.*} keys of it dropped)
+     * followed by {@code split.no}, {@code split.tensors.count} and {@code split.count}; the
+     * other shards hold only these three keys, so their data are aligned to 32 bytes. One
+     * shard is written as {@code out-00001-of-00001.gguf}, with the keys, as gguf-split does.
+     *
+     * @return the shard paths, in order
+     * @throws IllegalArgumentException if GGUF cannot hold the model (see {@link #write}), or the
+     *         counts do not add up to the model's tensors, or a shard would be empty, or there
+     *         would be more than 65535 shards
+     */
+    public List<Path> writeSplit(Model model, Path out, List<Integer> tensorsPerShard, boolean overwrite) throws IOException {
+        int n = tensorsPerShard.size();
+        if (n < 1 || n > GgufSplit.MAX_SHARDS) {
+            throw new IllegalArgumentException("a split model has 1 to " + GgufSplit.MAX_SHARDS + " shards, not " + n);
+        }
+        List<Tensor> tensors = model.tensors();
+        long sum = 0;
+        for (int c : tensorsPerShard) {
+            if (c < 1) throw new IllegalArgumentException("every shard of a split model needs a tensor: " + tensorsPerShard);
+            sum += c;
+        }
+        if (sum != tensors.size()) {
+            throw new IllegalArgumentException("the shards take " + sum + " tensors, but the model has " + tensors.size());
+        }
+        if (sum > Integer.MAX_VALUE) throw new IllegalArgumentException("split.tensors.count cannot hold " + sum + " tensors");
+        List<Model> shards = new ArrayList<>(n);
+        int from = 0;
+        for (int i = 0; i < n; i++) {
+            Metadata.Builder meta = i == 0 ? model.metadata().toBuilder() : Metadata.builder();
+            meta.remove(GgufSplit.KEY_NO).remove(GgufSplit.KEY_COUNT).remove(GgufSplit.KEY_TENSORS);
+            meta.add(GgufSplit.KEY_NO, MetaValue.of(ValueType.UINT16, i));
+            meta.add(GgufSplit.KEY_TENSORS, MetaValue.i32(sum));
+            meta.add(GgufSplit.KEY_COUNT, MetaValue.of(ValueType.UINT16, n));
+            int to = from + tensorsPerShard.get(i);
+            shards.add(new Model("gguf", meta.build(), tensors.subList(from, to)));
+            from = to;
+        }
+        List<Layout> layouts = new ArrayList<>(n);
+        for (Model shard : shards) layouts.add(Layout.of(shard));
+        List<Path> paths = GgufSplit.shardPaths(out, n);
+        List<AtomicOutput.Body> bodies = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            Model shard = shards.get(i);
+            Layout layout = layouts.get(i);
+            bodies.add(ch -> {
+                ChannelOutput o = new ChannelOutput(ch);
+                emit(shard, layout, o);
+                o.flush();
+            });
+        }
+        ShardedOutput.write(paths, overwrite, bodies);
+        return paths;
     }
 
     /** Convenience: {@code new GgufWriter().write(model, out, overwrite)}. */

@@ -90,6 +90,10 @@ final class ConvertCommand implements Callable<Integer> {
     @Mixin
     RunOptions run;
 
+    // split GGUF output: --keep-split, --split-max-tensors, --split-max-size
+    @Mixin
+    SplitOptions split;
+
     @Spec
     CommandSpec spec;
 
@@ -103,6 +107,7 @@ final class ConvertCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw CliException.usage(e.getMessage());
         }
+        split.check(writer.format());
         if (writer.format().equals(Planner.BLOB) && type != null && AffineEncoder.Spec.parse(type, groupSize) != null) {
             return toBlob(writer, AffineEncoder.Spec.parse(type, groupSize));
         }
@@ -116,7 +121,7 @@ final class ConvertCommand implements Callable<Integer> {
             } catch (PlanException e) {
                 throw CliException.input(input + ": " + e.getMessage());
             }
-            ConversionRun.run("convert", model, plan, writer, input, output, run.force, options.ftype().displayName(), nThreads,
+            ConversionRun.run("convert", model, plan, split.writer(writer, opened, out, run.quiet), input, output, run.force, options.ftype().displayName(), nThreads,
                     run.allowNonfinite, run.quiet, run.reportFile, out);
         }
         return 0;
