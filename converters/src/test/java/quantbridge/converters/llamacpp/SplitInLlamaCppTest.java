@@ -33,7 +33,7 @@ class SplitInLlamaCppTest {
         LlamaCpp.Result plain = LlamaCpp.run(unsplit, PROMPT, List.of("abc"));
         assertEquals(plain.architecture(), split.architecture());
         assertEquals(plain.nVocab(), split.nVocab());
-        LlamaCppInteropTest.assertProbabilitiesClose(plain.probabilities(), split.probabilities(), 1e-9);
+        LlamaCpp.assertProbabilitiesClose(plain.probabilities(), split.probabilities(), 1e-9);
     }
 
     private static long shards(Path dir) throws Exception {
