@@ -47,6 +47,9 @@ public final class LlamaCpp {
 
     static Path nodeDir() { return root().resolve("build-cache/node"); }
 
+    /** The folder of node-llama-cpp's prebuilt libllama and libggml. */
+    static Path binDir() { return nodeDir().resolve("node_modules/@node-llama-cpp/linux-x64/bins/linux-x64"); }
+
     /** Skips the calling test, visibly, when node or node-llama-cpp's linux-x64 binaries are not installed. */
     public static void assumeAvailable() {
         String hint = "node-llama-cpp not installed: run .ci/run, or copy src/fixtures/llamacpp/package*.json to build-cache/node and run "

@@ -1,0 +1,135 @@
+package quantbridge.converters.llamacpp;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import quantbridge.converters.cli.Main;
+import quantbridge.converters.plan.Ftype;
+import quantbridge.core.codec.Fp16;
+import quantbridge.core.ir.GgmlType;
+import quantbridge.core.ir.MetaValue;
+import quantbridge.core.ir.Metadata;
+import quantbridge.core.ir.Model;
+import quantbridge.core.ir.Shape;
+import quantbridge.core.ir.Tensor;
+import quantbridge.gguf.GgufWriter;
+
+/**
+ * {@code quantbridge convert --type T} writes the very file llama.cpp's own quantizer writes:
+ * {@code llama_model_quantize} of node-llama-cpp's prebuilt libllama (what llama-quantize runs,
+ * called with its default options through {@code src/fixtures/llamacpp/llama_quantize.py}), byte
+ * for byte, metadata, tensor order, type choices and blocks included. The input is a LLaMA-shaped
+ * F16 GGUF whose rows are multiples of 256, so the K-quants are used, not their fallbacks.
+ * Skipped, visibly, without node-llama-cpp's binaries or python3.
+ */
+class LlamaCppQuantizeTest {
+
+    private static final int EMBD = 256, FF = 512, HEADS = 4, HEADS_KV = 2, LAYERS = 2;
+
+    @TempDir
+    static Path dir;
+
+    private static Path model;
+
+    @BeforeAll
+    static void model() throws IOException {
+        LlamaCpp.assumeAvailable();
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "no /usr/bin/python3");
+        model = dir.resolve("llama-f16.gguf");
+        GgufWriter.save(llamaShaped(new TinyLlamaGguf(7).model.metadata()), model, true);
+    }
+
+    /** TinyLlamaGguf's metadata and vocabulary, with wider layers: F16 matrices, F32 norms. */
+    private static Model llamaShaped(Metadata tiny) {
+        int vocab = TinyLlamaGguf.VOCAB, kv = HEADS_KV * (EMBD / HEADS);
+        SplittableRandom r = new SplittableRandom(11);
+        List<Tensor> t = new ArrayList<>();
+        t.add(f16("token_embd", r, vocab, EMBD));
+        for (int l = 0; l < LAYERS; l++) {
+            String b = "blk." + l + ".";
+            t.add(f32(b + "attn_norm", EMBD));
+            t.add(f16(b + "attn_q", r, EMBD, EMBD));
+            t.add(f16(b + "attn_k", r, kv, EMBD));
+            t.add(f16(b + "attn_v", r, kv, EMBD));
+            t.add(f16(b + "attn_output", r, EMBD, EMBD));
+            t.add(f32(b + "ffn_norm", EMBD));
+            t.add(f16(b + "ffn_gate", r, FF, EMBD));
+            t.add(f16(b + "ffn_up", r, FF, EMBD));
+            t.add(f16(b + "ffn_down", r, EMBD, FF));
+        }
+        t.add(f32("output_norm", EMBD));
+        t.add(f16("output", r, vocab, EMBD));
+        Metadata m = tiny.toBuilder()
+                .put("general.file_type", MetaValue.u32(1))
+                .put("llama.embedding_length", MetaValue.u32(EMBD))
+                .put("llama.feed_forward_length", MetaValue.u32(FF))
+                .put("llama.block_count", MetaValue.u32(LAYERS))
+                .put("llama.attention.head_count", MetaValue.u32(HEADS))
+                .put("llama.attention.head_count_kv", MetaValue.u32(HEADS_KV))
+                .put("llama.rope.dimension_count", MetaValue.u32(EMBD / HEADS))
+                .build();
+        return new Model("gguf", m, t);
+    }
+
+    private static Tensor f16(String name, SplittableRandom r, int rows, int cols) {
+        MemorySegment s = MemorySegment.ofArray(new short[rows * cols]);
+        for (long i = 0; i < (long) rows * cols; i++) {
+            s.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Fp16.fromFloat((float) (r.nextGaussian() * 0.02)));
+        }
+        return Tensor.of(name + ".weight", Shape.of(rows, cols), GgmlType.F16, s);
+    }
+
+    private static Tensor f32(String name, int n) {
+        MemorySegment s = MemorySegment.ofArray(new float[n]);
+        for (int i = 0; i < n; i++) s.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, 1f + 0.01f * (i % 7));
+        return Tensor.of(name + ".weight", Shape.of(n), GgmlType.F32, s);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K_S", "Q3_K_M", "Q3_K_L", "Q4_K_S", "Q4_K_M",
+            "Q5_K_S", "Q5_K_M", "Q6_K", "IQ4_NL", "IQ4_XS", "IQ3_XXS", "IQ3_XS", "IQ3_S", "IQ3_M", "IQ2_XXS", "IQ1_S", "TQ1_0", "TQ2_0",
+            "F16", "BF16"})
+    void sameBytesAsLlamaCppsQuantizer(String type) throws Exception {
+        Path ref = dir.resolve("llama.cpp-" + type + ".gguf");
+        Path ours = dir.resolve("quantbridge-" + type + ".gguf");
+        Process p = new ProcessBuilder("/usr/bin/python3", LlamaCpp.root().resolve("src/fixtures/llamacpp/llama_quantize.py").toString(),
+                LlamaCpp.binDir().toString(), model.toString(), ref.toString(), String.valueOf(Ftype.valueOf(type).id()), "2")
+                .redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "llama.cpp's quantizer did not finish");
+        StringWriter o = new StringWriter(), e = new StringWriter();
+        int code = Main.run(new PrintWriter(o), new PrintWriter(e), "convert", model.toString(), ours.toString(), "--type", type, "--quiet");
+        if (p.exitValue() != 0 && log.contains("requires an importance matrix")) {
+            // llama.cpp refuses (a tensor would get an IQ2/IQ1 type): so must we, saying why
+            assertEquals(2, code, () -> type + ": llama.cpp refuses without an importance matrix, quantbridge did not: " + o + e);
+            assertTrue(e.toString().contains("requires an importance matrix"), e::toString);
+            assertTrue(Files.notExists(ours));
+            return;
+        }
+        assertEquals(0, p.exitValue(), () -> "llama.cpp's quantizer failed:\n" + log);
+        assertEquals(0, code, () -> o + "\n" + e);
+        byte[] a = Files.readAllBytes(ref), b = Files.readAllBytes(ours);
+        assertEquals(a.length, b.length, type + ": file sizes");
+        assertArrayEquals(a, b, type + ": bytes");
+        Files.delete(ref);
+        Files.delete(ours);
+    }
+}
