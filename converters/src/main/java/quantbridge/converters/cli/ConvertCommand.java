@@ -73,13 +73,10 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--imatrix", paramLabel = "FILE", description = "Importance matrix (llama.cpp's GGUF or legacy .dat form).")
     Path imatrixFile;
 
-
-
-
-
-
-
-
+    @Option(names = "--override-kv", paramLabel = "KEY=TYPE:VALUE",
+            description = "Set a metadata key in the GGUF output, as llama-quantize does (TYPE: int, float, bool, str; repeatable), "
+                    + "e.g. tokenizer.ggml.add_bos_token=bool:false.")
+    List<String> kvOverrides = new ArrayList<>();
 
     // --base: assemble a complete llama.cpp model from an OpenVINO blob and its Hugging Face base (package assemble)
     @Option(names = "--base", paramLabel = "DIR",
@@ -230,9 +227,18 @@ final class ConvertCommand implements Callable<Integer> {
                 throw CliException.usage(e.getMessage());
             }
         }
+        List<PolicyOptions.KvOverride> kv = new ArrayList<>();
+        for (String s : kvOverrides) {
+            try {
+                kv.add(PolicyOptions.KvOverride.parse(s));
+            } catch (IllegalArgumentException e) {
+                throw CliException.usage(e.getMessage());
+            }
+        }
+        if (!kv.isEmpty() && !outFormat.equals(Planner.GGUF)) throw CliException.usage("--override-kv applies to GGUF output only");
         GgmlType outType = outputTensorType == null ? null : parseType(outputTensorType, "--output-tensor-type");
         GgmlType embType = tokenEmbeddingType == null ? null : parseType(tokenEmbeddingType, "--token-embedding-type");
-        return new PolicyOptions(ftype, outType, embType, overrides, asPure, leaveOutputTensor, false);
+        return new PolicyOptions(ftype, outType, embType, overrides, asPure, leaveOutputTensor, false, kv);
     }
 
     static GgmlType parseType(String name, String option) throws CliException {

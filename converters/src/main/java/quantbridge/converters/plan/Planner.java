@@ -253,6 +253,7 @@ public final class Planner {
             b.remove("general.quantization_version").put("general.quantization_version", MetaValue.u32(QNT_VERSION));
             b.remove("general.file_type").put("general.file_type", MetaValue.u32(options.ftype().id()));
             b.remove("split.no").remove("split.count").remove("split.tensors.count");
+            for (PolicyOptions.KvOverride o : options.kvOverrides()) b.remove(o.key()).put(o.key(), o.value());
             if (imatrix != null) {
                 b.remove("quantize.imatrix.file").put("quantize.imatrix.file", MetaValue.string(truncate(imatrixName)));
                 if (!imatrix.datasets().isEmpty()) {
