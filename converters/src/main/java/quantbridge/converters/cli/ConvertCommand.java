@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -19,6 +20,7 @@ import quantbridge.converters.plan.Imatrix;
 import quantbridge.converters.plan.NameMap;
 import quantbridge.converters.plan.Plan;
 import quantbridge.converters.plan.PlanException;
+import quantbridge.converters.plan.PlannedTensor;
 import quantbridge.converters.plan.Planner;
 import quantbridge.converters.plan.PolicyOptions;
 import quantbridge.converters.requant.AffineEncoder;
@@ -78,6 +80,9 @@ final class ConvertCommand implements Callable<Integer> {
                     + "e.g. tokenizer.ggml.add_bos_token=bool:false.")
     List<String> kvOverrides = new ArrayList<>();
 
+    @Option(names = "--dry-run", description = "Plan only: print each tensor's type and size, and the totals; write nothing.")
+    boolean dryRun;
+
     // --base: assemble a complete llama.cpp model from an OpenVINO blob and its Hugging Face base (package assemble)
     @Option(names = "--base", paramLabel = "DIR",
             description = "With an OpenVINO blob as IN and a .gguf OUT: the Hugging Face model folder the blob was made from "
@@ -118,10 +123,32 @@ final class ConvertCommand implements Callable<Integer> {
             } catch (PlanException e) {
                 throw CliException.input(input + ": " + e.getMessage());
             }
+            if (dryRun) {
+                dryRun(plan, out);
+                return 0;
+            }
             ConversionRun.run("convert", model, plan, split.writer(writer, opened, out, run.quiet), input, output, run.force, options.ftype().displayName(), nThreads,
                     run.allowNonfinite, run.quiet, run.reportFile, out);
         }
         return 0;
+    }
+
+    /** What {@code --dry-run} prints: one line per tensor, then the sizes before and after. */
+    private static void dryRun(Plan plan, PrintWriter out) {
+        long in = 0, outBytes = 0, weights = 0;
+        for (PlannedTensor p : plan.tensors()) {
+            long n = p.shape().elements();
+            long before = p.source().data().byteSize(), after = p.encoding().byteSize(n);
+            in += before;
+            outBytes += after;
+            weights += n;
+            out.printf(Locale.ROOT, "%-40s %-24s %-10s -> %-10s %10.3f MiB -> %10.3f MiB%s%n", p.name(), p.shape(),
+                    p.source().encoding().displayName(), p.encoding().displayName(), before / 1048576.0, after / 1048576.0,
+                    p.note() == null || p.note().isEmpty() ? "" : " (" + p.note() + ")");
+        }
+        out.printf(Locale.ROOT, "model size %.2f MiB, output size %.2f MiB (%.2f bits per weight); nothing written (--dry-run)%n",
+                in / 1048576.0, outBytes / 1048576.0, weights == 0 ? 0.0 : outBytes * 8.0 / weights);
+        out.flush();
     }
 
     private Planner.Naming naming() throws CliException {
