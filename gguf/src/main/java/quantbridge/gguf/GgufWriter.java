@@ -119,7 +119,7 @@ public final class GgufWriter implements ModelWriter {
                 o.flush();
             });
         }
-        ShardedOutput.write(paths, overwrite, bodies);
+        AtomicOutput.writeAll(paths, overwrite, bodies);
         return paths;
     }
 

@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -54,33 +56,64 @@ public final class AtomicOutput {
      *         no permission) or the disk fills up while writing ("disk full"); nothing is left behind
      */
     public static void write(Path dest, boolean overwrite, Body body) throws IOException {
-        Path abs = dest.toAbsolutePath();
-        if (!overwrite && Files.exists(abs)) throw new FileAlreadyExistsException(dest + " exists (use --force to overwrite)");
-        Path dir = abs.getParent();
-        Path tmp;
-        try {
-            tmp = createPartial(dir, abs.getFileName().toString());
-        } catch (FileSystemException e) {
-            // name the file asked for, not the temporary one (read-only folder, no permission, no folder)
-            throw aboutDest(dest, e, e.getReason());
+        writeAll(List.of(dest), overwrite, List.of(body));
+    }
+
+    /**
+     * Writes several files all or nothing (the shards of a split model): each body writes a
+     * temporary file beside its destination, and only when all are complete are they renamed
+     * into place. On failure the temporary files are removed, and so are the destinations
+     * already renamed should a rename fail midway. Failures are reported as by {@link #write}.
+     */
+    public static void writeAll(List<Path> dests, boolean overwrite, List<Body> bodies) throws IOException {
+        if (dests.size() != bodies.size()) throw new IllegalArgumentException(dests.size() + " files but " + bodies.size() + " bodies");
+        if (!overwrite) {
+            for (Path d : dests) {
+                if (Files.exists(d.toAbsolutePath())) throw new FileAlreadyExistsException(d + " exists (use --force to overwrite)");
+            }
         }
-        IN_PROGRESS.add(tmp);
+        List<Path> temps = new ArrayList<>();
+        List<Path> moved = new ArrayList<>();
+        boolean done = false;
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                body.write(ch);
-                ch.force(false);
+            for (int i = 0; i < dests.size(); i++) {
+                Path dest = dests.get(i);
+                Path abs = dest.toAbsolutePath();
+                Path tmp;
+                try {
+                    tmp = createPartial(abs.getParent(), abs.getFileName().toString());
+                } catch (FileSystemException e) {
+                    // name the file asked for, not the temporary one (read-only folder, no permission, no folder)
+                    throw aboutDest(dest, e, e.getReason());
+                }
+                temps.add(tmp);
+                IN_PROGRESS.add(tmp);
+                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                    bodies.get(i).write(ch);
+                    ch.force(false);
+                } catch (IOException e) {
+                    if (isDiskFull(e)) throw aboutDest(dest, e, "disk full (" + e.getMessage() + "); nothing was written");
+                    throw e;
+                }
             }
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+            for (int i = 0; i < dests.size(); i++) {
+                Path abs = dests.get(i).toAbsolutePath();
+                try {
+                    Files.move(temps.get(i), abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(temps.get(i), abs, StandardCopyOption.REPLACE_EXISTING);
+                }
+                moved.add(abs);
             }
-        } catch (IOException e) {
-            if (isDiskFull(e)) throw aboutDest(dest, e, "disk full (" + e.getMessage() + "); nothing was written");
-            throw e;
+            done = true;
         } finally {
-            Files.deleteIfExists(tmp);
-            IN_PROGRESS.remove(tmp);
+            for (Path t : temps) {
+                Files.deleteIfExists(t);
+                IN_PROGRESS.remove(t);
+            }
+            if (!done) {
+                for (Path m : moved) Files.deleteIfExists(m);
+            }
         }
     }
 
