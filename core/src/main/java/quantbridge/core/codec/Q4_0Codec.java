@@ -1,8 +1,6 @@
 package quantbridge.core.codec;
 
-import static quantbridge.core.codec.QuantMath.cvtt;
 import static quantbridge.core.codec.QuantMath.half;
-import static quantbridge.core.codec.QuantMath.putHalf;
 
 import quantbridge.core.ir.GgmlType;
 import quantbridge.core.simd.VectorKernels;
@@ -46,7 +44,7 @@ final class Q4_0Codec extends AbstractCodec {
     @Override
     void encodeBlocks(float[] x, int xo, int nb, float[] qw, int qo, float sigma2, byte[] out) {
         if (qw != null) {
-            encodeWeighted(x, xo, nb, qw, qo, sigma2, out);
+            LegacyBlocks.encodeWeightedSymmetric(4, x, xo, nb, qw, qo, sigma2, out);
         } else if (vk != null) {
             vk.encodeQ4_0(x, xo, nb, out, Q4_0Codec::encodeBlock);
         } else {
@@ -56,27 +54,6 @@ final class Q4_0Codec extends AbstractCodec {
 
     /** quantize_row_q4_0_ref for one block; also the vector path's fallback for non-finite blocks. */
     static void encodeBlock(float[] x, int xo, byte[] out, int o) {
-        float max = LegacyBlocks.signedAbsMax(x, xo);
-        float d = max / -8;
-        float id = d != 0 ? 1.0f / d : 0.0f;
-        putHalf(out, o, d);
-        for (int j = 0; j < 16; ++j) {
-            int xi0 = Math.min(15, (byte) cvtt(x[xo + j] * id + 8.5f)) & 0xFF;
-            int xi1 = Math.min(15, (byte) cvtt(x[xo + 16 + j] * id + 8.5f)) & 0xFF;
-            out[o + 2 + j] = (byte) (xi0 | (xi1 << 4));
-        }
-    }
-
-    private static void encodeWeighted(float[] x, int xo, int nb, float[] qw, int qo, float sigma2, byte[] out) {
-        float[] weight = new float[32];
-        byte[] L = new byte[32];
-        for (int ib = 0; ib < nb; ++ib) {
-            int xb = xo + 32 * ib;
-            LegacyBlocks.importanceWeights(x, xb, qw, qo + 32 * ib, sigma2, weight);
-            float d = ScaleSearch.makeQxQuants(32, 8, x, xb, L, 0, 1, weight, 0);
-            int o = 18 * ib;
-            putHalf(out, o, d);
-            LegacyBlocks.packNibbles(L, out, o + 2);
-        }
+        LegacyBlocks.encodeSymmetric(4, x, xo, out, o);
     }
 }
