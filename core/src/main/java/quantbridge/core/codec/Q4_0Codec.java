@@ -9,13 +9,10 @@ import quantbridge.core.simd.VectorKernels;
  * Q4_0: 32 values as an fp16 scale d and 4-bit codes q, value = d·(q − 8). Layout: d, then 16
  * bytes whose low nibbles hold values 0..15 and high nibbles values 16..31.
  */
-final class Q4_0Codec extends AbstractCodec {
-
-    private final VectorKernels vk;
+final class Q4_0Codec extends LegacyCodec {
 
     Q4_0Codec(VectorKernels vk) {
-        super(GgmlType.Q4_0);
-        this.vk = vk;
+        super(GgmlType.Q4_0, vk, 4, false);
     }
 
     @Override
@@ -37,19 +34,8 @@ final class Q4_0Codec extends AbstractCodec {
     }
 
     @Override
-    float rowParameter(float[] x, int xo, int n, float[] qw) {
-        return qw == null ? 0f : rowMeanSquare(x, xo, n);
-    }
-
-    @Override
-    void encodeBlocks(float[] x, int xo, int nb, float[] qw, int qo, float sigma2, byte[] out) {
-        if (qw != null) {
-            LegacyBlocks.encodeWeightedSymmetric(4, x, xo, nb, qw, qo, sigma2, out);
-        } else if (vk != null) {
-            vk.encodeQ4_0(x, xo, nb, out, Q4_0Codec::encodeBlock);
-        } else {
-            for (int i = 0; i < nb; i++) encodeBlock(x, xo + 32 * i, out, 18 * i);
-        }
+    void encodeVector(float[] x, int xo, int nb, byte[] out) {
+        vk.encodeQ4_0(x, xo, nb, out, Q4_0Codec::encodeBlock);
     }
 
     /** quantize_row_q4_0_ref for one block; also the vector path's fallback for non-finite blocks. */

@@ -6,13 +6,10 @@ import quantbridge.core.ir.GgmlType;
 import quantbridge.core.simd.VectorKernels;
 
 /** Q4_1: 32 values as fp16 scale d, fp16 min m and 4-bit codes q, value = d·q + m. */
-final class Q4_1Codec extends AbstractCodec {
-
-    private final VectorKernels vk;
+final class Q4_1Codec extends LegacyCodec {
 
     Q4_1Codec(VectorKernels vk) {
-        super(GgmlType.Q4_1);
-        this.vk = vk;
+        super(GgmlType.Q4_1, vk, 4, true);
     }
 
     @Override
@@ -35,19 +32,8 @@ final class Q4_1Codec extends AbstractCodec {
     }
 
     @Override
-    float rowParameter(float[] x, int xo, int n, float[] qw) {
-        return qw == null ? 0f : rowMeanSquare(x, xo, n);
-    }
-
-    @Override
-    void encodeBlocks(float[] x, int xo, int nb, float[] qw, int qo, float sigma2, byte[] out) {
-        if (qw != null) {
-            LegacyBlocks.encodeWeightedWithMin(4, x, xo, nb, qw, qo, sigma2, out);
-        } else if (vk != null) {
-            vk.encodeQ4_1(x, xo, nb, out, Q4_1Codec::encodeBlock);
-        } else {
-            for (int i = 0; i < nb; i++) encodeBlock(x, xo + 32 * i, out, 20 * i);
-        }
+    void encodeVector(float[] x, int xo, int nb, byte[] out) {
+        vk.encodeQ4_1(x, xo, nb, out, Q4_1Codec::encodeBlock);
     }
 
     /** quantize_row_q4_1_ref for one block. */

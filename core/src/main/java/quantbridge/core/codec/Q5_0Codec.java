@@ -10,13 +10,10 @@ import quantbridge.core.simd.VectorKernels;
  * Q5_0: 32 values as fp16 scale d and 5-bit codes q, value = d·(q − 16). Layout: d, 32 high bits
  * (bit j for value j), 16 bytes of low nibbles as in Q4_0.
  */
-final class Q5_0Codec extends AbstractCodec {
-
-    private final VectorKernels vk;
+final class Q5_0Codec extends LegacyCodec {
 
     Q5_0Codec(VectorKernels vk) {
-        super(GgmlType.Q5_0);
-        this.vk = vk;
+        super(GgmlType.Q5_0, vk, 5, false);
     }
 
     @Override
@@ -41,19 +38,8 @@ final class Q5_0Codec extends AbstractCodec {
     }
 
     @Override
-    float rowParameter(float[] x, int xo, int n, float[] qw) {
-        return qw == null ? 0f : rowMeanSquare(x, xo, n);
-    }
-
-    @Override
-    void encodeBlocks(float[] x, int xo, int nb, float[] qw, int qo, float sigma2, byte[] out) {
-        if (qw != null) {
-            LegacyBlocks.encodeWeightedSymmetric(5, x, xo, nb, qw, qo, sigma2, out);
-        } else if (vk != null) {
-            vk.encodeQ5_0(x, xo, nb, out, Q5_0Codec::encodeBlock);
-        } else {
-            for (int i = 0; i < nb; i++) encodeBlock(x, xo + 32 * i, out, 22 * i);
-        }
+    void encodeVector(float[] x, int xo, int nb, byte[] out) {
+        vk.encodeQ5_0(x, xo, nb, out, Q5_0Codec::encodeBlock);
     }
 
     /** quantize_row_q5_0_ref for one block. */

@@ -7,13 +7,10 @@ import quantbridge.core.ir.GgmlType;
 import quantbridge.core.simd.VectorKernels;
 
 /** Q5_1: 32 values as fp16 scale d, fp16 min m and 5-bit codes q, value = d·q + m. */
-final class Q5_1Codec extends AbstractCodec {
-
-    private final VectorKernels vk;
+final class Q5_1Codec extends LegacyCodec {
 
     Q5_1Codec(VectorKernels vk) {
-        super(GgmlType.Q5_1);
-        this.vk = vk;
+        super(GgmlType.Q5_1, vk, 5, true);
     }
 
     @Override
@@ -39,19 +36,8 @@ final class Q5_1Codec extends AbstractCodec {
     }
 
     @Override
-    float rowParameter(float[] x, int xo, int n, float[] qw) {
-        return qw == null ? 0f : rowMeanSquare(x, xo, n);
-    }
-
-    @Override
-    void encodeBlocks(float[] x, int xo, int nb, float[] qw, int qo, float sigma2, byte[] out) {
-        if (qw != null) {
-            LegacyBlocks.encodeWeightedWithMin(5, x, xo, nb, qw, qo, sigma2, out);
-        } else if (vk != null) {
-            vk.encodeQ5_1(x, xo, nb, out, Q5_1Codec::encodeBlock);
-        } else {
-            for (int i = 0; i < nb; i++) encodeBlock(x, xo + 32 * i, out, 24 * i);
-        }
+    void encodeVector(float[] x, int xo, int nb, byte[] out) {
+        vk.encodeQ5_1(x, xo, nb, out, Q5_1Codec::encodeBlock);
     }
 
     /** quantize_row_q5_1_ref for one block (codes are not clamped, as in ggml). */
