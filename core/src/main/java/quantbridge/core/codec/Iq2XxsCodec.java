@@ -128,14 +128,8 @@ final class Iq2XxsCodec extends AbstractCodec {
                 int u = IqSupport.levels2(id, xval, 8 * k, laux, 8 * k);
                 if (s.map[u] < 0) s.bestNeighbour(u, xval, 8 * k, waux, 8 * k, thisScale, laux, 8 * k);
             }
-            float sumqx = 0;
-            float sumq2 = 0;
-            for (int i = 0; i < 32; ++i) {
-                float w = weight[i];
-                float q = 2 * laux[i] + 1;
-                sumqx += w * xval[i] * q;
-                sumq2 += w * q * q;
-            }
+            float sumqx = IqSupport.oddSumQx(32, weight, xval, laux);
+            float sumq2 = IqSupport.oddSumQ2(32, weight, laux);
             if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
                 scale = sumqx / sumq2;
                 best = scale * sumqx;
@@ -150,15 +144,7 @@ final class Iq2XxsCodec extends AbstractCodec {
                 if (g < 0) g = s.bestNeighbour(u, xval, 8 * k, waux, 8 * k, scale, L, 8 * k);
                 for (int i = 0; i < 8; ++i) L[8 * k + i] = (byte) ((s.grid[8 * g + i] - 1) / 2);
             }
-            float sumqx = 0;
-            float sumq2 = 0;
-            for (int i = 0; i < 32; ++i) {
-                float w = weight[i];
-                float q = 2 * L[i] + 1;
-                sumqx += w * xval[i] * q;
-                sumq2 += w * q * q;
-            }
-            if (sumq2 > 0) scale = sumqx / sumq2;
+            scale = IqSupport.refitOdd(32, weight, xval, L, scale);
         }
         return scale;
     }
