@@ -125,6 +125,20 @@ final class IqSupport {
         return g;
     }
 
+    /** Σ x² over {@code x[xo..xo+n)}, summed in order. */
+    static float sumSquares(float[] x, int xo, int n) {
+        float sum = 0;
+        for (int i = 0; i < n; ++i) sum += x[xo + i] * x[xo + i];
+        return sum;
+    }
+
+    /** The largest of {@code v[0..n)} (n ≥ 1), compared as ggml's MAX macro does. */
+    static float maxOf(float[] v, int n) {
+        float max = v[0];
+        for (int i = 1; i < n; ++i) max = QuantMath.cmax(max, v[i]);
+        return max;
+    }
+
     /** Σ weight·xval·q over the first {@code n} values, with odd levels q = 2·L + 1, in ggml's order. */
     static float oddSumQx(int n, float[] weight, float[] xval, byte[] L) {
         float sumqx = 0;
