@@ -22,7 +22,7 @@ final class LegacyBlocks {
     static void encodeSymmetric(int bits, float[] x, int xo, byte[] out, int o) {
         int offset = 1 << (bits - 1);
         int nmax = (1 << bits) - 1;
-        float max = signedAbsMax(x, xo);
+        float max = QuantMath.signedAbsMax(x, xo, 32);
         float d = max / -offset;
         float id = d != 0 ? 1.0f / d : 0.0f;
         float bias = offset + 0.5f;
@@ -99,20 +99,6 @@ final class LegacyBlocks {
         } else {
             packFiveBits(L, out, at, at + 4);
         }
-    }
-
-    /** The value of largest magnitude among {@code x[xo..xo+32)}, with its sign (the first one on ties). */
-    static float signedAbsMax(float[] x, int xo) {
-        float amax = 0.0f;
-        float max = 0.0f;
-        for (int j = 0; j < 32; j++) {
-            float v = x[xo + j];
-            if (amax < Math.abs(v)) {
-                amax = Math.abs(v);
-                max = v;
-            }
-        }
-        return max;
     }
 
     /** The importance weights of one block: {@code weight[j] = qw[qb+j]·sqrt(sigma2 + x[xb+j]²)}. */
