@@ -26,6 +26,13 @@ final class QuantMath {
         return f >= -2147483648f && f < 2147483648f ? (int) f : Integer.MIN_VALUE;
     }
 
+    /** max |x| over {@code x[xo..xo+n)} folded with {@link #cmax} from 0, as ggml's MAX loops do, NaN handling included. */
+    static float absMax(float[] x, int xo, int n) {
+        float amax = 0.0f;
+        for (int j = 0; j < n; j++) amax = cmax(amax, Math.abs(x[xo + j]));
+        return amax;
+    }
+
     /** The value of largest magnitude among {@code x[xo..xo+n)}, with its sign (the first one on ties; 0 if all are 0). */
     static float signedAbsMax(float[] x, int xo, int n) {
         float amax = 0;
