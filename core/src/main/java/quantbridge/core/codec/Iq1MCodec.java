@@ -90,8 +90,7 @@ final class Iq1MCodec extends AbstractCodec {
         float[] weight = t.weight;
         int[] shifts = t.shifts;
         Arrays.fill(out, o, o + 56, (byte) 0);
-        float sumx2 = 0;
-        for (int i = 0; i < 256; ++i) sumx2 += x[xbl + i] * x[xbl + i];
+        float sumx2 = IqSupport.sumSquares(x, xbl, 256);
         float sigma2 = 2 * sumx2 / 256;
         float maxScale = 0;
         for (int ib = 0; ib < 16; ++ib) {

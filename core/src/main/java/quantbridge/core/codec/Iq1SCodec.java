@@ -69,8 +69,7 @@ final class Iq1SCodec extends AbstractCodec {
             int o = 50 * ibl;
             Arrays.fill(out, o, o + 50, (byte) 0);
             int xbl = xo + 256 * ibl;
-            float sumx2 = 0;
-            for (int i = 0; i < 256; ++i) sumx2 += x[xbl + i] * x[xbl + i];
+            float sumx2 = IqSupport.sumSquares(x, xbl, 256);
             float sigma2 = 2 * sumx2 / 256;
             float maxScale = 0;
             for (int ib = 0; ib < 8; ++ib) {

@@ -66,8 +66,7 @@ final class Iq2SCodec extends AbstractCodec {
             int o = 82 * ibl;
             Arrays.fill(out, o, o + 82, (byte) 0);
             int xbl = xo + 256 * ibl;
-            float sumx2 = 0;
-            for (int i = 0; i < 256; ++i) sumx2 += x[xbl + i] * x[xbl + i];
+            float sumx2 = IqSupport.sumSquares(x, xbl, 256);
             float sigma2 = 2 * sumx2 / 256;
             float maxScale = 0;
             for (int ib = 0; ib < 16; ++ib) {
@@ -91,8 +90,7 @@ final class Iq2SCodec extends AbstractCodec {
                     }
                     blockSigns[k] = sg;
                 }
-                float max = xval[0];
-                for (int i = 1; i < 16; ++i) max = cmax(max, xval[i]);
+                float max = IqSupport.maxOf(xval, 16);
                 Arrays.fill(L, (byte) 0);
                 if (max < GROUP_MAX_EPS) {
                     scales[ib] = 0;

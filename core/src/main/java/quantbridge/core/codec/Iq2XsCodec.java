@@ -64,16 +64,14 @@ final class Iq2XsCodec extends AbstractCodec {
             int o = 74 * ibl;
             Arrays.fill(out, o, o + 74, (byte) 0);
             int xbl = xo + 256 * ibl;
-            float sumx2 = 0;
-            for (int i = 0; i < 256; ++i) sumx2 += x[xbl + i] * x[xbl + i];
+            float sumx2 = IqSupport.sumSquares(x, xbl, 256);
             float sigma2 = sumx2 / 256;
             float maxScale = 0;
             for (int ib = 0; ib < 16; ++ib) {
                 int xb = xbl + 16 * ib;
                 IqSupport.weights(x, xb, qw, qo + 256 * ibl + 16 * ib, sigma2, 16, weight, waux);
                 for (int k = 0; k < 2; ++k) blockSigns[k] = IqSupport.evenSigns(x, xb + 8 * k, weight, 8 * k, xval) & 127;
-                float max = xval[0];
-                for (int i = 1; i < 16; ++i) max = cmax(max, xval[i]);
+                float max = IqSupport.maxOf(xval, 16);
                 Arrays.fill(L, (byte) 0);
                 if (max < ScaleSearch.GROUP_MAX_EPS) {
                     scales[ib] = 0;

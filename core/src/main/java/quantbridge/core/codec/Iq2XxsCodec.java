@@ -63,16 +63,14 @@ final class Iq2XxsCodec extends AbstractCodec {
             int o = 66 * ibl;
             Arrays.fill(out, o, o + 66, (byte) 0);
             int xbl = xo + 256 * ibl;
-            float sumx2 = 0;
-            for (int i = 0; i < 256; ++i) sumx2 += x[xbl + i] * x[xbl + i];
+            float sumx2 = IqSupport.sumSquares(x, xbl, 256);
             float sigma2 = sumx2 / 256;
             float maxScale = 0;
             for (int ib = 0; ib < 8; ++ib) {
                 int xb = xbl + 32 * ib;
                 IqSupport.weights(x, xb, qw, qo + 256 * ibl + 32 * ib, sigma2, 32, weight, waux);
                 for (int k = 0; k < 4; ++k) blockSigns[k] = IqSupport.evenSigns(x, xb + 8 * k, weight, 8 * k, xval) & 127;
-                float max = xval[0];
-                for (int i = 1; i < 32; ++i) max = cmax(max, xval[i]);
+                float max = IqSupport.maxOf(xval, 32);
                 if (max < ScaleSearch.GROUP_MAX_EPS) {
                     scales[ib] = 0;
                     continue;
@@ -128,14 +126,8 @@ final class Iq2XxsCodec extends AbstractCodec {
                 int u = IqSupport.levels2(id, xval, 8 * k, laux, 8 * k);
                 if (s.map[u] < 0) s.bestNeighbour(u, xval, 8 * k, waux, 8 * k, thisScale, laux, 8 * k);
             }
-            float sumqx = 0;
-            float sumq2 = 0;
-            for (int i = 0; i < 32; ++i) {
-                float w = weight[i];
-                float q = 2 * laux[i] + 1;
-                sumqx += w * xval[i] * q;
-                sumq2 += w * q * q;
-            }
+            float sumqx = IqSupport.oddSumQx(32, weight, xval, laux);
+            float sumq2 = IqSupport.oddSumQ2(32, weight, laux);
             if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
                 scale = sumqx / sumq2;
                 best = scale * sumqx;
@@ -150,15 +142,7 @@ final class Iq2XxsCodec extends AbstractCodec {
                 if (g < 0) g = s.bestNeighbour(u, xval, 8 * k, waux, 8 * k, scale, L, 8 * k);
                 for (int i = 0; i < 8; ++i) L[8 * k + i] = (byte) ((s.grid[8 * g + i] - 1) / 2);
             }
-            float sumqx = 0;
-            float sumq2 = 0;
-            for (int i = 0; i < 32; ++i) {
-                float w = weight[i];
-                float q = 2 * L[i] + 1;
-                sumqx += w * xval[i] * q;
-                sumq2 += w * q * q;
-            }
-            if (sumq2 > 0) scale = sumqx / sumq2;
+            scale = IqSupport.refitOdd(32, weight, xval, L, scale);
         }
         return scale;
     }

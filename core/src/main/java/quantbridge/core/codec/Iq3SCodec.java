@@ -74,8 +74,7 @@ final class Iq3SCodec extends AbstractCodec {
             int o = 110 * ibl;
             Arrays.fill(out, o, o + 110, (byte) 0);
             int xbl = xo + 256 * ibl;
-            float sumx2 = 0;
-            for (int i = 0; i < 256; ++i) sumx2 += x[xbl + i] * x[xbl + i];
+            float sumx2 = IqSupport.sumSquares(x, xbl, 256);
             float sigma2 = 2 * sumx2 / 256;
             float maxScale = 0;
             for (int ib = 0; ib < 8; ++ib) {
@@ -94,8 +93,7 @@ final class Iq3SCodec extends AbstractCodec {
                     }
                     blockSigns[k] = sg;
                 }
-                float max = xval[0];
-                for (int i = 1; i < 32; ++i) max = cmax(max, xval[i]);
+                float max = IqSupport.maxOf(xval, 32);
                 Arrays.fill(L, (byte) 0);
                 if (max == 0) {
                     scales[ib] = 0;

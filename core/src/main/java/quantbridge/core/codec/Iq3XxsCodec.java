@@ -67,16 +67,14 @@ final class Iq3XxsCodec extends AbstractCodec {
             int o = 98 * ibl;
             Arrays.fill(out, o, o + 98, (byte) 0);
             int xbl = xo + 256 * ibl;
-            float sumx2 = 0;
-            for (int i = 0; i < 256; ++i) sumx2 += x[xbl + i] * x[xbl + i];
+            float sumx2 = IqSupport.sumSquares(x, xbl, 256);
             float sigma2 = 2 * sumx2 / 256;
             float maxScale = 0;
             for (int ib = 0; ib < 8; ++ib) {
                 int xb = xbl + 32 * ib;
                 IqSupport.weights(x, xb, qw, qw == null ? 0 : qo + 256 * ibl + 32 * ib, sigma2, 32, weight, waux);
                 for (int k = 0; k < 4; ++k) blockSigns[k] = IqSupport.evenSigns(x, xb + 8 * k, weight, 8 * k, xval) & 127;
-                float max = xval[0];
-                for (int i = 1; i < 32; ++i) max = cmax(max, xval[i]);
+                float max = IqSupport.maxOf(xval, 32);
                 Arrays.fill(L, (byte) 0);
                 if (max < GROUP_MAX_EPS) {
                     scales[ib] = 0;

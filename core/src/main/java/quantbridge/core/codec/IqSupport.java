@@ -91,14 +91,8 @@ final class IqSupport {
                     s.bestNeighbour(u, xval, 4 * k, waux, 4 * k, thisScale, laux, 4 * k);
                 }
             }
-            float sumqx = 0;
-            float sumq2 = 0;
-            for (int i = 0; i < 32; ++i) {
-                float w = weight[i];
-                float q = 2 * laux[i] + 1;
-                sumqx += w * xval[i] * q;
-                sumq2 += w * q * q;
-            }
+            float sumqx = oddSumQx(32, weight, xval, laux);
+            float sumq2 = oddSumQ2(32, weight, laux);
             if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
                 scale = sumqx / sumq2;
                 best = scale * sumqx;
@@ -117,15 +111,7 @@ final class IqSupport {
                 if (gridIndex < 0) gridIndex = s.bestNeighbour(u, xval, 4 * k, waux, 4 * k, scale, L, 4 * k);
                 for (int i = 0; i < 4; ++i) L[4 * k + i] = (byte) ((s.grid[4 * gridIndex + i] - 1) / 2);
             }
-            float sumqx = 0;
-            float sumq2 = 0;
-            for (int i = 0; i < 32; ++i) {
-                float w = weight[i];
-                float q = 2 * L[i] + 1;
-                sumqx += w * xval[i] * q;
-                sumq2 += w * q * q;
-            }
-            if (sumq2 > 0) scale = sumqx / sumq2;
+            scale = refitOdd(32, weight, xval, L, scale);
         }
         return scale;
     }
@@ -137,6 +123,46 @@ final class IqSupport {
         int g = s.map[u];
         if (g < 0) throw new IllegalStateException("levels " + u + " are not on the grid");
         return g;
+    }
+
+    /** Σ x² over {@code x[xo..xo+n)}, summed in order. */
+    static float sumSquares(float[] x, int xo, int n) {
+        float sum = 0;
+        for (int i = 0; i < n; ++i) sum += x[xo + i] * x[xo + i];
+        return sum;
+    }
+
+    /** The largest of {@code v[0..n)} (n ≥ 1), compared as ggml's MAX macro does. */
+    static float maxOf(float[] v, int n) {
+        float max = v[0];
+        for (int i = 1; i < n; ++i) max = QuantMath.cmax(max, v[i]);
+        return max;
+    }
+
+    /** Σ weight·xval·q over the first {@code n} values, with odd levels q = 2·L + 1, in ggml's order. */
+    static float oddSumQx(int n, float[] weight, float[] xval, byte[] L) {
+        float sumqx = 0;
+        for (int i = 0; i < n; ++i) {
+            float q = 2 * L[i] + 1;
+            sumqx += weight[i] * xval[i] * q;
+        }
+        return sumqx;
+    }
+
+    /** Σ weight·q² over the first {@code n} values, with odd levels q = 2·L + 1, in ggml's order. */
+    static float oddSumQ2(int n, float[] weight, byte[] L) {
+        float sumq2 = 0;
+        for (int i = 0; i < n; ++i) {
+            float q = 2 * L[i] + 1;
+            sumq2 += weight[i] * q * q;
+        }
+        return sumq2;
+    }
+
+    /** The least-squares scale of the odd levels in {@code L[0..n)}, or {@code scale} when their weight is 0. */
+    static float refitOdd(int n, float[] weight, float[] xval, byte[] L, float scale) {
+        float sumq2 = oddSumQ2(n, weight, L);
+        return sumq2 > 0 ? oddSumQx(n, weight, xval, L) / sumq2 : scale;
     }
 
     /** The 2-bit levels (clamped to 0..2) of 8 values at inverse scale {@code id}, packed 2 bits each. */
@@ -184,14 +210,8 @@ final class IqSupport {
                     s.bestNeighbour(u, xval, 8 * k, waux, 8 * k, thisScale, laux, 8 * k);
                 }
             }
-            float sumqx = 0;
-            float sumq2 = 0;
-            for (int i = 0; i < 16; ++i) {
-                float w = weight[i];
-                float q = 2 * laux[i] + 1;
-                sumqx += w * xval[i] * q;
-                sumq2 += w * q * q;
-            }
+            float sumqx = oddSumQx(16, weight, xval, laux);
+            float sumq2 = oddSumQ2(16, weight, laux);
             if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
                 scale = sumqx / sumq2;
                 best = scale * sumqx;
@@ -207,15 +227,7 @@ final class IqSupport {
                 int u = levels2(id, xval, 8 * k, L, 8 * k);
                 if (s.map[u] < 0) s.bestNeighbour(u, xval, 8 * k, waux, 8 * k, scale, L, 8 * k);
             }
-            float sumqx = 0;
-            float sumq2 = 0;
-            for (int i = 0; i < 16; ++i) {
-                float w = weight[i];
-                float q = 2 * L[i] + 1;
-                sumqx += w * xval[i] * q;
-                sumq2 += w * q * q;
-            }
-            if (sumq2 > 0) scale = sumqx / sumq2;
+            scale = refitOdd(16, weight, xval, L, scale);
         }
         return scale;
     }

@@ -54,15 +54,8 @@ final class NonLinear4 {
             } else {
                 for (int j = 0; j < bs; ++j) weight[j] = x[xb + j] * x[xb + j];
             }
-            float amax = 0;
-            float max = 0;
-            for (int j = 0; j < bs; ++j) {
-                float ax = Math.abs(x[xb + j]);
-                if (ax > amax) {
-                    amax = ax;
-                    max = x[xb + j];
-                }
-            }
+            float max = QuantMath.signedAbsMax(x, xb, bs);
+            float amax = Math.abs(max);
             if (amax < ScaleSearch.GROUP_MAX_EPS) {
                 scales[ib] = 0;
                 continue;

@@ -1,8 +1,6 @@
 package quantbridge.core.codec;
 
-import static quantbridge.core.codec.QuantMath.cvtt;
 import static quantbridge.core.codec.QuantMath.half;
-import static quantbridge.core.codec.QuantMath.putHalf;
 
 import quantbridge.core.ir.GgmlType;
 import quantbridge.core.simd.VectorKernels;
@@ -11,13 +9,10 @@ import quantbridge.core.simd.VectorKernels;
  * Q4_0: 32 values as an fp16 scale d and 4-bit codes q, value = d·(q − 8). Layout: d, then 16
  * bytes whose low nibbles hold values 0..15 and high nibbles values 16..31.
  */
-final class Q4_0Codec extends AbstractCodec {
-
-    private final VectorKernels vk;
+final class Q4_0Codec extends LegacyCodec {
 
     Q4_0Codec(VectorKernels vk) {
-        super(GgmlType.Q4_0);
-        this.vk = vk;
+        super(GgmlType.Q4_0, vk, 4, false);
     }
 
     @Override
@@ -39,44 +34,12 @@ final class Q4_0Codec extends AbstractCodec {
     }
 
     @Override
-    float rowParameter(float[] x, int xo, int n, float[] qw) {
-        return qw == null ? 0f : rowMeanSquare(x, xo, n);
-    }
-
-    @Override
-    void encodeBlocks(float[] x, int xo, int nb, float[] qw, int qo, float sigma2, byte[] out) {
-        if (qw != null) {
-            encodeWeighted(x, xo, nb, qw, qo, sigma2, out);
-        } else if (vk != null) {
-            vk.encodeQ4_0(x, xo, nb, out, Q4_0Codec::encodeBlock);
-        } else {
-            for (int i = 0; i < nb; i++) encodeBlock(x, xo + 32 * i, out, 18 * i);
-        }
+    void encodeVector(float[] x, int xo, int nb, byte[] out) {
+        vk.encodeQ4_0(x, xo, nb, out, Q4_0Codec::encodeBlock);
     }
 
     /** quantize_row_q4_0_ref for one block; also the vector path's fallback for non-finite blocks. */
     static void encodeBlock(float[] x, int xo, byte[] out, int o) {
-        float max = LegacyBlocks.signedAbsMax(x, xo);
-        float d = max / -8;
-        float id = d != 0 ? 1.0f / d : 0.0f;
-        putHalf(out, o, d);
-        for (int j = 0; j < 16; ++j) {
-            int xi0 = Math.min(15, (byte) cvtt(x[xo + j] * id + 8.5f)) & 0xFF;
-            int xi1 = Math.min(15, (byte) cvtt(x[xo + 16 + j] * id + 8.5f)) & 0xFF;
-            out[o + 2 + j] = (byte) (xi0 | (xi1 << 4));
-        }
-    }
-
-    private static void encodeWeighted(float[] x, int xo, int nb, float[] qw, int qo, float sigma2, byte[] out) {
-        float[] weight = new float[32];
-        byte[] L = new byte[32];
-        for (int ib = 0; ib < nb; ++ib) {
-            int xb = xo + 32 * ib;
-            LegacyBlocks.importanceWeights(x, xb, qw, qo + 32 * ib, sigma2, weight);
-            float d = ScaleSearch.makeQxQuants(32, 8, x, xb, L, 0, 1, weight, 0);
-            int o = 18 * ib;
-            putHalf(out, o, d);
-            LegacyBlocks.packNibbles(L, out, o + 2);
-        }
+        LegacyBlocks.encodeSymmetric(4, x, xo, out, o);
     }
 }

@@ -1,10 +1,7 @@
 package quantbridge.core.codec;
 
-import static quantbridge.core.codec.QuantMath.cvtt;
 import static quantbridge.core.codec.QuantMath.half;
 import static quantbridge.core.codec.QuantMath.i32;
-import static quantbridge.core.codec.QuantMath.put32;
-import static quantbridge.core.codec.QuantMath.putHalf;
 
 import quantbridge.core.ir.GgmlType;
 import quantbridge.core.simd.VectorKernels;
@@ -13,13 +10,10 @@ import quantbridge.core.simd.VectorKernels;
  * Q5_0: 32 values as fp16 scale d and 5-bit codes q, value = d·(q − 16). Layout: d, 32 high bits
  * (bit j for value j), 16 bytes of low nibbles as in Q4_0.
  */
-final class Q5_0Codec extends AbstractCodec {
-
-    private final VectorKernels vk;
+final class Q5_0Codec extends LegacyCodec {
 
     Q5_0Codec(VectorKernels vk) {
-        super(GgmlType.Q5_0);
-        this.vk = vk;
+        super(GgmlType.Q5_0, vk, 5, false);
     }
 
     @Override
@@ -44,48 +38,12 @@ final class Q5_0Codec extends AbstractCodec {
     }
 
     @Override
-    float rowParameter(float[] x, int xo, int n, float[] qw) {
-        return qw == null ? 0f : rowMeanSquare(x, xo, n);
-    }
-
-    @Override
-    void encodeBlocks(float[] x, int xo, int nb, float[] qw, int qo, float sigma2, byte[] out) {
-        if (qw != null) {
-            encodeWeighted(x, xo, nb, qw, qo, sigma2, out);
-        } else if (vk != null) {
-            vk.encodeQ5_0(x, xo, nb, out, Q5_0Codec::encodeBlock);
-        } else {
-            for (int i = 0; i < nb; i++) encodeBlock(x, xo + 32 * i, out, 22 * i);
-        }
+    void encodeVector(float[] x, int xo, int nb, byte[] out) {
+        vk.encodeQ5_0(x, xo, nb, out, Q5_0Codec::encodeBlock);
     }
 
     /** quantize_row_q5_0_ref for one block. */
     static void encodeBlock(float[] x, int xo, byte[] out, int o) {
-        float max = LegacyBlocks.signedAbsMax(x, xo);
-        float d = max / -16;
-        float id = d != 0 ? 1.0f / d : 0.0f;
-        putHalf(out, o, d);
-        int qh = 0;
-        for (int j = 0; j < 16; ++j) {
-            int xi0 = Math.min(31, (byte) cvtt(x[xo + j] * id + 16.5f)) & 0xFF;
-            int xi1 = Math.min(31, (byte) cvtt(x[xo + 16 + j] * id + 16.5f)) & 0xFF;
-            out[o + 6 + j] = (byte) ((xi0 & 0x0F) | ((xi1 & 0x0F) << 4));
-            qh |= ((xi0 & 0x10) >>> 4) << j;
-            qh |= ((xi1 & 0x10) >>> 4) << (j + 16);
-        }
-        put32(out, o + 2, qh);
-    }
-
-    private static void encodeWeighted(float[] x, int xo, int nb, float[] qw, int qo, float sigma2, byte[] out) {
-        float[] weight = new float[32];
-        byte[] L = new byte[32];
-        for (int ib = 0; ib < nb; ++ib) {
-            int xb = xo + 32 * ib;
-            LegacyBlocks.importanceWeights(x, xb, qw, qo + 32 * ib, sigma2, weight);
-            float d = ScaleSearch.makeQxQuants(32, 16, x, xb, L, 0, 1, weight, 0);
-            int o = 22 * ib;
-            putHalf(out, o, d);
-            LegacyBlocks.packFiveBits(L, out, o + 2, o + 6);
-        }
+        LegacyBlocks.encodeSymmetric(5, x, xo, out, o);
     }
 }

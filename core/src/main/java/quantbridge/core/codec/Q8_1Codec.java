@@ -1,6 +1,5 @@
 package quantbridge.core.codec;
 
-import static quantbridge.core.codec.QuantMath.cmax;
 import static quantbridge.core.codec.QuantMath.cvtt;
 import static quantbridge.core.codec.QuantMath.half;
 import static quantbridge.core.codec.QuantMath.putHalf;
@@ -47,8 +46,7 @@ final class Q8_1Codec extends AbstractCodec {
     }
 
     private static void encodeBlock(float[] x, int xo, byte[] out) {
-        float amax = 0.0f;
-        for (int j = 0; j < 32; j++) amax = cmax(amax, Math.abs(x[xo + j]));
+        float amax = QuantMath.absMax(x, xo, 32);
         float d = amax / ((1 << 7) - 1);
         float id = d != 0 ? 1.0f / d : 0.0f;
         putHalf(out, 0, d);

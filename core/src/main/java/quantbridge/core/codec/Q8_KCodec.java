@@ -47,15 +47,8 @@ final class Q8_KCodec extends AbstractCodec {
 
     private static void encodeBlock(float[] x, int xo, byte[] out) {
         Arrays.fill(out, (byte) 0);
-        float max = 0;
-        float amax = 0;
-        for (int j = 0; j < 256; ++j) {
-            float ax = Math.abs(x[xo + j]);
-            if (ax > amax) {
-                amax = ax;
-                max = x[xo + j];
-            }
-        }
+        float max = QuantMath.signedAbsMax(x, xo, 256);
+        float amax = Math.abs(max);
         if (amax == 0) return;
         float iscale = -127.f / max;
         for (int j = 0; j < 256; ++j) out[4 + j] = (byte) Math.min(127, nearestInt(iscale * x[xo + j]));

@@ -26,6 +26,27 @@ final class QuantMath {
         return f >= -2147483648f && f < 2147483648f ? (int) f : Integer.MIN_VALUE;
     }
 
+    /** max |x| over {@code x[xo..xo+n)} folded with {@link #cmax} from 0, as ggml's MAX loops do, NaN handling included. */
+    static float absMax(float[] x, int xo, int n) {
+        float amax = 0.0f;
+        for (int j = 0; j < n; j++) amax = cmax(amax, Math.abs(x[xo + j]));
+        return amax;
+    }
+
+    /** The value of largest magnitude among {@code x[xo..xo+n)}, with its sign (the first one on ties; 0 if all are 0). */
+    static float signedAbsMax(float[] x, int xo, int n) {
+        float amax = 0;
+        float max = 0;
+        for (int i = 0; i < n; ++i) {
+            float ax = Math.abs(x[xo + i]);
+            if (ax > amax) {
+                amax = ax;
+                max = x[xo + i];
+            }
+        }
+        return max;
+    }
+
     /** C's roundf: halfway cases away from zero. */
     static float roundf(float x) {
         return (float) Math.copySign(Math.floor(Math.abs((double) x) + 0.5), x);

@@ -37,15 +37,8 @@ final class ScaleSearch {
 
     /** Symmetric search; L gets values in [0, 2·nmax). Returns the scale. */
     static float makeQxQuants(int n, int nmax, float[] x, int xo, byte[] L, int lo, int rmseType, float[] qw, int qo) {
-        float max = 0;
-        float amax = 0;
-        for (int i = 0; i < n; ++i) {
-            float ax = Math.abs(x[xo + i]);
-            if (ax > amax) {
-                amax = ax;
-                max = x[xo + i];
-            }
-        }
+        float max = QuantMath.signedAbsMax(x, xo, n);
+        float amax = Math.abs(max);
         if (amax < GROUP_MAX_EPS) {
             for (int i = 0; i < n; ++i) L[lo + i] = 0;
             return 0.f;
@@ -119,15 +112,8 @@ final class ScaleSearch {
 
     /** Q3_K's symmetric search with x² weights and coordinate descent; L in [0, 2·nmax). */
     static float makeQ3Quants(int n, int nmax, float[] x, int xo, byte[] L, int lo, boolean doRmse) {
-        float max = 0;
-        float amax = 0;
-        for (int i = 0; i < n; ++i) {
-            float ax = Math.abs(x[xo + i]);
-            if (ax > amax) {
-                amax = ax;
-                max = x[xo + i];
-            }
-        }
+        float max = QuantMath.signedAbsMax(x, xo, n);
+        float amax = Math.abs(max);
         if (amax < GROUP_MAX_EPS) {
             for (int i = 0; i < n; ++i) L[lo + i] = 0;
             return 0.f;

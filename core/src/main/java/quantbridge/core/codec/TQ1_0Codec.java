@@ -1,6 +1,5 @@
 package quantbridge.core.codec;
 
-import static quantbridge.core.codec.QuantMath.cmax;
 import static quantbridge.core.codec.QuantMath.half;
 import static quantbridge.core.codec.QuantMath.lroundf;
 import static quantbridge.core.codec.QuantMath.putHalf;
@@ -52,8 +51,7 @@ final class TQ1_0Codec extends AbstractCodec {
         for (int i = 0; i < nb; i++) {
             int xb = xo + 256 * i;
             int o = 54 * i;
-            float amax = 0.0f;
-            for (int j = 0; j < 256; j++) amax = cmax(amax, Math.abs(x[xb + j]));
+            float amax = QuantMath.absMax(x, xb, 256);
             float d = amax;
             float id = d != 0 ? 1.0f / d : 0.0f;
             putHalf(out, o + 52, d);
