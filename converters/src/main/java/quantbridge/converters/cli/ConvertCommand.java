@@ -64,6 +64,11 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--tensor-type", paramLabel = "REGEX=TYPE", description = "ggml type for tensors whose name matches REGEX (repeatable; the first match wins).")
     List<String> tensorTypes = new ArrayList<>();
 
+    @Option(names = "--tensor-type-file", paramLabel = "FILE",
+            description = "A file of REGEX=TYPE entries separated by spaces or newlines, as for --tensor-type "
+                    + "(read as llama-quantize does: no comments; they come after the --tensor-type ones).")
+    Path tensorTypeFile;
+
     @Option(names = "--pure", description = "No k-quant mixtures: every quantizable tensor gets TYPE's default type.")
     boolean pure;
 
@@ -72,6 +77,14 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Option(names = "--imatrix", paramLabel = "FILE", description = "Importance matrix (llama.cpp's GGUF or legacy .dat form).")
     Path imatrixFile;
+
+    @Option(names = "--include-weights", paramLabel = "NAME",
+            description = "Use the importance matrix only for tensors whose name contains NAME (repeatable; not with --exclude-weights).")
+    List<String> includeWeights = new ArrayList<>();
+
+    @Option(names = "--exclude-weights", paramLabel = "NAME",
+            description = "Do not use the importance matrix for tensors whose name contains NAME (repeatable; not with --include-weights).")
+    List<String> excludeWeights = new ArrayList<>();
 
 
 
@@ -107,7 +120,7 @@ final class ConvertCommand implements Callable<Integer> {
             return toBlob(writer, AffineEncoder.Spec.parse(type, groupSize));
         }
         PolicyOptions options = options(writer.format());
-        Imatrix imatrix = imatrixFile == null ? null : Imatrix.read(Inputs.requireFile(imatrixFile));
+        Imatrix imatrix = imatrix();
         PrintWriter out = spec.commandLine().getOut();
         try (Model opened = Formats.open(input); Model model = withBase(opened, writer.format(), out)) {
             Plan plan;
@@ -120,6 +133,17 @@ final class ConvertCommand implements Callable<Integer> {
                     run.allowNonfinite, run.quiet, run.reportFile, out);
         }
         return 0;
+    }
+
+    /** The importance matrix after --include-weights / --exclude-weights, or null without --imatrix. */
+    private Imatrix imatrix() throws IOException, CliException {
+        if (!includeWeights.isEmpty() && !excludeWeights.isEmpty()) {
+            throw CliException.usage("--include-weights and --exclude-weights cannot be used together");
+        }
+        if (imatrixFile == null) return null;
+        Imatrix m = Imatrix.read(Inputs.requireFile(imatrixFile)).select(includeWeights, excludeWeights);
+        // llama-quantize uses no importance data (and writes no quantize.imatrix.* keys) when none is left
+        return m.values().isEmpty() ? null : m;
     }
 
     private Planner.Naming naming() throws CliException {
@@ -217,6 +241,14 @@ final class ConvertCommand implements Callable<Integer> {
                 asPure = true;
             }
         }
+        List<PolicyOptions.TensorTypeOverride> overrides = tensorTypeOverrides();
+        GgmlType outType = outputTensorType == null ? null : parseType(outputTensorType, "--output-tensor-type");
+        GgmlType embType = tokenEmbeddingType == null ? null : parseType(tokenEmbeddingType, "--token-embedding-type");
+        return new PolicyOptions(ftype, outType, embType, overrides, asPure, leaveOutputTensor, false);
+    }
+
+    /** The --tensor-type overrides, then those of --tensor-type-file (whitespace-separated REGEX=TYPE words). */
+    private List<PolicyOptions.TensorTypeOverride> tensorTypeOverrides() throws CliException {
         List<PolicyOptions.TensorTypeOverride> overrides = new ArrayList<>();
         for (String s : tensorTypes) {
             try {
@@ -225,9 +257,24 @@ final class ConvertCommand implements Callable<Integer> {
                 throw CliException.usage(e.getMessage());
             }
         }
-        GgmlType outType = outputTensorType == null ? null : parseType(outputTensorType, "--output-tensor-type");
-        GgmlType embType = tokenEmbeddingType == null ? null : parseType(tokenEmbeddingType, "--token-embedding-type");
-        return new PolicyOptions(ftype, outType, embType, overrides, asPure, leaveOutputTensor, false);
+        if (tensorTypeFile == null) return overrides;
+        String text;
+        try {
+            text = java.nio.file.Files.readString(Inputs.requireFile(tensorTypeFile));
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw CliException.input(tensorTypeFile + ": no such file");
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw CliException.input(tensorTypeFile + ": cannot read it as text (" + e.getMessage() + ")");
+        }
+        for (String w : text.strip().split("\\s+")) {
+            if (w.isEmpty()) continue;
+            try {
+                overrides.add(PolicyOptions.TensorTypeOverride.parse(w));
+            } catch (IllegalArgumentException e) {
+                throw CliException.input(tensorTypeFile + ": " + e.getMessage());
+            }
+        }
+        return overrides;
     }
 
     static GgmlType parseType(String name, String option) throws CliException {
