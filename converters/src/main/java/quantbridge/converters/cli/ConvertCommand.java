@@ -16,6 +16,7 @@ import picocli.CommandLine.Spec;
 import quantbridge.converters.assemble.Assembler;
 import quantbridge.converters.plan.Ftype;
 import quantbridge.converters.plan.Imatrix;
+import quantbridge.converters.plan.KvOverride;
 import quantbridge.converters.plan.NameMap;
 import quantbridge.converters.plan.Plan;
 import quantbridge.converters.plan.PlanException;
@@ -69,6 +70,10 @@ final class ConvertCommand implements Callable<Integer> {
                     + "(read as llama-quantize does: no comments; they come after the --tensor-type ones).")
     Path tensorTypeFile;
 
+    @Option(names = "--override-kv", paramLabel = "KEY=TYPE:VALUE",
+            description = "Set metadata KEY in the GGUF output (repeatable); TYPE is int (int32), float (float32), bool (true|false) or str.")
+    List<String> overrideKv = new ArrayList<>();
+
     @Option(names = "--pure", description = "No k-quant mixtures: every quantizable tensor gets TYPE's default type.")
     boolean pure;
 
@@ -120,12 +125,14 @@ final class ConvertCommand implements Callable<Integer> {
             return toBlob(writer, AffineEncoder.Spec.parse(type, groupSize));
         }
         PolicyOptions options = options(writer.format());
+        List<KvOverride> kvOverrides = kvOverrides(writer.format());
         Imatrix imatrix = imatrix();
         PrintWriter out = spec.commandLine().getOut();
         try (Model opened = Formats.open(input); Model model = withBase(opened, writer.format(), out)) {
             Plan plan;
             try {
                 plan = Planner.plan(model, writer.format(), options, imatrix, imatrixFile == null ? null : imatrixFile.toString(), naming());
+                plan = KvOverride.apply(plan, kvOverrides);
             } catch (PlanException e) {
                 throw CliException.input(input + ": " + e.getMessage());
             }
@@ -144,6 +151,20 @@ final class ConvertCommand implements Callable<Integer> {
         Imatrix m = Imatrix.read(Inputs.requireFile(imatrixFile)).select(includeWeights, excludeWeights);
         // llama-quantize uses no importance data (and writes no quantize.imatrix.* keys) when none is left
         return m.values().isEmpty() ? null : m;
+    }
+
+    /** The --override-kv values (GGUF output only). */
+    private List<KvOverride> kvOverrides(String outFormat) throws CliException {
+        List<KvOverride> all = new ArrayList<>();
+        for (String s : overrideKv) {
+            try {
+                all.add(KvOverride.parse(s));
+            } catch (IllegalArgumentException e) {
+                throw CliException.usage(e.getMessage());
+            }
+        }
+        if (!all.isEmpty() && !outFormat.equals(Planner.GGUF)) throw CliException.usage("--override-kv needs a GGUF output, not " + outFormat);
+        return all;
     }
 
     private Planner.Naming naming() throws CliException {

@@ -123,4 +123,40 @@ class QuantizeOptionsTest {
             assertFalse(Files.exists(out));
         }
     }
+
+    @Test
+    void overrideKvSetsTypedMetadataInTheOutput() throws IOException {
+        Path in = TestModels.tinyLlama(dir.resolve("tiny.gguf"), 7);
+        Path out = convert(in, "kv.gguf", "--override-kv", "general.name=str:renamed=yes: ok",
+                "--override-kv", "llama.context_length=int:-4096", "--override-kv", "test.scale=float:0.125",
+                "--override-kv", "test.flag=bool:false", "--override-kv", "general.file_type=int:7");
+        try (Model m = Formats.open(out); Model src = Formats.open(in)) {
+            Metadata md = m.metadata();
+            assertEquals("renamed=yes: ok", md.getString("general.name").orElseThrow());
+            MetaValue ctx = md.get("llama.context_length").orElseThrow();
+            assertEquals(quantbridge.core.ir.ValueType.INT32, ctx.type());
+            assertEquals(-4096L, ctx.asLong());
+            MetaValue scale = md.get("test.scale").orElseThrow();
+            assertEquals(quantbridge.core.ir.ValueType.FLOAT32, scale.type());
+            assertEquals(0.125, scale.asDouble());
+            assertEquals(MetaValue.bool(false), md.get("test.flag").orElseThrow());
+            // set after the file type the conversion writes (which is Q4_0's 2 without the override)
+            assertEquals(MetaValue.i32(7), md.get("general.file_type").orElseThrow());
+            // the other keys are untouched
+            assertEquals(src.metadata().get("llama.block_count"), md.get("llama.block_count"));
+        }
+    }
+
+    @Test
+    void badOverrideKvIsAUsageError() throws IOException {
+        Path in = TestModels.tinyLlama(dir.resolve("tiny.gguf"), 7);
+        Path out = dir.resolve("o.gguf");
+        for (String bad : List.of("nokey", "=int:1", "k=int", "k=long:1", "k=int:x", "k=int:4294967296", "k=float:abc",
+                "k=float:nan", "k=bool:yes", "k=str:" + "x".repeat(128), "k".repeat(128) + "=int:1")) {
+            Cli c = Cli.run("convert", in.toString(), out.toString(), "--type", "Q4_0", "--override-kv", bad);
+            assertEquals(2, c.code(), c.toString());
+            assertTrue(c.errLines().getFirst().startsWith("error: --override-kv '" + bad + "': "), c.toString());
+            assertFalse(Files.exists(out));
+        }
+    }
 }
