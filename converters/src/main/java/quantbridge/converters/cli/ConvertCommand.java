@@ -74,6 +74,10 @@ final class ConvertCommand implements Callable<Integer> {
             description = "Set metadata KEY in the GGUF output (repeatable); TYPE is int (int32), float (float32), bool (true|false) or str.")
     List<String> overrideKv = new ArrayList<>();
 
+    @Option(names = "--dry-run",
+            description = "Plan only: print each tensor's output type and size and the total size; write no file.")
+    boolean dryRun;
+
     @Option(names = "--pure", description = "No k-quant mixtures: every quantizable tensor gets TYPE's default type.")
     boolean pure;
 
@@ -113,7 +117,8 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ConversionRun.checkPaths(input, output, run.force);
+        if (dryRun) Inputs.requireFile(input);
+        else ConversionRun.checkPaths(input, output, run.force);
         int nThreads = ConversionRun.threads(run.threads);
         ModelWriter writer;
         try {
@@ -122,6 +127,7 @@ final class ConvertCommand implements Callable<Integer> {
             throw CliException.usage(e.getMessage());
         }
         if (writer.format().equals(Planner.BLOB) && type != null && AffineEncoder.Spec.parse(type, groupSize) != null) {
+            if (dryRun) throw CliException.usage("--dry-run does not apply to " + type + " (OpenVINO blob) output");
             return toBlob(writer, AffineEncoder.Spec.parse(type, groupSize));
         }
         PolicyOptions options = options(writer.format());
@@ -135,6 +141,10 @@ final class ConvertCommand implements Callable<Integer> {
                 plan = KvOverride.apply(plan, kvOverrides);
             } catch (PlanException e) {
                 throw CliException.input(input + ": " + e.getMessage());
+            }
+            if (dryRun) {
+                ConversionRun.dryRun("convert", model, plan, writer.format(), input, output, options.ftype().displayName(), run.quiet, out);
+                return 0;
             }
             ConversionRun.run("convert", model, plan, writer, input, output, run.force, options.ftype().displayName(), nThreads,
                     run.allowNonfinite, run.quiet, run.reportFile, out);

@@ -159,4 +159,33 @@ class QuantizeOptionsTest {
             assertFalse(Files.exists(out));
         }
     }
+
+    @Test
+    void dryRunPrintsTheSizesItWouldWriteAndWritesNothing() throws IOException {
+        Path in = TestModels.tinyLlama(dir.resolve("tiny.gguf"), 8);
+        Path real = dir.resolve("real.gguf");
+        assertEquals(0, Cli.run("convert", in.toString(), real.toString(), "--type", "Q4_K_M", "--quiet").code());
+        Path out = dir.resolve("dry.gguf");
+        Cli c = Cli.run("convert", in.toString(), out.toString(), "--type", "Q4_K_M", "--dry-run");
+        assertEquals(0, c.code(), c.toString());
+        assertFalse(Files.exists(out));
+        assertTrue(TestModels.hiddenFiles(dir).isEmpty());
+        long total = 0;
+        try (Model m = Formats.open(real)) {
+            for (Tensor t : m.tensors()) {
+                long size = t.data().byteSize();
+                total += size;
+                String line = c.out().lines().filter(l -> l.contains("] " + t.name() + " ")).findFirst().orElseThrow(() -> new AssertionError(c.out()));
+                assertTrue(line.contains("-> " + String.format("%6s", t.encoding().displayName()) + ", size = "), line);
+                assertTrue(line.contains(String.format("size = %10d bytes", size)), line);
+            }
+        }
+        assertTrue(c.out().contains(", " + total + " bytes of tensor data"), c.out());
+        // an existing output is not a problem: nothing is written
+        Cli again = Cli.run("convert", in.toString(), real.toString(), "--type", "Q8_0", "--dry-run", "--quiet");
+        assertEquals(0, again.code(), again.toString());
+        try (Model m = Formats.open(real)) {
+            assertEquals(GgmlType.Q4_K, m.tensor("blk.0.attn_q.weight").orElseThrow().encoding());
+        }
+    }
 }
