@@ -17,6 +17,7 @@ import quantbridge.converters.assemble.Assembler;
 import quantbridge.converters.plan.Ftype;
 import quantbridge.converters.plan.Imatrix;
 import quantbridge.converters.plan.KvOverride;
+import quantbridge.converters.plan.LayerPruning;
 import quantbridge.converters.plan.NameMap;
 import quantbridge.converters.plan.Plan;
 import quantbridge.converters.plan.PlanException;
@@ -73,6 +74,10 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--override-kv", paramLabel = "KEY=TYPE:VALUE",
             description = "Set metadata KEY in the GGUF output (repeatable); TYPE is int (int32), float (float32), bool (true|false) or str.")
     List<String> overrideKv = new ArrayList<>();
+
+    @Option(names = "--prune-layers", paramLabel = "L0,L1,...",
+            description = "Drop these transformer blocks (blk.N.*), renumber the rest from 0 and set ARCH.block_count, as llama-quantize does.")
+    String pruneLayers;
 
     @Option(names = "--dry-run",
             description = "Plan only: print each tensor's output type and size and the total size; write no file.")
@@ -134,7 +139,14 @@ final class ConvertCommand implements Callable<Integer> {
         List<KvOverride> kvOverrides = kvOverrides(writer.format());
         Imatrix imatrix = imatrix();
         PrintWriter out = spec.commandLine().getOut();
-        try (Model opened = Formats.open(input); Model model = withBase(opened, writer.format(), out)) {
+        java.util.SortedSet<Integer> prune = pruneLayers();
+        try (Model opened = Formats.open(input); Model full = withBase(opened, writer.format(), out)) {
+            Model model = full;
+            if (!prune.isEmpty()) {
+                LayerPruning pruning = LayerPruning.of(full, prune);
+                model = pruning.apply(full);
+                if (imatrix != null) imatrix = pruning.apply(imatrix);
+            }
             Plan plan;
             try {
                 plan = Planner.plan(model, writer.format(), options, imatrix, imatrixFile == null ? null : imatrixFile.toString(), naming());
@@ -161,6 +173,16 @@ final class ConvertCommand implements Callable<Integer> {
         Imatrix m = Imatrix.read(Inputs.requireFile(imatrixFile)).select(includeWeights, excludeWeights);
         // llama-quantize uses no importance data (and writes no quantize.imatrix.* keys) when none is left
         return m.values().isEmpty() ? null : m;
+    }
+
+    /** The --prune-layers block numbers (empty without it). */
+    private java.util.SortedSet<Integer> pruneLayers() throws CliException {
+        if (pruneLayers == null) return new java.util.TreeSet<>();
+        try {
+            return LayerPruning.parse(pruneLayers);
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage(e.getMessage());
+        }
     }
 
     /** The --override-kv values (GGUF output only). */

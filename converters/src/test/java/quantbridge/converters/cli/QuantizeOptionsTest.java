@@ -188,4 +188,51 @@ class QuantizeOptionsTest {
             assertEquals(GgmlType.Q4_K, m.tensor("blk.0.attn_q.weight").orElseThrow().encoding());
         }
     }
+
+    /** A llama-like model with {@code n} blocks whose attn_norm values tell the block apart (block b: all b+1). */
+    private Path blocks(int n) throws IOException {
+        List<Tensor> t = new ArrayList<>();
+        for (int b = 0; b < n; b++) {
+            float[] v = new float[32];
+            java.util.Arrays.fill(v, b + 1);
+            t.add(TestModels.f32Tensor("blk." + b + ".attn_norm.weight", v, 32));
+            t.add(TestModels.f16Tensor("blk." + b + ".ffn_up.weight", TestModels.gauss(new Random(b), 64 * 32, 0.02f), 64, 32));
+        }
+        t.add(TestModels.f32Tensor("output_norm.weight", new float[32], 32));
+        Metadata md = Metadata.builder().put("general.architecture", MetaValue.string("llama"))
+                .put("llama.block_count", MetaValue.u32(n)).build();
+        return TestModels.writeGguf(dir.resolve("blocks" + n + ".gguf"), md, t);
+    }
+
+    @Test
+    void pruneLayersDropsBlocksRenumbersAndFixesBlockCount() throws IOException {
+        Path in = blocks(12);
+        Path out = convert(in, "pruned.gguf", "--prune-layers", "1,10,3,3");
+        try (Model m = Formats.open(out)) {
+            assertEquals(9L, m.metadata().getLong("llama.block_count").orElseThrow());
+            assertEquals(2 * 9 + 1, m.tensors().size());
+            // kept blocks in numeric order: 0 2 4 5 6 7 8 9 11
+            int[] old = {0, 2, 4, 5, 6, 7, 8, 9, 11};
+            for (int b = 0; b < old.length; b++) {
+                Tensor norm = m.tensor("blk." + b + ".attn_norm.weight").orElseThrow();
+                float first = ((quantbridge.core.ir.TensorData.Bytes) norm.data()).segment()
+                        .get(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0);
+                assertEquals(old[b] + 1f, first, "blk." + b);
+                assertTrue(m.tensor("blk." + b + ".ffn_up.weight").isPresent());
+            }
+            assertTrue(m.tensor("blk.9.attn_norm.weight").isEmpty());
+        }
+    }
+
+    @Test
+    void badPruneLayersIsAUsageError() throws IOException {
+        Path in = blocks(2);
+        Path out = dir.resolve("o.gguf");
+        for (String bad : List.of("", "1,,2", "-1", "a", "1.5")) {
+            Cli c = Cli.run("convert", in.toString(), out.toString(), "--type", "Q4_0", "--prune-layers", bad);
+            assertEquals(2, c.code(), c.toString());
+            assertTrue(c.errLines().getFirst().startsWith("error: --prune-layers '" + bad + "': "), c.toString());
+            assertFalse(Files.exists(out));
+        }
+    }
 }
