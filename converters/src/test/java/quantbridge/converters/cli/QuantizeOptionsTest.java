@@ -235,4 +235,18 @@ class QuantizeOptionsTest {
             assertFalse(Files.exists(out));
         }
     }
+
+    @Test
+    void prunedModelUsesTheImatrixEntriesOfTheOriginalBlocks() throws IOException {
+        Path in = TestModels.tinyLlama(dir.resolve("tiny.gguf"), 9);
+        Path im = imatrix();
+        Path all = convert(in, "all.gguf", "--imatrix", im.toString());
+        Path pruned = convert(in, "pruned.gguf", "--imatrix", im.toString(), "--prune-layers", "0");
+        try (Model a = Formats.open(all); Model p = Formats.open(pruned)) {
+            assertEquals(1L, p.metadata().getLong("llama.block_count").orElseThrow());
+            assertTrue(p.tensor("blk.1.attn_q.weight").isEmpty());
+            // old blk.1 is the new blk.0, quantized with old blk.1's importance
+            assertArrayEquals(data(a, "blk.1.attn_q.weight"), data(p, "blk.0.attn_q.weight"));
+        }
+    }
 }
