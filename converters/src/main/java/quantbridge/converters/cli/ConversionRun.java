@@ -37,6 +37,12 @@ final class ConversionRun {
         return n;
     }
 
+    /** Prints what {@link #run} would write for the plan, writing nothing ({@code --dry-run}). */
+    static void dryRun(String command, Model input, Plan plan, String outFormat, Path inPath, Path output, String type,
+                       boolean quiet, PrintWriter out) {
+        new ConversionReport(command, inPath, output, input.format(), outFormat, type, 1, plan, out, quiet, null).dryRun();
+    }
+
     /**
      * Writes the plan's output with {@code writer}, logging to {@code out}, and writes the JSON
      * report if asked. Nothing is left at {@code output} if anything fails.

@@ -5,7 +5,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -17,10 +16,10 @@ import picocli.CommandLine.Spec;
 import quantbridge.converters.assemble.Assembler;
 import quantbridge.converters.plan.Ftype;
 import quantbridge.converters.plan.Imatrix;
+import quantbridge.converters.plan.LayerPruning;
 import quantbridge.converters.plan.NameMap;
 import quantbridge.converters.plan.Plan;
 import quantbridge.converters.plan.PlanException;
-import quantbridge.converters.plan.PlannedTensor;
 import quantbridge.converters.plan.Planner;
 import quantbridge.converters.plan.PolicyOptions;
 import quantbridge.converters.requant.AffineEncoder;
@@ -66,6 +65,15 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--tensor-type", paramLabel = "REGEX=TYPE", description = "ggml type for tensors whose name matches REGEX (repeatable; the first match wins).")
     List<String> tensorTypes = new ArrayList<>();
 
+    @Option(names = "--tensor-type-file", paramLabel = "FILE",
+            description = "A file of REGEX=TYPE entries separated by spaces or newlines, as for --tensor-type "
+                    + "(read as llama-quantize does: no comments; they come after the --tensor-type ones).")
+    Path tensorTypeFile;
+
+    @Option(names = "--prune-layers", paramLabel = "L0,L1,...",
+            description = "Drop these transformer blocks (blk.N.*), renumber the rest from 0 and set ARCH.block_count, as llama-quantize does.")
+    String pruneLayers;
+
     @Option(names = "--pure", description = "No k-quant mixtures: every quantizable tensor gets TYPE's default type.")
     boolean pure;
 
@@ -74,6 +82,14 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Option(names = "--imatrix", paramLabel = "FILE", description = "Importance matrix (llama.cpp's GGUF or legacy .dat form).")
     Path imatrixFile;
+
+    @Option(names = "--include-weights", paramLabel = "NAME",
+            description = "Use the importance matrix only for tensors whose name contains NAME (repeatable; not with --exclude-weights).")
+    List<String> includeWeights = new ArrayList<>();
+
+    @Option(names = "--exclude-weights", paramLabel = "NAME",
+            description = "Do not use the importance matrix for tensors whose name contains NAME (repeatable; not with --include-weights).")
+    List<String> excludeWeights = new ArrayList<>();
 
     @Option(names = "--override-kv", paramLabel = "KEY=TYPE:VALUE",
             description = "Set a metadata key in the GGUF output, as llama-quantize does (TYPE: int, float, bool, str; repeatable), "
@@ -101,7 +117,8 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ConversionRun.checkPaths(input, output, run.force);
+        if (dryRun) Inputs.requireFile(input);
+        else ConversionRun.checkPaths(input, output, run.force);
         int nThreads = ConversionRun.threads(run.threads);
         ModelWriter writer;
         try {
@@ -111,12 +128,20 @@ final class ConvertCommand implements Callable<Integer> {
         }
         split.check(writer.format());
         if (writer.format().equals(Planner.BLOB) && type != null && AffineEncoder.Spec.parse(type, groupSize) != null) {
+            if (dryRun) throw CliException.usage("--dry-run does not apply to " + type + " (OpenVINO blob) output");
             return toBlob(writer, AffineEncoder.Spec.parse(type, groupSize));
         }
         PolicyOptions options = options(writer.format());
-        Imatrix imatrix = imatrixFile == null ? null : Imatrix.read(Inputs.requireFile(imatrixFile));
+        Imatrix imatrix = imatrix();
         PrintWriter out = spec.commandLine().getOut();
-        try (Model opened = Formats.open(input); Model model = withBase(opened, writer.format(), out)) {
+        java.util.SortedSet<Integer> prune = pruneLayers();
+        try (Model opened = Formats.open(input); Model full = withBase(opened, writer.format(), out)) {
+            Model model = full;
+            if (!prune.isEmpty()) {
+                LayerPruning pruning = LayerPruning.of(full, prune);
+                model = pruning.apply(full);
+                if (imatrix != null) imatrix = pruning.apply(imatrix);
+            }
             Plan plan;
             try {
                 plan = Planner.plan(model, writer.format(), options, imatrix, imatrixFile == null ? null : imatrixFile.toString(), naming());
@@ -124,7 +149,7 @@ final class ConvertCommand implements Callable<Integer> {
                 throw CliException.input(input + ": " + e.getMessage());
             }
             if (dryRun) {
-                dryRun(plan, out);
+                ConversionRun.dryRun("convert", model, plan, writer.format(), input, output, options.ftype().displayName(), run.quiet, out);
                 return 0;
             }
             ConversionRun.run("convert", model, plan, split.writer(writer, opened, out, run.quiet), input, output, run.force, options.ftype().displayName(), nThreads,
@@ -133,22 +158,25 @@ final class ConvertCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** What {@code --dry-run} prints: one line per tensor, then the sizes before and after. */
-    private static void dryRun(Plan plan, PrintWriter out) {
-        long in = 0, outBytes = 0, weights = 0;
-        for (PlannedTensor p : plan.tensors()) {
-            long n = p.shape().elements();
-            long before = p.source().data().byteSize(), after = p.encoding().byteSize(n);
-            in += before;
-            outBytes += after;
-            weights += n;
-            out.printf(Locale.ROOT, "%-40s %-24s %-10s -> %-10s %10.3f MiB -> %10.3f MiB%s%n", p.name(), p.shape(),
-                    p.source().encoding().displayName(), p.encoding().displayName(), before / 1048576.0, after / 1048576.0,
-                    p.note() == null || p.note().isEmpty() ? "" : " (" + p.note() + ")");
+    /** The importance matrix after --include-weights / --exclude-weights, or null without --imatrix. */
+    private Imatrix imatrix() throws IOException, CliException {
+        if (!includeWeights.isEmpty() && !excludeWeights.isEmpty()) {
+            throw CliException.usage("--include-weights and --exclude-weights cannot be used together");
         }
-        out.printf(Locale.ROOT, "model size %.2f MiB, output size %.2f MiB (%.2f bits per weight); nothing written (--dry-run)%n",
-                in / 1048576.0, outBytes / 1048576.0, weights == 0 ? 0.0 : outBytes * 8.0 / weights);
-        out.flush();
+        if (imatrixFile == null) return null;
+        Imatrix m = Imatrix.read(Inputs.requireFile(imatrixFile)).select(includeWeights, excludeWeights);
+        // llama-quantize uses no importance data (and writes no quantize.imatrix.* keys) when none is left
+        return m.values().isEmpty() ? null : m;
+    }
+
+    /** The --prune-layers block numbers (empty without it). */
+    private java.util.SortedSet<Integer> pruneLayers() throws CliException {
+        if (pruneLayers == null) return new java.util.TreeSet<>();
+        try {
+            return LayerPruning.parse(pruneLayers);
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage(e.getMessage());
+        }
     }
 
     private Planner.Naming naming() throws CliException {
@@ -246,14 +274,7 @@ final class ConvertCommand implements Callable<Integer> {
                 asPure = true;
             }
         }
-        List<PolicyOptions.TensorTypeOverride> overrides = new ArrayList<>();
-        for (String s : tensorTypes) {
-            try {
-                overrides.add(PolicyOptions.TensorTypeOverride.parse(s));
-            } catch (IllegalArgumentException e) {
-                throw CliException.usage(e.getMessage());
-            }
-        }
+        List<PolicyOptions.TensorTypeOverride> overrides = tensorTypeOverrides();
         List<PolicyOptions.KvOverride> kv = new ArrayList<>();
         for (String s : kvOverrides) {
             try {
@@ -266,6 +287,36 @@ final class ConvertCommand implements Callable<Integer> {
         GgmlType outType = outputTensorType == null ? null : parseType(outputTensorType, "--output-tensor-type");
         GgmlType embType = tokenEmbeddingType == null ? null : parseType(tokenEmbeddingType, "--token-embedding-type");
         return new PolicyOptions(ftype, outType, embType, overrides, asPure, leaveOutputTensor, false, kv);
+    }
+
+    /** The --tensor-type overrides, then those of --tensor-type-file (whitespace-separated REGEX=TYPE words). */
+    private List<PolicyOptions.TensorTypeOverride> tensorTypeOverrides() throws CliException {
+        List<PolicyOptions.TensorTypeOverride> overrides = new ArrayList<>();
+        for (String s : tensorTypes) {
+            try {
+                overrides.add(PolicyOptions.TensorTypeOverride.parse(s));
+            } catch (IllegalArgumentException e) {
+                throw CliException.usage(e.getMessage());
+            }
+        }
+        if (tensorTypeFile == null) return overrides;
+        String text;
+        try {
+            text = java.nio.file.Files.readString(Inputs.requireFile(tensorTypeFile));
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw CliException.input(tensorTypeFile + ": no such file");
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw CliException.input(tensorTypeFile + ": cannot read it as text (" + e.getMessage() + ")");
+        }
+        for (String w : text.strip().split("\\s+")) {
+            if (w.isEmpty()) continue;
+            try {
+                overrides.add(PolicyOptions.TensorTypeOverride.parse(w));
+            } catch (IllegalArgumentException e) {
+                throw CliException.input(tensorTypeFile + ": " + e.getMessage());
+            }
+        }
+        return overrides;
     }
 
     static GgmlType parseType(String name, String option) throws CliException {

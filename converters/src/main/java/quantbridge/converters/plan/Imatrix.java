@@ -46,6 +46,22 @@ public record Imatrix(Map<String, float[]> values, List<String> datasets, int ch
     public Optional<float[]> get(String name) { return Optional.ofNullable(values.get(name)); }
 
     /**
+     * The entries llama-quantize keeps for {@code --include-weights} / {@code --exclude-weights}: an entry
+     * whose name contains (as a substring) any excluded name is dropped; with included names, only
+     * entries whose name contains one of them are kept. Empty lists keep everything.
+     */
+    public Imatrix select(List<String> include, List<String> exclude) {
+        Map<String, float[]> kept = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, float[]> e : values.entrySet()) {
+            String n = e.getKey();
+            if (exclude.stream().anyMatch(n::contains)) continue;
+            if (!include.isEmpty() && include.stream().noneMatch(n::contains)) continue;
+            kept.put(n, e.getValue());
+        }
+        return new Imatrix(kept, datasets, chunkCount, legacy);
+    }
+
+    /**
      * Reads either form (a GGUF magic decides), checking every size against the file.
      *
      * @throws ImatrixException if the file is malformed or holds non-finite values

@@ -108,6 +108,33 @@ public final class ConversionReport implements Requantizer.Listener {
         out.flush();
     }
 
+    /**
+     * For a dry run: prints each planned tensor with its output type and size (unless quiet), then the
+     * input and output totals, without converting anything.
+     */
+    public void dryRun() {
+        if (out == null) return;
+        long in = 0, outBytes = 0, elements = 0;
+        int i = 0, n = plan.tensors().size();
+        for (PlannedTensor p : plan.tensors()) {
+            Requantizer.Job j = p.job();
+            long bin = j.source().data().byteSize();
+            long bout = j.route() == Route.COPY ? bin : j.outputBytes();
+            in += bin;
+            outBytes += bout;
+            elements += j.shape().elements();
+            if (quiet) continue;
+            out.println(String.format(Locale.ROOT, "[%4d/%4d] %-36s - [%s], type = %6s -> %6s, size = %10d bytes (%8.3f MiB)",
+                    ++i, n, p.name(), shape(j.shape()), j.source().encoding().displayName(), p.encoding().displayName(), bout, bout / MIB));
+        }
+        if (!quiet) for (String w : plan.warnings()) out.println("warning: " + w);
+        out.printf(Locale.ROOT, "model size  = %8.2f MiB (%.2f BPW)%n", in / MIB, elements == 0 ? 0 : in * 8.0 / elements);
+        out.printf(Locale.ROOT, "quant size  = %8.2f MiB (%.2f BPW), %d bytes of tensor data%n", outBytes / MIB,
+                elements == 0 ? 0 : outBytes * 8.0 / elements, outBytes);
+        out.printf(Locale.ROOT, "dry run: %s not written%n", output);
+        out.flush();
+    }
+
     private PlannedTensor planned(Requantizer.Result r) {
         PlannedTensor p = byName.get(r.job().name());
         if (p == null) throw new IllegalStateException("no plan for " + r.job().name());
