@@ -275,14 +275,7 @@ final class ConvertCommand implements Callable<Integer> {
             }
         }
         List<PolicyOptions.TensorTypeOverride> overrides = tensorTypeOverrides();
-        List<PolicyOptions.KvOverride> kv = new ArrayList<>();
-        for (String s : kvOverrides) {
-            try {
-                kv.add(PolicyOptions.KvOverride.parse(s));
-            } catch (IllegalArgumentException e) {
-                throw CliException.usage(e.getMessage());
-            }
-        }
+        List<PolicyOptions.KvOverride> kv = parseEach(kvOverrides, PolicyOptions.KvOverride::parse);
         if (!kv.isEmpty() && !outFormat.equals(Planner.GGUF)) throw CliException.usage("--override-kv applies to GGUF output only");
         GgmlType outType = outputTensorType == null ? null : parseType(outputTensorType, "--output-tensor-type");
         GgmlType embType = tokenEmbeddingType == null ? null : parseType(tokenEmbeddingType, "--token-embedding-type");
@@ -291,14 +284,7 @@ final class ConvertCommand implements Callable<Integer> {
 
     /** The --tensor-type overrides, then those of --tensor-type-file (whitespace-separated REGEX=TYPE words). */
     private List<PolicyOptions.TensorTypeOverride> tensorTypeOverrides() throws CliException {
-        List<PolicyOptions.TensorTypeOverride> overrides = new ArrayList<>();
-        for (String s : tensorTypes) {
-            try {
-                overrides.add(PolicyOptions.TensorTypeOverride.parse(s));
-            } catch (IllegalArgumentException e) {
-                throw CliException.usage(e.getMessage());
-            }
-        }
+        List<PolicyOptions.TensorTypeOverride> overrides = new ArrayList<>(parseEach(tensorTypes, PolicyOptions.TensorTypeOverride::parse));
         if (tensorTypeFile == null) return overrides;
         String text;
         try {
@@ -317,6 +303,19 @@ final class ConvertCommand implements Callable<Integer> {
             }
         }
         return overrides;
+    }
+
+    /** Each spec parsed; a spec the parser refuses (IllegalArgumentException) is a usage error. */
+    private static <T> List<T> parseEach(List<String> specs, java.util.function.Function<String, T> parser) throws CliException {
+        List<T> all = new ArrayList<>();
+        for (String s : specs) {
+            try {
+                all.add(parser.apply(s));
+            } catch (IllegalArgumentException e) {
+                throw CliException.usage(e.getMessage());
+            }
+        }
+        return all;
     }
 
     static GgmlType parseType(String name, String option) throws CliException {
