@@ -77,19 +77,7 @@ final class Iq2SCodec extends AbstractCodec {
                     for (int i = 0; i < 16; ++i) weight[i] = 0.25f * sigma2 + x[xb + i] * x[xb + i];
                     for (int i = 0; i < 16; ++i) waux[i] = (float) Math.sqrt(weight[i]);
                 }
-                for (int k = 0; k < 2; ++k) {
-                    int sg = 0;
-                    for (int i = 0; i < 8; ++i) {
-                        float v = x[xb + 8 * k + i];
-                        if (v >= 0) {
-                            xval[8 * k + i] = v;
-                        } else {
-                            xval[8 * k + i] = -v;
-                            sg |= 1 << i;
-                        }
-                    }
-                    blockSigns[k] = sg;
-                }
+                IqSupport.absAndSigns(x, xb, 2, xval, blockSigns);
                 float max = IqSupport.maxOf(xval, 16);
                 Arrays.fill(L, (byte) 0);
                 if (max < GROUP_MAX_EPS) {

@@ -80,19 +80,7 @@ final class Iq3SCodec extends AbstractCodec {
             for (int ib = 0; ib < 8; ++ib) {
                 int xb = xbl + 32 * ib;
                 IqSupport.weights(x, xb, qw, qw == null ? 0 : qo + 256 * ibl + 32 * ib, sigma2, 32, weight, waux);
-                for (int k = 0; k < 4; ++k) {
-                    int sg = 0;
-                    for (int i = 0; i < 8; ++i) {
-                        float v = x[xb + 8 * k + i];
-                        if (v >= 0) {
-                            xval[8 * k + i] = v;
-                        } else {
-                            xval[8 * k + i] = -v;
-                            sg |= 1 << i;
-                        }
-                    }
-                    blockSigns[k] = sg;
-                }
+                IqSupport.absAndSigns(x, xb, 4, xval, blockSigns);
                 float max = IqSupport.maxOf(xval, 32);
                 Arrays.fill(L, (byte) 0);
                 if (max == 0) {

@@ -232,4 +232,25 @@ final class IqSupport {
         return scale;
     }
 
+
+    /**
+     * {@code xval} = |x| for {@code groups} groups of 8 values from {@code x[xb]}, and per group a
+     * byte of sign bits (bit i set where value i is negative), as ggml's IQ2_S and IQ3_S encoders
+     * split them.
+     */
+    static void absAndSigns(float[] x, int xb, int groups, float[] xval, int[] signs) {
+        for (int k = 0; k < groups; ++k) {
+            int sg = 0;
+            for (int i = 0; i < 8; ++i) {
+                float v = x[xb + 8 * k + i];
+                if (v >= 0) {
+                    xval[8 * k + i] = v;
+                } else {
+                    xval[8 * k + i] = -v;
+                    sg |= 1 << i;
+                }
+            }
+            signs[k] = sg;
+        }
+    }
 }
