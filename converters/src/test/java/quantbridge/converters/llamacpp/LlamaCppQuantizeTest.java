@@ -108,15 +108,33 @@ class LlamaCppQuantizeTest {
             "Q5_K_S", "Q5_K_M", "Q6_K", "IQ4_NL", "IQ4_XS", "IQ3_XXS", "IQ3_XS", "IQ3_S", "IQ3_M", "IQ2_XXS", "IQ1_S", "TQ1_0", "TQ2_0",
             "F16", "BF16"})
     void sameBytesAsLlamaCppsQuantizer(String type) throws Exception {
-        Path ref = dir.resolve("llama.cpp-" + type + ".gguf");
-        Path ours = dir.resolve("quantbridge-" + type + ".gguf");
-        Process p = new ProcessBuilder("/usr/bin/python3", LlamaCpp.root().resolve("src/fixtures/llamacpp/llama_quantize.py").toString(),
-                LlamaCpp.binDir().toString(), model.toString(), ref.toString(), String.valueOf(Ftype.valueOf(type).id()), "2")
-                .redirectErrorStream(true).start();
+        compare(type, List.of(), List.of());
+    }
+
+    /** llama-quantize's type options, given to both: the same file again. */
+    @ParameterizedTest
+    @ValueSource(strings = {"--pure", "--leave-output-tensor", "--output-tensor-type q8_0 --token-embedding-type q5_1"})
+    void sameBytesWithTypeOptions(String options) throws Exception {
+        List<String> ours = List.of(options.split(" "));
+        List<String> theirs = new ArrayList<>();
+        for (String w : ours) theirs.add(w.startsWith("-") ? w : String.valueOf(GgmlType.byName(w).orElseThrow().id()));
+        compare("Q4_K_M", ours, theirs);
+    }
+
+    private void compare(String type, List<String> ourOptions, List<String> llamaOptions) throws Exception {
+        String tag = type + String.join("", ourOptions).replace("-", "_");
+        Path ref = dir.resolve("llama.cpp-" + tag + ".gguf");
+        Path ours = dir.resolve("quantbridge-" + tag + ".gguf");
+        List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", LlamaCpp.root().resolve("src/fixtures/llamacpp/llama_quantize.py").toString(),
+                LlamaCpp.binDir().toString(), model.toString(), ref.toString(), String.valueOf(Ftype.valueOf(type).id()), "2"));
+        cmd.addAll(llamaOptions);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "llama.cpp's quantizer did not finish");
         StringWriter o = new StringWriter(), e = new StringWriter();
-        int code = Main.run(new PrintWriter(o), new PrintWriter(e), "convert", model.toString(), ours.toString(), "--type", type, "--quiet");
+        List<String> args = new ArrayList<>(List.of("convert", model.toString(), ours.toString(), "--type", type, "--quiet"));
+        args.addAll(ourOptions);
+        int code = Main.run(new PrintWriter(o), new PrintWriter(e), args.toArray(String[]::new));
         if (p.exitValue() != 0 && log.contains("requires an importance matrix")) {
             // llama.cpp refuses (a tensor would get an IQ2/IQ1 type): so must we, saying why
             assertEquals(2, code, () -> type + ": llama.cpp refuses without an importance matrix, quantbridge did not: " + o + e);
