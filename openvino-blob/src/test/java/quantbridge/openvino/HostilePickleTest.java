@@ -167,12 +167,10 @@ class HostilePickleTest {
     }
 
     @Test
-    void truncatedPickleIsRefused() throws IOException {
-        byte[] whole = Files.readAllBytes(Fixtures.fixture("hostile/os_system.pkl"));
+    void truncatedPickleIsRefused() {
         byte[] half = java.util.Arrays.copyOf(new P().proto().op('}').str("abc").bytes(), 9);
         assertContains(refused(half), "truncated pickle");
         assertContains(refused(new P().proto().op('N').bytes()), "no STOP opcode");
-        assertTrue(whole.length > 0);
     }
 
     @Test

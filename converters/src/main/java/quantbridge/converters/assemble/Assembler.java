@@ -244,7 +244,6 @@ public final class Assembler {
         return dst;
     }
 
-    /** Gemma's RMSNorm multiplies by (1 + w): llama.cpp's converter stores 1 + w, as F32. */
     /**
      * A float tensor as F32, each value plus {@code add}: llama.cpp's converter stores 1-D tensors
      * (norms, biases) as F32 (ggml's CPU backend multiplies by no F16 norm weight), and Gemma's

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import quantbridge.core.ir.MetaValue;
@@ -80,8 +79,7 @@ public final class HfTokenizer {
         if (n > 10_000_000) throw new AssembleException(file, "vocabulary of " + n + " tokens is implausibly large");
         String[] toks = new String[n];
         int[] type = new int[n];
-        for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
-            var e = it.next();
+        for (Map.Entry<String, JsonNode> e : vocab.properties()) {
             int id = e.getValue().asInt(-1);
             if (id < 0 || id >= n) throw new AssembleException(file, "token '" + e.getKey() + "' has id " + e.getValue() + ", outside 0.." + (n - 1));
             toks[id] = e.getKey();

@@ -93,7 +93,7 @@ final class SentencePieceVocab {
     private static void addedTokens(Path addedFile, Path configFile, List<String> tokens, List<Float> scores, List<Integer> types,
                                     List<String> warnings) throws AssembleException {
         if (Files.isRegularFile(addedFile)) {
-            for (var e : iterable(HfTokenizer.readJson(addedFile).fields())) {
+            for (var e : HfTokenizer.readJson(addedFile).properties()) {
                 int id = e.getValue().asInt(-1);
                 if (id < 0 || id >= tokens.size()) {
                     warnings.add("added token '" + e.getKey() + "' has id " + e.getValue() + ", outside the vocabulary: left out");
@@ -105,7 +105,7 @@ final class SentencePieceVocab {
             }
         }
         if (Files.isRegularFile(configFile)) {
-            for (var e : iterable(HfTokenizer.readJson(configFile).path("added_tokens_decoder").fields())) {
+            for (var e : HfTokenizer.readJson(configFile).path("added_tokens_decoder").properties()) {
                 int id;
                 try {
                     id = Integer.parseInt(e.getKey());
@@ -131,9 +131,5 @@ final class SentencePieceVocab {
         return t.equals("<pad>") || t.equals("<mask>") || t.equals("<2mass>") || t.equals("[@BOS@]")
                 || (t.startsWith("<|") && t.endsWith("|>")) || (t.startsWith("<\uFF5C") && t.endsWith("\uFF5C>"))
                 || (t.startsWith("<unused") && t.endsWith(">"));
-    }
-
-    private static <T> Iterable<T> iterable(java.util.Iterator<T> it) {
-        return () -> it;
     }
 }

@@ -56,14 +56,6 @@ final class DequantizeCommand implements Callable<Integer> {
     @Option(names = "--shard-size", paramLabel = "SIZE", description = "Largest shard, e.g. 5GB, 500MB, 2GiB (default: one file).")
     String shardSize;
 
-
-
-
-
-
-
-
-
     @Mixin
     RunOptions run;
 

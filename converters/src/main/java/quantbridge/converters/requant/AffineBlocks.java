@@ -51,6 +51,8 @@ final class AffineBlocks {
 
     /** A u4 code or zero point above 15 (the blob reader does not range-check them). */
     static final class CodeRangeException extends Exception {
+        private static final long serialVersionUID = 1L;
+
         CodeRangeException(String tensor, String what, int max) {
             super("tensor '" + tensor + "': " + what + " is out of range 0.." + max, null, false, false);
         }
@@ -89,7 +91,7 @@ final class AffineBlocks {
         int rowLength = (int) t.shape().rowLength();
         int groupsPerRow = rowLength / g.groupSize();
         int blocksPerRow = rowLength / 32;
-        int bytesPerBlock = (int) type.typeSize();
+        int bytesPerBlock = type.typeSize();
         int max = g.maxCode();
         int[] q = new int[32];
         int o = 0;

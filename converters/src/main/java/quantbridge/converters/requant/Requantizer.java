@@ -47,10 +47,6 @@ public final class Requantizer implements AutoCloseable {
     public record Job(Tensor source, String name, Shape shape, GgmlType target, Route route, float[][] importance,
                       long rowsPerMatrix, java.util.function.LongUnaryOperator rowOrder) {
 
-        public Job(Tensor source, String name, Shape shape, GgmlType target, Route route, float[][] importance, long rowsPerMatrix) {
-            this(source, name, shape, target, route, importance, rowsPerMatrix, null);
-        }
-
         public Job {
             if (rowOrder != null && route != Route.ENCODE) throw new IllegalArgumentException(name + ": rows can only be reordered when re-encoding");
             Objects.requireNonNull(source);

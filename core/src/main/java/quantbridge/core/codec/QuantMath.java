@@ -63,11 +63,6 @@ final class QuantMath {
         return a > b ? a : b;
     }
 
-    /** The C macro MIN(a, b) = a < b ? a : b. */
-    static float cmin(float a, float b) {
-        return a < b ? a : b;
-    }
-
     static int u8(byte[] b, int o) {
         return b[o] & 0xFF;
     }

@@ -30,9 +30,6 @@ public record Model(String format, Metadata metadata, List<Tensor> tensors, Auto
         return tensors.stream().filter(t -> t.name().equals(name)).findFirst();
     }
 
-    /** Total values over all tensors. */
-    public long parameterCount() { return tensors.stream().mapToLong(t -> t.shape().elements()).sum(); }
-
     /** Total data bytes over all tensors. */
     public long dataBytes() { return tensors.stream().mapToLong(t -> t.data().byteSize()).sum(); }
 
