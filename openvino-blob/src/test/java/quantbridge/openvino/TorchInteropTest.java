@@ -3,42 +3,34 @@ package quantbridge.openvino;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import quantbridge.core.ir.Model;
+import quantbridge.core.testing.OptionalTools;
 
 /**
  * What we write, torch reads: each fixture read and written back is loaded by
  * {@code torch.load} (with {@code weights_only=True} where torch 1.13 allows it) and compared,
- * tensor by tensor, with torch's own load of the original. Skipped, saying so, when
- * {@code /usr/bin/python3} has no torch.
+ * tensor by tensor, with torch's own load of the original. Needs {@code /usr/bin/python3} with
+ * torch ({@link OptionalTools}: skipped visibly without it, failed under {@code CI=true}).
  */
 class TorchInteropTest {
 
-    private static final String PYTHON = "/usr/bin/python3";
+    private static final String PYTHON = OptionalTools.PYTHON3.toString();
 
     @TempDir
     Path tmp;
 
     @BeforeAll
-    static void needsTorch() throws InterruptedException {
-        boolean ok;
-        try {
-            Process p = new ProcessBuilder(PYTHON, "-c", "import torch").redirectErrorStream(true).start();
-            ok = p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException e) {
-            ok = false;
-        }
-        Assumptions.assumeTrue(ok, "skipped: " + PYTHON + " with torch is not installed (apt-get install python3-torch)");
+    static void needsTorch() {
+        OptionalTools.python3("torch");
     }
 
     @ParameterizedTest

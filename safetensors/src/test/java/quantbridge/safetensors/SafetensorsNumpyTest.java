@@ -4,16 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import quantbridge.core.ir.Encoding;
@@ -22,11 +19,10 @@ import quantbridge.core.ir.MetaValue;
 import quantbridge.core.ir.Metadata;
 import quantbridge.core.ir.Model;
 import quantbridge.core.ir.Tensor;
+import quantbridge.core.testing.OptionalTools;
 
 /** Our writer's output read by a plain numpy reader (np.frombuffer at the header's offsets). */
 class SafetensorsNumpyTest {
-
-    private static final Path PYTHON = Path.of("/usr/bin/python3");
 
     /** Prints {"metadata", "order", "tensors": {name: {"dtype", "shape", "values"}}} as JSON. */
     private static final String READER = """
@@ -54,20 +50,6 @@ class SafetensorsNumpyTest {
 
     @TempDir
     Path dir;
-
-    private static boolean numpyAvailable() {
-        if (!Files.isExecutable(PYTHON)) return false;
-        try {
-            Process p = new ProcessBuilder(PYTHON.toString(), "-c", "import numpy").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
 
     /** Finite random values of each type, stored as the type's little-endian bytes. */
     private static Tensor randomTensor(Random rnd, String name, Encoding e, long... dims) {
@@ -113,8 +95,7 @@ class SafetensorsNumpyTest {
 
     @Test
     void numpyReadsOurOutput() throws Exception {
-        Assumptions.assumeTrue(numpyAvailable(),
-                "SKIPPED: /usr/bin/python3 with numpy is not available, so the numpy cross-check cannot run");
+        Path python = OptionalTools.python3("numpy");
         Random rnd = new Random(2024);
         List<Tensor> tensors = new ArrayList<>();
         long[][] shapes = {{3, 5}, {7}, {2, 3, 4}, {2, 1, 3, 2}, {}, {0, 3}};
@@ -129,7 +110,7 @@ class SafetensorsNumpyTest {
         Path out = dir.resolve("for-numpy.safetensors");
         new SafetensorsWriter().write(model, out, false);
 
-        Process p = new ProcessBuilder(PYTHON.toString(), "-c", READER, out.toString()).start();
+        Process p = new ProcessBuilder(python.toString(), "-c", READER, out.toString()).start();
         byte[] stdout = p.getInputStream().readAllBytes();
         String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "python finished");

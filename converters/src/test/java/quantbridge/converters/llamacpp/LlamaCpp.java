@@ -13,13 +13,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
+import quantbridge.core.testing.OptionalTools;
 
 /**
  * Runs llama.cpp on a GGUF file through node-llama-cpp's prebuilt CPU binaries
  * ({@code src/fixtures/llamacpp/next-token.mjs}, installed into {@code build-cache/node} by
  * {@code .ci/run}). Tests call {@link #assumeAvailable()} first: without {@code node} or the
- * installed package they are skipped with a message saying how to install it.
+ * installed package they are skipped with a message saying how to install it (failed under
+ * {@code CI=true}).
  */
 public final class LlamaCpp {
 
@@ -50,30 +51,18 @@ public final class LlamaCpp {
     /** The folder of node-llama-cpp's prebuilt libllama and libggml. */
     static Path binDir() { return nodeDir().resolve("node_modules/@node-llama-cpp/linux-x64/bins/linux-x64"); }
 
-    /** Skips the calling test, visibly, when node or node-llama-cpp's linux-x64 binaries are not installed. */
+    /**
+     * Returns when node and node-llama-cpp's linux-x64 binaries are installed; else skips the
+     * calling test visibly, or fails it under {@code CI=true} ({@link OptionalTools}).
+     */
     public static void assumeAvailable() {
-        String hint = "node-llama-cpp not installed: run .ci/run, or copy src/fixtures/llamacpp/package*.json to build-cache/node and run "
+        String hint = "run .ci/run, or copy src/fixtures/llamacpp/package*.json to build-cache/node and run "
                 + "NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm install --prefix build-cache/node --omit=optional --ignore-scripts "
                 + "(see .ci/run, block '# llama.cpp interop (node-llama-cpp)')";
-        String why = !nodeOnPath() ? hint + " [no 'node' on PATH]"
-                : !(Files.isDirectory(nodeDir().resolve("node_modules/node-llama-cpp/dist"))
-                && Files.isDirectory(nodeDir().resolve("node_modules/@node-llama-cpp/linux-x64/bins"))) ? hint : null;
-        if (why != null && !warned) {
-            warned = true;
-            System.err.println("[llama.cpp interop tests SKIPPED] " + why);
-        }
-        Assumptions.assumeTrue(why == null, why);
-    }
-
-    private static volatile boolean warned;
-
-    private static boolean nodeOnPath() {
-        String path = System.getenv("PATH");
-        if (path == null) return false;
-        for (String dir : path.split(java.io.File.pathSeparator)) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "node"))) return true;
-        }
-        return false;
+        boolean installed = Files.isDirectory(nodeDir().resolve("node_modules/node-llama-cpp/dist"))
+                && Files.isDirectory(nodeDir().resolve("node_modules/@node-llama-cpp/linux-x64/bins"));
+        OptionalTools.require("node", OptionalTools.onPath("node").isPresent(), "apt-get install nodejs npm; then " + hint);
+        OptionalTools.require("node-llama-cpp in build-cache/node", installed, hint);
     }
 
     /** Loads {@code gguf} in llama.cpp, tokenizes {@code texts}, evaluates {@code prompt} and returns the next-token distribution. */

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,6 +29,7 @@ import quantbridge.core.ir.Metadata;
 import quantbridge.core.ir.Model;
 import quantbridge.core.ir.Shape;
 import quantbridge.core.ir.Tensor;
+import quantbridge.core.testing.OptionalTools;
 import quantbridge.gguf.GgufWriter;
 
 /**
@@ -38,7 +38,7 @@ import quantbridge.gguf.GgufWriter;
  * called with its default options through {@code src/fixtures/llamacpp/llama_quantize.py}), byte
  * for byte, metadata, tensor order, type choices and blocks included. The input is a LLaMA-shaped
  * F16 GGUF whose rows are multiples of 256, so the K-quants are used, not their fallbacks.
- * Skipped, visibly, without node-llama-cpp's binaries or python3.
+ * Needs node-llama-cpp's binaries and python3 (skipped visibly without them, failed under CI=true).
  */
 class LlamaCppQuantizeTest {
 
@@ -52,7 +52,7 @@ class LlamaCppQuantizeTest {
     @BeforeAll
     static void model() throws IOException {
         LlamaCpp.assumeAvailable();
-        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "no /usr/bin/python3");
+        OptionalTools.python3();
         model = dir.resolve("llama-f16.gguf");
         GgufWriter.save(llamaShaped(new TinyLlamaGguf(7).model.metadata()), model, true);
     }
@@ -125,7 +125,7 @@ class LlamaCppQuantizeTest {
         String tag = type + String.join("", ourOptions).replace("-", "_");
         Path ref = dir.resolve("llama.cpp-" + tag + ".gguf");
         Path ours = dir.resolve("quantbridge-" + tag + ".gguf");
-        List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", LlamaCpp.root().resolve("src/fixtures/llamacpp/llama_quantize.py").toString(),
+        List<String> cmd = new ArrayList<>(List.of(OptionalTools.PYTHON3.toString(), LlamaCpp.root().resolve("src/fixtures/llamacpp/llama_quantize.py").toString(),
                 LlamaCpp.binDir().toString(), model.toString(), ref.toString(), String.valueOf(Ftype.valueOf(type).id()), "2"));
         cmd.addAll(llamaOptions);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

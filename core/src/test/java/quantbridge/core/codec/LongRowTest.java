@@ -1,6 +1,7 @@
 package quantbridge.core.codec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.lang.foreign.MemorySegment;
@@ -38,8 +39,9 @@ class LongRowTest {
                 if (rowStatistic || !e.caseName().equals("rowscale")) continue;
                 tests.add(DynamicTest.dynamicTest(path + " " + e.typeName() + " " + e.caseName() + (e.imatrix() ? " imatrix" : ""),
                         () -> {
-                            Assumptions.assumeTrue(c != null && (path.equals("scalar") || Vectorization.kernels() != null),
-                                    "no codec or no vector path");
+                            assertNotNull(c, "no codec for " + e.typeName());
+                            Assumptions.assumeTrue(path.equals("scalar") || Vectorization.kernels() != null,
+                                    "no vector implementation here: " + Vectorization.description());
                             check(c, e, m.rows(), m.cols());
                         }));
             }

@@ -30,11 +30,12 @@ class VectorEquivalenceTest {
         Assumptions.assumeTrue(vk != null, "no vector implementation: " + Vectorization.description());
         Map<GgmlType, BlockCodec> scalar = GoldenVectorsTest.codecs(null);
         Map<GgmlType, BlockCodec> vector = GoldenVectorsTest.codecs(vk);
-        return StandardCodecs.all(null).stream().map(BlockCodec::type).flatMap(t -> Stream.of(
-                DynamicTest.dynamicTest(t.displayName() + " decode random bytes (" + Vectorization.description() + ")",
-                        () -> decodeRandom(scalar.get(t), vector.get(t))),
-                DynamicTest.dynamicTest(t.displayName() + " encode random rows",
-                        () -> encodeRandom(scalar.get(t), vector.get(t)))));
+        // decode-only types (CodecCoverageTest pins which) get no encode test
+        return StandardCodecs.all(null).stream().flatMap(c -> Stream.concat(Stream.of(
+                DynamicTest.dynamicTest(c.type().displayName() + " decode random bytes (" + Vectorization.description() + ")",
+                        () -> decodeRandom(scalar.get(c.type()), vector.get(c.type())))),
+                c.canEncode() ? Stream.of(DynamicTest.dynamicTest(c.type().displayName() + " encode random rows",
+                        () -> encodeRandom(scalar.get(c.type()), vector.get(c.type())))) : Stream.empty()));
     }
 
     private static void decodeRandom(BlockCodec s, BlockCodec v) {
@@ -61,7 +62,6 @@ class VectorEquivalenceTest {
     }
 
     private static void encodeRandom(BlockCodec s, BlockCodec v) {
-        Assumptions.assumeTrue(s.canEncode(), s.type().displayName() + " is decode-only");
         SplittableRandom rnd = new SplittableRandom(s.type().ordinal() * 104729L + 3);
         long rowBytes = s.type().byteSize(COLS);
         float[] row = new float[COLS];
