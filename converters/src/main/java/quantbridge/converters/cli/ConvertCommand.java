@@ -254,7 +254,7 @@ final class ConvertCommand implements Callable<Integer> {
             e.put("relative", d.error().relative());
             e.put("values", d.error().count());
         }
-        java.nio.file.Files.writeString(run.reportFile, om.writeValueAsString(root) + "\n");
+        quantbridge.converters.report.ReportFile.write(run.reportFile, root);
     }
 
     /** The policy options from the command line. */

@@ -22,7 +22,8 @@ final class RunOptions {
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: available processors). The output does not depend on it.")
     Integer threads;
 
-    @Option(names = "--report", paramLabel = "FILE.json", description = "Write the per-tensor report as JSON.")
+    @Option(names = "--report", paramLabel = "FILE.json|FILE.html",
+            description = "Write the per-tensor report as JSON, or as a self-contained HTML page (type mix, error chart) when FILE ends in .html.")
     Path reportFile;
 
     @Option(names = "--quiet", description = "No per-tensor log and no progress bar.")

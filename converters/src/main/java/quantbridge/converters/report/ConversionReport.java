@@ -1,12 +1,10 @@
 package quantbridge.converters.report;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -257,9 +255,8 @@ public final class ConversionReport implements Requantizer.Listener {
         o.put("values", e.count());
     }
 
-    /** Writes the JSON report. */
+    /** Writes the report: JSON, or the HTML page when {@code file} ends in {@code .html} ({@link ReportFile}). */
     public void writeJson(Path file) throws IOException {
-        ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        Files.writeString(file, om.writeValueAsString(toJson()) + "\n");
+        ReportFile.write(file, toJson());
     }
 }
