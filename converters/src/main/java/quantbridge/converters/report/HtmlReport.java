@@ -52,7 +52,11 @@ public final class HtmlReport {
             Map.entry("ffn_up", "#c9a227"), Map.entry("mlp.up_proj", "#c9a227"),
             Map.entry("ffn_down", "#d62728"), Map.entry("mlp.down_proj", "#d62728"));
 
-    /** Colours for the other kinds and for types, in turn. */
+    /** Colours for the other kinds, none close to a fixed one. */
+    private static final List<String> EXTRA_KIND_COLOURS = List.of("#e377c2", "#8c564b", "#17becf", "#7f7f7f", "#bcbd22", "#1f1f7a",
+            "#ff9da7", "#393b79");
+
+    /** Colours for types, in turn. */
     private static final List<String> PALETTE = List.of("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948",
             "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac", "#17becf", "#8c564b", "#7f7f7f", "#bcbd22");
 
@@ -151,7 +155,7 @@ public final class HtmlReport {
         h.append("<header>\n<h1>Conversion report</h1>\n<p class=\"sub\"><span class=\"path\">").append(esc(input))
                 .append("</span> <span class=\"arrow\">\u2192</span> <span class=\"path\">").append(esc(output)).append("</span></p>\n");
         h.append("<dl class=\"facts\">\n");
-        fact(h, "command", "quantbridge " + doc.path("command").asText("convert"));
+        fact(h, "command", doc.path("command").asText("convert"));
         fact(h, "type", doc.path("type").asText(""));
         fact(h, "formats", doc.path("input_format").asText("?") + " \u2192 " + doc.path("output_format").asText("?"));
         fact(h, "tensors", n + (copied > 0 ? " (" + copied + " copied)" : ""));
@@ -302,7 +306,7 @@ public final class HtmlReport {
         Map<String, String> colour = new LinkedHashMap<>();
         for (String k : kinds) {
             String c = KIND_COLOURS.get(k);
-            if (c == null || colour.containsValue(c)) c = PALETTE.get((4 + extra++) % PALETTE.size());
+            if (c == null) c = EXTRA_KIND_COLOURS.get(extra++ % EXTRA_KIND_COLOURS.size());
             colour.put(k, c);
         }
         ArrayNode pts = root.putArray("points");

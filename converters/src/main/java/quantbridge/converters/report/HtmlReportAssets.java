@@ -24,7 +24,7 @@ final class HtmlReportAssets {
             code, .path, td.name { font-family: ui-monospace, "SFMono-Regular", "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 12.5px; }
             .sub { color: var(--muted); margin: 0 0 14px; overflow-wrap: anywhere; }
             .arrow { padding: 0 4px; }
-            .facts { display: grid; grid-template-columns: repeat(auto-fill, minmax(165px, 1fr)); gap: 8px; margin: 0; }
+            .facts { display: grid; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr)); gap: 8px; margin: 0; }
             .fact { background: var(--panel); border-radius: 6px; padding: 7px 10px; }
             .fact dt { font-size: 11px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); }
             .fact dd { margin: 1px 0 0; font-size: 15px; font-weight: 600; overflow-wrap: anywhere; }
@@ -155,11 +155,17 @@ final class HtmlReportAssets {
                 var W = 1100, H = 440, L = 78, R = 18, T = 26, B = 78;
                 var positive = pts.filter(function (p) { return p.rel > 0 && isFinite(p.rel); }).map(function (p) { return p.rel; });
                 var exact = pts.some(function (p) { return p.rel === 0; });
+                // the y range: from a 1-2-5 value at or below the least error to one at or above the most, at least 4x wide
+                function niceDown(v) { var e = Math.floor(Math.log10(v)), m = v / Math.pow(10, e); return (m >= 5 ? 5 : m >= 2 ? 2 : 1) * Math.pow(10, e); }
+                function niceUp(v) { var e = Math.floor(Math.log10(v)), m = v / Math.pow(10, e); return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * Math.pow(10, e); }
                 var lo = -3, hi = -1;
                 if (positive.length) {
-                  lo = Math.floor(Math.log10(Math.min.apply(null, positive)));
-                  hi = Math.ceil(Math.log10(Math.max.apply(null, positive)));
-                  if (hi - lo < 1) hi = lo + 1;
+                  lo = Math.log10(niceDown(Math.min.apply(null, positive)));
+                  hi = Math.log10(niceUp(Math.max.apply(null, positive)));
+                  while (hi - lo < 0.6) {
+                    lo = Math.log10(niceDown(Math.pow(10, lo) * 0.99));
+                    hi = Math.log10(niceUp(Math.pow(10, hi) * 1.01));
+                  }
                 }
                 var svg = svgIn("chart", W, H, "relative error of each tensor by block and kind");
                 svg.setAttribute("id", "error-chart");
@@ -181,17 +187,17 @@ final class HtmlReportAssets {
                 node("rect", { x: L, y: top, width: plotW, height: bottom - top, fill: "#fcfcfd", stroke: "none" }, svg);
                 var grid = node("g", { "class": "axis" }, svg);
                 var decades = hi - lo;
-                for (var d = lo; d <= hi; d++) {
+                for (var d = Math.floor(lo); d <= Math.ceil(hi); d++) {
                   [1, 2, 5].forEach(function (m) {
-                    var v = m * Math.pow(10, d);
-                    if (d === hi && m > 1) return;
+                    var v = m * Math.pow(10, d), lv = Math.log10(v);
+                    if (lv < lo - 1e-9 || lv > hi + 1e-9) return;
                     var major = m === 1;
-                    if (!major && decades > 3) return;
+                    if (!major && decades > 3.5) return;
                     var yy = y(v);
                     node("line", { x1: L, x2: L + plotW, y1: yy, y2: yy, stroke: major ? "#d5d9e0" : "#eceef2", "stroke-width": 1 }, grid);
-                    if (major || decades <= 2) {
+                    if (major || decades <= 2.4) {
                       text(grid, L - 8, yy + 4, pct(v), { "text-anchor": "end", "font-size": major ? 12 : 11,
-                        fill: major ? "#3c4454" : "#7a8293" });
+                        fill: major ? "#3c4454" : "#5d6678" });
                     }
                   });
                 }
@@ -262,7 +268,7 @@ final class HtmlReportAssets {
                   return;
                 }
                 var labelW = 16 + 7.2 * Math.max.apply(null, kinds.map(function (k) { return k.kind.length; }));
-                var cw = Math.max(6, Math.min(nB < 8 ? 90 : 46, Math.floor((1100 - labelW - 12) / nB))), ch = 24, top = 24;
+                var cw = Math.max(6, Math.min(nB < 8 ? 90 : nB <= 16 ? 64 : 46, Math.floor((1100 - labelW - 12) / nB))), ch = 24, top = 24;
                 var W = Math.ceil(Math.max(labelW + cw * nB + 12, labelW + 560)), H = top + ch * kinds.length + 58;
                 var svg = svgIn("heatmap", W, H, "relative error by tensor kind and block");
                 svg.setAttribute("id", "error-heatmap");
