@@ -439,7 +439,7 @@ public final class HtmlReport {
     }
 
     private static String mib(long bytes) {
-        return bytes >= MIB ? fmt("%.2f MiB", bytes / MIB) : bytes >= 1024 ? fmt("%.1f KiB", bytes / 1024.0) : bytes + " B";
+        return bytes >= 1024 * MIB ? fmt("%.2f GiB", bytes / MIB / 1024) : bytes >= MIB ? fmt("%.2f MiB", bytes / MIB) : bytes >= 1024 ? fmt("%.1f KiB", bytes / 1024.0) : bytes + " B";
     }
 
     private static String count(long n) {

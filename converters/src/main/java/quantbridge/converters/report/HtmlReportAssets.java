@@ -244,7 +244,7 @@ final class HtmlReportAssets {
                       fill: "none", stroke: k.colour, "stroke-width": 2, "stroke-linejoin": "round", opacity: 0.85 }, g);
                   }
                   mine.forEach(function (p) {
-                    var c = node("circle", { cx: xb(p.block), cy: y(p.rel), r: 4, fill: k.colour, stroke: "#ffffff", "stroke-width": 1.2,
+                    var c = node("circle", { cx: xb(p.block), cy: y(p.rel), r: nB > 40 ? 3 : 4, fill: k.colour, stroke: "#ffffff", "stroke-width": 1.2,
                       "class": "point" }, g);
                     tip(c, describe(p));
                   });
