@@ -123,6 +123,22 @@ class HtmlReportInChromiumTest {
         assertTrue(page.contains(">q6_K</td>"), "Q4_K_M gives some attn_v, ffn_down and output q6_K");
     }
 
+    /** Blob output writes its smaller report document; as a page it has the same parts. */
+    @Test
+    void blobOutputGetsThePageToo() throws Exception {
+        Path gguf = TestModels.tinyLlama(dir.resolve("tiny.gguf"), 31);
+        Path page = dir.resolve("blob-report.html");
+        Cli c = Cli.run("convert", gguf.toString(), dir.resolve("tiny.pth").toString(), "--type", "u4_asym", "--group-size", "64",
+                "--report", page.toString(), "--quiet");
+        assertEquals(0, c.code(), c::toString);
+        String html = Files.readString(page);
+        assertTrue(html.contains("<dt>formats</dt><dd>gguf \u2192 openvino-blob</dd>"), html);
+        assertTrue(html.contains("warning: left out (not matrices): blk.0.attn_norm.weight"), html);
+        assertTrue(html.contains("<span class=\"swatch\" style=\"background:#4e79a7\"></span>u4/g64/asym/f16</td><td class=\"num\">16</td>"), html);
+        assertTrue(html.contains("<td class=\"name\">blk.1.ffn_down</td>"), html);
+        assertTrue(html.contains("\"block\":1,\"kind\":\"ffn_down\""), "the blob's names are placed by block and kind too");
+    }
+
     @Test
     void chromiumDrawsTheChartLegendAndHeatmap() throws Exception {
         Path chromium = OptionalTools.requireOnPath("chromium", "apt-get install chromium");
