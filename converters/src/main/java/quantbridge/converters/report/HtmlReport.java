@@ -32,8 +32,11 @@ public final class HtmlReport {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final double MIB = 1024.0 * 1024.0;
 
-    /** A block (transformer layer) prefix: llama.cpp's {@code blk.N.}, Hugging Face's {@code model.layers.N.}, GPT-2's {@code h.N.} .... */
-    private static final Pattern BLOCK = Pattern.compile("(?:^|\\.)(?:blk|layers|layer|h|block|blocks)\\.(\\d{1,6})\\.(.+)\\z", Pattern.DOTALL);
+    /**
+     * A block (transformer layer) prefix: llama.cpp's {@code blk.N.}, Hugging Face's {@code model.layers.N.},
+     * GPT-2's {@code h.N.} ...; at most 4 digits, so that no name can stretch the chart beyond 10 000 blocks.
+     */
+    private static final Pattern BLOCK = Pattern.compile("(?:^|\\.)(?:blk|layers|layer|h|block|blocks)\\.(\\d{1,4})\\.(.+)\\z", Pattern.DOTALL);
 
     /** Tensor kinds in the order the chart lists them, llama.cpp's names and Hugging Face's; other kinds follow in order of appearance. */
     private static final List<String> KIND_ORDER = List.of(
@@ -216,7 +219,7 @@ public final class HtmlReport {
     private static void errorSection(StringBuilder h, JsonNode doc, Scale scale, List<String> kinds) {
         List<JsonNode> hurt = new ArrayList<>();
         for (JsonNode t : doc.path("tensors")) if (converted(t)) hurt.add(t);
-        hurt.sort(Comparator.comparingDouble((JsonNode t) -> -relative(t)));
+        hurt.sort(Comparator.comparingDouble((JsonNode t) -> Double.isNaN(relative(t)) ? Double.NEGATIVE_INFINITY : -relative(t)));
         h.append("<section id=\"error\">\n<h2>Relative error by layer</h2>\n");
         if (hurt.isEmpty()) {
             h.append("<p class=\"note\">No tensor was re-encoded: every tensor was copied, nothing was lost.</p>\n</section>\n");
@@ -263,10 +266,10 @@ public final class HtmlReport {
                     .append("</td><td>").append(esc(t.path("encoding").asText()));
             if (conv) {
                 double rel = relative(t);
-                h.append("</td><td class=\"num rel\" data-v=\"").append(rel).append("\" style=\"background:").append(scale.colour(rel))
+                h.append("</td><td class=\"num rel\" data-v=\"").append(sortKey(rel)).append("\" style=\"background:").append(scale.colour(rel))
                         .append(";color:").append(scale.ink(rel)).append("\">").append(relText(rel))
-                        .append("</td><td class=\"num\" data-v=\"").append(e.path("rmse").asDouble()).append("\">").append(fmt("%.3e", e.path("rmse").asDouble()))
-                        .append("</td><td class=\"num\" data-v=\"").append(e.path("max_abs").asDouble()).append("\">").append(fmt("%.3e", e.path("max_abs").asDouble()));
+                        .append("</td><td class=\"num\" data-v=\"").append(sortKey(e.path("rmse").asDouble())).append("\">").append(fmt("%.3e", e.path("rmse").asDouble()))
+                        .append("</td><td class=\"num\" data-v=\"").append(sortKey(e.path("max_abs").asDouble())).append("\">").append(fmt("%.3e", e.path("max_abs").asDouble()));
             } else {
                 h.append("</td><td class=\"num\" data-v=\"-1\">copied</td><td class=\"num\" data-v=\"-1\">\u2013</td><td class=\"num\" data-v=\"-1\">\u2013");
             }
@@ -281,6 +284,17 @@ public final class HtmlReport {
 
     private static double relative(JsonNode t) {
         return t.path("error").path("relative").asDouble();
+    }
+
+    /** An error for sorting: NaN (a value the conversion could not represent) sorts with infinity, as the worst. */
+    private static double sortKey(double v) {
+        return Double.isNaN(v) ? Double.POSITIVE_INFINITY : v;
+    }
+
+    /** A finite number, or null (JSON has no infinity or NaN; Jackson would write them as strings). */
+    private static void putNumber(ObjectNode o, String field, double v) {
+        if (Double.isFinite(v)) o.put(field, v);
+        else o.putNull(field);
     }
 
     /** Tensor kinds: the known ones in {@link #KIND_ORDER}, then the others as they come; block kinds before the rest. */
@@ -324,9 +338,9 @@ public final class HtmlReport {
             o.put("kind", p.kind());
             o.put("type", t.path("encoding").asText());
             o.put("from", t.path("source_encoding").asText());
-            o.put("rel", relative(t));
-            o.put("rmse", t.path("error").path("rmse").asDouble());
-            o.put("max", t.path("error").path("max_abs").asDouble());
+            putNumber(o, "rel", relative(t));
+            putNumber(o, "rmse", t.path("error").path("rmse").asDouble());
+            putNumber(o, "max", t.path("error").path("max_abs").asDouble());
             o.put("heat", scale.colour(relative(t)));
             o.put("ink", scale.ink(relative(t)));
         }
@@ -400,10 +414,10 @@ public final class HtmlReport {
             return new Scale(lo, hi);
         }
 
-        /** Where {@code rel} falls, 0 to 1. */
+        /** Where {@code rel} falls, 0 to 1 (a non-finite error at the top). */
         double position(double rel) {
+            if (!Double.isFinite(rel)) return 1;
             if (!(rel > 0) || hi <= lo) return rel > 0 ? 0.5 : 0;
-            if (Double.isInfinite(rel)) return 1;
             double x = (Math.log(rel) - Math.log(lo)) / (Math.log(hi) - Math.log(lo));
             return Math.max(0, Math.min(1, x));
         }
@@ -429,6 +443,7 @@ public final class HtmlReport {
     }
 
     private static String relText(double rel) {
+        if (!Double.isFinite(rel)) return "not finite";
         if (rel == 0) return "0 (exact)";
         double p = rel * 100;
         return p >= 10 ? fmt("%.1f%%", p) : p >= 0.1 ? fmt("%.2f%%", p) : fmt("%.2e", rel);

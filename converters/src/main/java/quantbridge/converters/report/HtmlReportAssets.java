@@ -93,10 +93,11 @@ final class HtmlReportAssets {
                 var p = v * 100;
                 return strip(p >= 10 ? p.toFixed(0) : p >= 1 ? p.toFixed(1) : p.toPrecision(2)) + "%";
               }
-              function relText(v) { return v === 0 ? "0 (exact)" : pct(v); }
+              function relText(v) { return !isFinite(v) ? "not finite" : v === 0 ? "0 (exact)" : pct(v); }
+              function exp(v) { return v === null ? "not finite" : v.toExponential(2); }
               function describe(p) {
                 return p.name + NL + p.from + " \\u2192 " + p.type + NL + "relative error " + relText(p.rel)
-                    + ", rmse " + p.rmse.toExponential(2) + ", max |error| " + p.max.toExponential(2);
+                    + ", rmse " + exp(p.rmse) + ", max |error| " + exp(p.max);
               }
               function niceStep(n, most) {
                 var steps = [1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000];
@@ -113,6 +114,8 @@ final class HtmlReportAssets {
               var colour = {};
               data.kinds.forEach(function (k) { colour[k.kind] = k.colour; });
               var pts = data.points;
+              // a null error is a non-finite one (JSON has no infinity): drawn at the top, as the worst
+              pts.forEach(function (p) { if (p.rel === null) p.rel = Infinity; });
               var inBlocks = pts.filter(function (p) { return p.block >= 0; });
               var outside = pts.filter(function (p) { return p.block < 0; });
               var series = {};
@@ -143,7 +146,7 @@ final class HtmlReportAssets {
                   b.appendChild(document.createTextNode(k.kind));
                   var m = document.createElement("span");
                   m.className = "max";
-                  m.textContent = "max " + pct(worst.rel) + (worst.block >= 0 ? " (block " + worst.block + ")" : "");
+                  m.textContent = "max " + relText(worst.rel) + (worst.block >= 0 ? " (block " + worst.block + ")" : "");
                   b.appendChild(m);
                   b.addEventListener("click", function () { toggle(k.kind); });
                   legendItems[k.kind] = b;
@@ -177,6 +180,7 @@ final class HtmlReportAssets {
                 if (!nB) otherW = plotW;
                 var top = T, bottom = H - B, logBottom = exact ? bottom - 30 : bottom;
                 function y(v) {
+                  if (!isFinite(v)) return top + 4;
                   if (v === 0) return bottom - 10;
                   var t = (Math.log10(v) - lo) / (hi - lo);
                   return logBottom - t * (logBottom - top);

@@ -159,6 +159,43 @@ class HtmlReportInChromiumTest {
         }
     }
 
+    /**
+     * A page whose names try to inject markup and script, and whose errors are not finite: the
+     * script still draws every point, and nothing from the document runs.
+     */
+    @Test
+    void chromiumRunsNothingFromTheDocument() throws Exception {
+        Path chromium = OptionalTools.requireOnPath("chromium", "apt-get install chromium");
+        var doc = JSON.createObjectNode();
+        doc.put("command", "convert");
+        doc.put("input", "<script>document.body.setAttribute('data-pwned','input')</script>.gguf");
+        doc.put("output", "out.gguf");
+        var ts = doc.putArray("tensors");
+        String[] names = {"blk.0.</script><script>document.body.setAttribute('data-pwned','island')</script>.weight",
+            "blk.1.<img src=x onerror=\"document.body.setAttribute('data-pwned','img')\">.weight", "blk.2.attn_q.weight"};
+        double[] rel = {0.05, Double.POSITIVE_INFINITY, 0};
+        for (int i = 0; i < names.length; i++) {
+            var t = ts.addObject();
+            t.put("name", names[i]);
+            t.putArray("shape").add(32).add(32);
+            t.put("source_encoding", "f32");
+            t.put("encoding", "q8_0");
+            t.put("route", "encode");
+            t.put("bytes_in", 4096);
+            t.put("bytes_out", 1088);
+            t.putObject("error").put("rmse", i == 1 ? Double.NaN : rel[i] / 10).put("max_abs", rel[i]).put("relative", rel[i]).put("values", 1024);
+        }
+        Path page = dir.resolve("hostile.html");
+        Files.writeString(page, quantbridge.converters.report.HtmlReport.render(doc));
+        String dom = chromium(chromium, "--dump-dom", page.toUri().toString());
+        assertTrue(dom.contains("data-rendered=\"3\""), head(dom));
+        assertEquals(3, count(dom, "class=\"point\""));
+        assertTrue(Pattern.compile("<body[^>]*data-rendered=\"3\"").matcher(dom).find(), "our script set its mark on the body");
+        assertTrue(!Pattern.compile("<[^>]*data-pwned=").matcher(dom).find(), "nothing from the document ran (its text is shown, as text)");
+        assertTrue(dom.contains("setAttribute('data-pwned','island')"), "the name is on the page as text");
+        assertTrue(dom.contains("max not finite (block 1)"), "the legend names the infinite error");
+    }
+
     @Test
     void theScreenshotShowsTheChart() throws Exception {
         Path chromium = OptionalTools.requireOnPath("chromium", "apt-get install chromium");

@@ -170,6 +170,25 @@ class HtmlReportTest {
     }
 
     @Test
+    void nonFiniteErrorsAreShownAsTheWorst() throws Exception {
+        ObjectNode d = doc();
+        ArrayNode ts = (ArrayNode) d.get("tensors");
+        tensor(ts, "blk.1.attn_k.weight", "f32", "f16", "encode", 4 * 65536, 2 * 65536, 0, 256, 256);
+        ObjectNode e = (ObjectNode) ts.get(ts.size() - 1).get("error");
+        e.put("relative", Double.POSITIVE_INFINITY);
+        e.put("rmse", Double.NaN);
+        e.put("max_abs", Double.NaN);
+        String page = HtmlReport.render(d);
+        JsonNode p = island(page).get("points").valueStream().filter(x -> x.get("name").asText().equals("blk.1.attn_k.weight"))
+                .findFirst().orElseThrow();
+        assertTrue(p.get("rel").isNull() && p.get("rmse").isNull() && p.get("max").isNull(), "JSON has no infinity: null, drawn at the top");
+        assertEquals(HtmlReport.HEAT.getLast(), p.get("heat").asText());
+        assertTrue(page.contains("<li><span class=\"swatch\" style=\"background:" + HtmlReport.HEAT.getLast()
+                + "\"></span><code>blk.1.attn_k.weight</code> f16: not finite</li>"), "first of the worst");
+        assertTrue(page.contains("data-v=\"Infinity\" style=\"background:" + HtmlReport.HEAT.getLast() + ";color:#ffffff\">not finite</td>"));
+    }
+
+    @Test
     void thePageFetchesNothing() {
         String page = HtmlReport.render(doc());
         assertTrue(page.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
