@@ -11,5 +11,10 @@ module quantbridge.converters {
     requires com.fasterxml.jackson.databind;
     requires com.google.protobuf;
 
+    exports quantbridge.converters.arch;
+    exports quantbridge.converters.convert;
+    exports quantbridge.converters.plan;
+    exports quantbridge.converters.report;
+
     opens quantbridge.converters.cli to info.picocli;
 }

@@ -17,6 +17,9 @@ public final class GgufReader implements ModelReader {
     public String format() { return "gguf"; }
 
     @Override
+    public boolean typedMetadata() { return true; }
+
+    @Override
     public boolean accepts(Path path, byte[] head) {
         if (head.length >= 4 && head[0] == 'G' && head[1] == 'G' && head[2] == 'U' && head[3] == 'F') return true;
         Path name = path.getFileName();

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import quantbridge.core.io.AtomicOutput;
 import quantbridge.core.io.ModelWriter;
+import quantbridge.core.ir.Encoding;
 import quantbridge.core.ir.GgmlType;
 import quantbridge.core.ir.MetaValue;
 import quantbridge.core.ir.Metadata;
@@ -36,6 +37,25 @@ public final class GgufWriter implements ModelWriter {
 
     @Override
     public List<String> extensions() { return List.of(".gguf"); }
+
+    @Override
+    public boolean stores(Encoding e) { return e instanceof GgmlType; }
+
+    @Override
+    public String storesDescription() { return "ggml types"; }
+
+    @Override
+    public boolean typedMetadata() { return true; }
+
+    @Override
+    public boolean splits() { return true; }
+
+    /** A split set as llama.cpp's {@code gguf-split} writes it: see {@link #writeSplit(Model, Path, List, boolean)}. */
+    @Override
+    public List<Path> writeSplit(Model model, Path out, Split split, boolean overwrite) throws IOException {
+        if (split.tensorsPerFile() != null) return writeSplit(model, out, split.tensorsPerFile(), overwrite);
+        return writeSplit(model, out, new GgufSplit.Limits(split.maxTensors(), split.maxBytes()), overwrite);
+    }
 
     /**
      * Writes {@code model} to {@code out}, all or nothing.

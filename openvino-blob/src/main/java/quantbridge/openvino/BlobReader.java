@@ -58,6 +58,12 @@ public final class BlobReader implements ModelReader {
     @Override
     public String format() { return FORMAT; }
 
+    /** A blob's layers are linear weights: in the IR's naming, {@code LAYER.weight}. */
+    @Override
+    public String irName(String stored) {
+        return stored.endsWith(".weight") ? stored : stored + ".weight";
+    }
+
     @Override
     public boolean accepts(Path path, byte[] head) {
         String name = path.getFileName().toString().toLowerCase(Locale.ROOT);

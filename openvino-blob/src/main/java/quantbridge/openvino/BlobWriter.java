@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 import quantbridge.core.io.AtomicOutput;
 import quantbridge.core.io.ModelWriter;
+import quantbridge.core.ir.Encoding;
 import quantbridge.core.ir.GgmlType;
 import quantbridge.core.ir.GroupedAffine;
 import quantbridge.core.ir.MetaValue;
@@ -49,6 +50,21 @@ public final class BlobWriter implements ModelWriter {
 
     @Override
     public List<String> extensions() { return List.of(".pth", ".pt"); }
+
+    @Override
+    public boolean stores(Encoding e) { return e instanceof GroupedAffine; }
+
+    @Override
+    public String storesDescription() { return "grouped-affine u4/u8 matrices"; }
+
+    @Override
+    public boolean matricesOnly() { return true; }
+
+    /** A blob names its layers without {@code .weight}: {@code layers.0.self_attn.q_proj}. */
+    @Override
+    public String storedName(String name) {
+        return name.endsWith(".weight") ? name.substring(0, name.length() - ".weight".length()) : name;
+    }
 
     /** One storage to write: its key and its bytes (made when written, so converted zero points live briefly). */
     private record Stored(String key, Supplier<MemorySegment> bytes) {

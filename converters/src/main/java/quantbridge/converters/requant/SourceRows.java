@@ -79,7 +79,7 @@ public final class SourceRows {
     }
 
     /** The scale of group {@code gi} (row-major over all groups) as a float. */
-    static float scale(GroupedAffine g, TensorData.Affine a, long gi) {
+    public static float scale(GroupedAffine g, TensorData.Affine a, long gi) {
         return g.scaleType() == GgmlType.F16
                 ? quantbridge.core.codec.Fp16.toFloat(a.scales().get(F16, 2 * gi) & 0xFFFF)
                 : a.scales().get(F32, 4 * gi);

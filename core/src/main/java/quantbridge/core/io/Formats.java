@@ -7,6 +7,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import quantbridge.core.ir.Model;
 
@@ -24,10 +25,15 @@ public final class Formats {
         return ServiceLoader.load(ModelWriter.class, Formats.class.getClassLoader()).stream().map(ServiceLoader.Provider::get).toList();
     }
 
+    /** The installed reader of {@code format} (a {@link ModelReader#format()} name), if any. */
+    public static Optional<ModelReader> reader(String format) {
+        return readers().stream().filter(r -> r.format().equals(format)).findFirst();
+    }
+
     /** Opens any file an installed reader accepts. */
     public static Model open(Path path) throws IOException {
         if (!Files.exists(path)) throw new NoSuchFileException(path.toString());
-        if (Files.isDirectory(path)) throw new ModelFormatException(path, -1, "is a directory, not a model file");
+        if (Files.isDirectory(path)) throw new ModelFormatException(ModelFormatException.Kind.NOT_A_MODEL, path, -1, "is a directory, not a model file");
         byte[] head = new byte[16];
         int n;
         try (InputStream in = Files.newInputStream(path)) {
@@ -37,7 +43,7 @@ public final class Formats {
         for (ModelReader r : readers()) {
             if (r.accepts(path, h)) return r.read(path);
         }
-        throw new ModelFormatException(path, 0, "not a format quantbridge reads (expected GGUF, safetensors, "
+        throw new ModelFormatException(ModelFormatException.Kind.NOT_A_MODEL, path, 0, "not a format quantbridge reads (expected GGUF, safetensors, "
                 + "a safetensors index .json, or a torch.save OpenVINO blob)");
     }
 

@@ -21,4 +21,13 @@ public interface ModelReader {
 
     /** Opens the model; the caller closes it. Bad input throws a {@link ModelFormatException}. */
     Model read(Path path) throws IOException;
+
+    /** Whether the models it reads carry typed, llama.cpp-style metadata (GGUF's) that a typed output keeps. */
+    default boolean typedMetadata() { return false; }
+
+    /**
+     * The IR name (Hugging Face or GGUF naming, {@code X.weight}) of a tensor this format stores
+     * as {@code stored}; the inverse of {@link ModelWriter#storedName}. Most formats keep it.
+     */
+    default String irName(String stored) { return stored; }
 }

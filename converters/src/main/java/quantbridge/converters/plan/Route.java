@@ -1,6 +1,6 @@
-package quantbridge.converters.requant;
+package quantbridge.converters.plan;
 
-/** How an output tensor is made from its source. */
+/** How an output tensor is made from its source: said in the log line and the report. */
 public enum Route {
     /** The source bytes unchanged (same encoding). */
     COPY("copy"),
@@ -15,7 +15,9 @@ public enum Route {
     /** u4 asymmetric codes into Q4_1 or Q5_1 blocks ({@code d} = scale, {@code m} = fp16(−scale·zero)). */
     TRANSCODE_MIN("transcode of the codes (fp16 rounding of the block minimum only)"),
     /** Grouped-affine values to Q4_0, per block the better of ggml's reference and a least-squares scale search. */
-    SEARCH_Q4_0("decode -> q4_0, best of scale search and ggml reference per block");
+    SEARCH_Q4_0("decode -> q4_0, best of scale search and ggml reference per block"),
+    /** Decoded to float32 rows and quantized to grouped-affine codes as NNCF does (OpenVINO blob output). */
+    ENCODE_GROUPED_AFFINE("decode -> grouped-affine codes (NNCF's formulas)");
 
     private final String description;
 

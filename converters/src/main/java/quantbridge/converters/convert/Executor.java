@@ -1,28 +1,49 @@
-package quantbridge.converters.requant;
+package quantbridge.converters.convert;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
-import java.util.Objects;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import quantbridge.converters.plan.PlannedTensor;
+import quantbridge.converters.plan.Route;
+import quantbridge.converters.report.TensorResult;
+import quantbridge.converters.requant.AffineBlocks;
+import quantbridge.converters.requant.AffineEncoder;
+import quantbridge.converters.requant.ConversionFailure;
+import quantbridge.converters.requant.ErrorStats;
+import quantbridge.converters.requant.Histogram;
+import quantbridge.converters.requant.NonFiniteValueException;
+import quantbridge.converters.requant.SourceRows;
 import quantbridge.core.codec.BlockCodec;
 import quantbridge.core.codec.Codecs;
+import quantbridge.core.io.MappedFile;
 import quantbridge.core.ir.GgmlType;
 import quantbridge.core.ir.GroupedAffine;
-import quantbridge.core.ir.Shape;
 import quantbridge.core.ir.Tensor;
 import quantbridge.core.ir.TensorData;
 
 /**
- * Produces output tensors as {@link TensorData.Streamed} data: when a writer pulls a tensor, its
- * rows are processed in chunks of a fixed number of rows (depending only on the row length),
- * spread over a pool of threads, and handed to the writer in order. So the output bytes do not
- * depend on the thread count, and at most a few chunks per thread are in memory at a time.
+ * Runs a plan's tensors: the one executor of every command. Block-encoded outputs become
+ * {@link TensorData.Streamed} data: when a writer pulls a tensor, its rows are processed in
+ * chunks of a fixed number of rows (depending only on the row length), spread over a pool of
+ * threads, and handed to the writer in order, so the output bytes do not depend on the thread
+ * count and at most a few chunks per thread are in memory at a time. Grouped-affine outputs
+ * (OpenVINO blobs store codes, scales and zero points apart) are encoded row by row into a
+ * spill file beside the output first and handed to the writer as views of its mapping.
  */
-public final class Requantizer implements AutoCloseable {
+public final class Executor implements AutoCloseable {
 
     /** Bytes before a chunk's input that are released with it (more than Linux's 64 KiB fault-around). */
     private static final long FAULT_AROUND = 256 * 1024;
@@ -30,56 +51,9 @@ public final class Requantizer implements AutoCloseable {
     /** Values per chunk (rounded to whole rows, at least one row). */
     static final int CHUNK_VALUES = 1 << 18;
 
-    /**
-     * One output tensor to make.
-     *
-     * @param source        the input tensor
-     * @param name          the output name
-     * @param shape         the output shape (same number of values and row length as the source)
-     * @param target        the output type
-     * @param route         how
-     * @param importance    importance weights per matrix ({@code importance[m]} has one weight per column),
-     *                      or null
-     * @param rowsPerMatrix rows of one 2-D matrix (a 3-D tensor is several), to pick the importance row
-     * @param rowOrder      which source row each output row is (a permutation), or null for the same order;
-     *                      not with {@link Route#COPY} or the transcode routes
-     */
-    public record Job(Tensor source, String name, Shape shape, GgmlType target, Route route, float[][] importance,
-                      long rowsPerMatrix, java.util.function.LongUnaryOperator rowOrder) {
-
-        public Job(Tensor source, String name, Shape shape, GgmlType target, Route route, float[][] importance, long rowsPerMatrix) {
-            this(source, name, shape, target, route, importance, rowsPerMatrix, null);
-        }
-
-        public Job {
-            if (rowOrder != null && route != Route.ENCODE) throw new IllegalArgumentException(name + ": rows can only be reordered when re-encoding");
-            Objects.requireNonNull(source);
-            Objects.requireNonNull(route);
-            if (shape.rowLength() != source.shape().rowLength() || shape.elements() != source.shape().elements()) {
-                throw new IllegalArgumentException(name + ": output shape " + shape + " does not fit source shape " + source.shape());
-            }
-        }
-
-        /** Output data size in bytes. */
-        public long outputBytes() {
-            return route == Route.COPY ? source.data().byteSize() : target.byteSize(shape.elements());
-        }
-    }
-
-    /**
-     * What happened to one tensor.
-     *
-     * @param error     the error of the output against the source values
-     * @param reference for {@link Route#SEARCH_Q4_0}: the error ggml's reference Q4_0 would have had; else null
-     * @param nonFinite how many non-finite source values were passed through
-     * @param histogram 16 bins of quantized values for the legacy types (as llama-quantize printed), or null
-     */
-    public record Result(Job job, ErrorStats error, ErrorStats reference, long nonFinite, long nanos, long[] histogram) {
-    }
-
     /** Receives results and progress; called from the writer's thread. */
     public interface Listener {
-        void tensorDone(Result result);
+        void tensorDone(TensorResult result);
 
         default void progress(long values) {
         }
@@ -89,33 +63,23 @@ public final class Requantizer implements AutoCloseable {
     private final boolean allowNonfinite;
     private final Listener listener;
     private final ExecutorService pool;
+    private Path spill;
+    private MappedFile spillMap;
 
     /**
      * @param threads         worker threads (at least 1)
      * @param allowNonfinite  pass NaN and infinity through instead of refusing them
      */
-    public Requantizer(int threads, boolean allowNonfinite, Listener listener) {
+    public Executor(int threads, boolean allowNonfinite, Listener listener) {
         if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, not " + threads);
         this.threads = threads;
         this.allowNonfinite = allowNonfinite;
         this.listener = listener;
         this.pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "quantbridge-requant");
+            Thread t = new Thread(r, "quantbridge-executor");
             t.setDaemon(true);
             return t;
         });
-    }
-
-    /**
-     * The route that moves grouped-affine {@code t}'s codes into {@code type}'s blocks without
-     * going through floats ({@link Route#TRANSCODE} or {@link Route#TRANSCODE_MIN}), or
-     * {@code null} if there is none: its groups must hold whole blocks of 32, its scales be fp16
-     * values, and {@code type} hold every value it can take.
-     */
-    public static Route transcodeRoute(Tensor t, GgmlType type) {
-        GroupedAffine g = (GroupedAffine) t.encoding();
-        Route r = AffineBlocks.route(g, type);
-        return r != null && g.groupSize() % 32 == 0 && AffineBlocks.scalesFitFp16(t) ? r : null;
     }
 
     /** Rows per chunk for a row length: fixed, whatever the thread count. */
@@ -123,9 +87,32 @@ public final class Requantizer implements AutoCloseable {
         return (int) Math.max(1, CHUNK_VALUES / Math.max(1, rowLength));
     }
 
-    /** The job's output as streamed data. */
-    public TensorData.Streamed stream(Job job) {
-        return new TensorData.Streamed(job.outputBytes(), sink -> produce(job, sink));
+    /**
+     * The output tensors of {@code planned}, in order, for a writer to pull. Grouped-affine
+     * outputs are encoded now (into a spill file in {@code spillDir}); the others are made as the
+     * writer reads them.
+     */
+    public List<Tensor> outputs(List<PlannedTensor> planned, Path spillDir) throws IOException {
+        List<PlannedTensor> affine = planned.stream().filter(p -> p.route() == Route.ENCODE_GROUPED_AFFINE).toList();
+        List<TensorData.Affine> encoded = affine.isEmpty() ? List.of() : encodeAffine(affine, spillDir);
+        List<Tensor> out = new ArrayList<>(planned.size());
+        int k = 0;
+        for (PlannedTensor p : planned) {
+            if (p.route() == Route.ENCODE_GROUPED_AFFINE) {
+                out.add(new Tensor(p.name(), p.shape(), p.encoding(), encoded.get(k++)));
+            } else if (p.route() == Route.COPY && p.encoding() instanceof GroupedAffine) {
+                out.add(p.source().withName(p.name()));
+                listener.tensorDone(new TensorResult(p, new ErrorStats(), null, 0, 0, null));
+            } else {
+                out.add(new Tensor(p.name(), p.shape(), p.encoding(), stream(p)));
+            }
+        }
+        return out;
+    }
+
+    /** The planned tensor's output as streamed data. */
+    public TensorData.Streamed stream(PlannedTensor p) {
+        return new TensorData.Streamed(p.outputBytes(), sink -> produce(p, sink));
     }
 
     /** Per-thread float buffers, reused from chunk to chunk. */
@@ -149,7 +136,7 @@ public final class Requantizer implements AutoCloseable {
     private record Chunk(MemorySegment bytes, ErrorStats error, ErrorStats reference, long nonFinite, int values, long[] hist) {
     }
 
-    private void produce(Job job, TensorData.Sink sink) throws IOException {
+    private void produce(PlannedTensor job, TensorData.Sink sink) throws IOException {
         long start = System.nanoTime();
         long rows = job.shape().rows();
         int rpc = rowsPerChunk(job.shape().rowLength());
@@ -158,7 +145,7 @@ public final class Requantizer implements AutoCloseable {
         ErrorStats err = new ErrorStats();
         ErrorStats ref = job.route() == Route.SEARCH_Q4_0 ? new ErrorStats() : null;
         long nonFinite = 0;
-        long[] hist = job.route() != Route.COPY && Histogram.supports(job.target()) ? new long[16] : null;
+        long[] hist = job.route() != Route.COPY && Histogram.supports(w.target) ? new long[16] : null;
         long next = 0;
         int window = threads * 3;
         try {
@@ -188,7 +175,7 @@ public final class Requantizer implements AutoCloseable {
             for (Future<Chunk> f : inFlight) f.cancel(true);
         }
         if (job.source().data() instanceof TensorData.Bytes b && b.segment().isMapped()) b.segment().unload();
-        listener.tensorDone(new Result(job, err, ref, nonFinite, System.nanoTime() - start, hist));
+        listener.tensorDone(new TensorResult(job, err, ref, nonFinite, System.nanoTime() - start, hist));
     }
 
     private static Chunk await(Future<Chunk> f) throws IOException {
@@ -208,20 +195,22 @@ public final class Requantizer implements AutoCloseable {
 
     /** The per-tensor state shared by the chunk tasks (read-only). */
     private final class Worker {
-        final Job job;
+        final PlannedTensor job;
         final Tensor src;
         final SourceRows rows;
         final int rowLength;
+        final GgmlType target;
         final BlockCodec out;
         final long outRowBytes;
 
-        Worker(Job job) {
+        Worker(PlannedTensor job) {
             this.job = job;
             this.src = job.source();
             this.rows = SourceRows.decodable(src) ? new SourceRows(src) : null;
             this.rowLength = (int) job.shape().rowLength();
-            this.out = job.route() == Route.COPY ? null : Codecs.of(job.target());
-            this.outRowBytes = job.route() == Route.COPY ? 0 : job.target().byteSize(rowLength);
+            this.target = job.route() == Route.COPY ? null : (GgmlType) job.encoding();
+            this.out = target == null ? null : Codecs.of(target);
+            this.outRowBytes = target == null ? 0 : target.byteSize(rowLength);
         }
 
         Chunk chunk(long first, int n) throws IOException {
@@ -254,19 +243,20 @@ public final class Requantizer implements AutoCloseable {
                         AffineBlocks.searchQ4_0(x, r * rowLength, rowLength, bytes, (int) (r * outRowBytes), hints);
                     }
                 }
-                default -> {
+                case TRANSCODE, TRANSCODE_MIN -> {
                     try {
-                        AffineBlocks.transcode(src, job.target(), first, n, bytes);
+                        AffineBlocks.transcode(src, target, first, n, bytes);
                     } catch (AffineBlocks.CodeRangeException e) {
                         throw new ConversionFailure(e.getMessage());
                     }
                 }
+                default -> throw new IllegalStateException(job.name() + ": route " + job.route() + " is not streamed");
             }
             ErrorStats err = compare(x, seg, values, sc, bad == 0);
             long[] hist = null;
-            if (Histogram.supports(job.target())) {
+            if (Histogram.supports(target)) {
                 hist = new long[16];
-                Histogram.count(job.target(), bytes, bytes.length, hist);
+                Histogram.count(target, bytes, bytes.length, hist);
             }
             return new Chunk(seg, err, ref, bad, values, hist);
         }
@@ -313,7 +303,7 @@ public final class Requantizer implements AutoCloseable {
         /** The scale of the source group of each 32-value block of {@code row}. */
         private void groupScales(long row, float[] hints) {
             if (!(src.encoding() instanceof GroupedAffine g) || g.groupSize() % 32 != 0) {
-                java.util.Arrays.fill(hints, 0f);
+                Arrays.fill(hints, 0f);
                 return;
             }
             TensorData.Affine a = (TensorData.Affine) src.data();
@@ -323,24 +313,93 @@ public final class Requantizer implements AutoCloseable {
             }
         }
 
-        /** Refuses non-finite values unless allowed; returns how many there are. */
         private long check(float[] x, int values, long first) throws NonFiniteValueException {
-            long bad = 0;
-            for (int i = 0; i < values; i++) {
-                if (!Float.isFinite(x[i])) {
-                    if (!allowNonfinite) {
-                        long index = first * rowLength + i;
-                        throw new NonFiniteValueException(job.source().name(), index, index / rowLength, index % rowLength, x[i]);
-                    }
-                    bad++;
-                }
-            }
-            return bad;
+            return Executor.this.check(job.source(), x, values, first * rowLength, rowLength);
         }
     }
 
+    /** Refuses non-finite values unless allowed; returns how many there are. */
+    private long check(Tensor t, float[] x, int values, long firstIndex, long rowLength) throws NonFiniteValueException {
+        long bad = 0;
+        for (int i = 0; i < values; i++) {
+            if (!Float.isFinite(x[i])) {
+                if (!allowNonfinite) {
+                    long index = firstIndex + i;
+                    throw new NonFiniteValueException(t.name(), index, index / rowLength, index % rowLength, x[i]);
+                }
+                bad++;
+            }
+        }
+        return bad;
+    }
+
+    /** Grouped-affine codes, scales and zero points of each tensor, written to a spill file and mapped. */
+    private List<TensorData.Affine> encodeAffine(List<PlannedTensor> planned, Path dir) throws IOException {
+        spill = Files.createTempFile(dir, ".quantbridge-affine.", ".tmp");
+        spill.toFile().deleteOnExit();
+        long[][] at = new long[planned.size()][];
+        try (FileChannel ch = FileChannel.open(spill, StandardOpenOption.WRITE)) {
+            long pos = 0;
+            for (int i = 0; i < planned.size(); i++) {
+                long start = System.nanoTime();
+                PlannedTensor p = planned.get(i);
+                Tensor t = p.source();
+                GroupedAffine g = (GroupedAffine) p.encoding();
+                long rows = t.shape().rows();
+                int cols = (int) t.shape().rowLength();
+                int groupsPerRow = cols / g.groupSize();
+                long groups = Math.multiplyExact(rows, (long) groupsPerRow);
+                if (groups > Integer.MAX_VALUE / 2) throw new ConversionFailure("tensor '" + t.name() + "' is too large");
+                short[] scales = new short[(int) groups];
+                byte[] zeros = g.symmetric() ? null : new byte[(int) groups];
+                SourceRows src = new SourceRows(t);
+                float[] x = new float[cols];
+                byte[] codes = new byte[cols];
+                ErrorStats err = new ErrorStats();
+                long codesAt = pos, bad = 0;
+                for (long r = 0; r < rows; r++) {
+                    src.decode(r, 1, x);
+                    bad += check(t, x, cols, r * cols, cols);
+                    for (int k = 0; k < groupsPerRow; k++) {
+                        AffineEncoder.quantizeGroup(x, k * g.groupSize(), g, codes, scales, zeros, (int) (r * groupsPerRow + k), err);
+                    }
+                    pos += writeAll(ch, ByteBuffer.wrap(codes), pos);
+                    listener.progress(cols);
+                }
+                long scalesAt = pos;
+                ByteBuffer sb = ByteBuffer.allocate(scales.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+                for (short s : scales) sb.putShort(s);
+                pos += writeAll(ch, sb.flip(), pos);
+                long zerosAt = pos;
+                if (zeros != null) pos += writeAll(ch, ByteBuffer.wrap(zeros), pos);
+                at[i] = new long[] {codesAt, scalesAt, zeros == null ? -1 : zerosAt, groups};
+                listener.tensorDone(new TensorResult(p, err, null, bad, System.nanoTime() - start, null));
+            }
+        }
+        spillMap = MappedFile.open(spill);
+        MemorySegment seg = spillMap.segment();
+        List<TensorData.Affine> out = new ArrayList<>();
+        for (int i = 0; i < planned.size(); i++) {
+            long n = planned.get(i).shape().elements();
+            long[] a = at[i];
+            out.add(new TensorData.Affine(seg.asSlice(a[0], n), seg.asSlice(a[1], a[3] * 2), a[2] < 0 ? null : seg.asSlice(a[2], a[3])));
+        }
+        return out;
+    }
+
+    private static long writeAll(FileChannel ch, ByteBuffer b, long pos) throws IOException {
+        long n = 0;
+        while (b.hasRemaining()) n += ch.write(b, pos + n);
+        return n;
+    }
+
     @Override
-    public void close() {
+    public void close() throws IOException {
         pool.shutdownNow();
+        try {
+            if (spillMap != null) spillMap.close();
+        } finally {
+            if (spill != null) Files.deleteIfExists(spill);
+        }
     }
 }
