@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import quantbridge.core.io.Inspection;
 import quantbridge.core.io.MappedFile;
 import quantbridge.core.io.ModelReader;
 import quantbridge.core.ir.Encoding;
@@ -65,6 +66,12 @@ public final class SafetensorsReader implements ModelReader {
     }
 
     /** Opens a {@code .safetensors} file, or a sharded checkpoint if {@code path} ends with {@code .json}. */
+    /** The header, metadata and tensors with their offsets, read from the header only. */
+    @Override
+    public Inspection inspect(Path path) throws IOException {
+        return SafetensorsInspector.inspect(path);
+    }
+
     @Override
     public Model read(Path path) throws IOException {
         String name = path.getFileName() == null ? "" : path.getFileName().toString().toLowerCase(Locale.ROOT);

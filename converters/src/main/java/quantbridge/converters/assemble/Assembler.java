@@ -17,6 +17,7 @@ import java.util.function.LongUnaryOperator;
 import java.util.stream.Stream;
 import quantbridge.converters.arch.Architecture;
 import quantbridge.core.codec.Fp16;
+import quantbridge.core.io.Formats;
 import quantbridge.core.ir.GgmlType;
 import quantbridge.core.ir.GroupedAffine;
 import quantbridge.core.ir.MetaValue;
@@ -25,7 +26,6 @@ import quantbridge.core.ir.Model;
 import quantbridge.core.ir.Shape;
 import quantbridge.core.ir.Tensor;
 import quantbridge.core.ir.TensorData;
-import quantbridge.safetensors.SafetensorsReader;
 
 /**
  * Builds a complete llama.cpp model (GGUF names and metadata) from an OpenVINO u4/u8 weight blob
@@ -200,14 +200,14 @@ public final class Assembler {
 
     private static Model openBase(Path dir) throws IOException {
         Path index = dir.resolve("model.safetensors.index.json");
-        if (Files.isRegularFile(index)) return new SafetensorsReader().read(index);
+        if (Files.isRegularFile(index)) return Formats.open(index);
         Path single = dir.resolve("model.safetensors");
-        if (Files.isRegularFile(single)) return new SafetensorsReader().read(single);
+        if (Files.isRegularFile(single)) return Formats.open(single);
         List<Path> files;
         try (Stream<Path> s = Files.list(dir)) {
             files = s.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().toList();
         }
-        if (files.size() == 1) return new SafetensorsReader().read(files.get(0));
+        if (files.size() == 1) return Formats.open(files.get(0));
         throw new AssembleException(dir, files.isEmpty() ? "the base folder has no .safetensors weights"
                 : "the base folder has " + files.size() + " .safetensors files and no model.safetensors.index.json");
     }

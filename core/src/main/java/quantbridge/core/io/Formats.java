@@ -32,16 +32,19 @@ public final class Formats {
 
     /** Opens any file an installed reader accepts. */
     public static Model open(Path path) throws IOException {
+        return readerFor(path).read(path);
+    }
+
+    /** The installed reader that accepts {@code path}, judged from its name and first bytes. */
+    public static ModelReader readerFor(Path path) throws IOException {
         if (!Files.exists(path)) throw new NoSuchFileException(path.toString());
         if (Files.isDirectory(path)) throw new ModelFormatException(ModelFormatException.Kind.NOT_A_MODEL, path, -1, "is a directory, not a model file");
-        byte[] head = new byte[16];
-        int n;
+        byte[] head;
         try (InputStream in = Files.newInputStream(path)) {
-            n = in.readNBytes(head, 0, head.length);
+            head = in.readNBytes(16);
         }
-        byte[] h = java.util.Arrays.copyOf(head, n);
         for (ModelReader r : readers()) {
-            if (r.accepts(path, h)) return r.read(path);
+            if (r.accepts(path, head)) return r;
         }
         throw new ModelFormatException(ModelFormatException.Kind.NOT_A_MODEL, path, 0, "not a format quantbridge reads (expected GGUF, safetensors, "
                 + "a safetensors index .json, or a torch.save OpenVINO blob)");

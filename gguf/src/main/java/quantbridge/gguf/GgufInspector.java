@@ -1,4 +1,4 @@
-package quantbridge.converters.cli;
+package quantbridge.gguf;
 
 import java.io.IOException;
 import java.nio.ByteOrder;
@@ -7,9 +7,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import quantbridge.core.io.Inspection;
 import quantbridge.core.ir.MetaValue;
-import quantbridge.gguf.GgufFile;
-import quantbridge.gguf.GgufSplitSet;
 
 /**
  * Inspection of a GGUF file: header, every key/value and every tensor info; no tensor data is read.
