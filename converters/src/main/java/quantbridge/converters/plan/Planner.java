@@ -192,7 +192,8 @@ public final class Planner {
         } else if (src instanceof GroupedAffine g) {
             route = affineRoute(t, type);
             if (type == GgmlType.Q4_0 && route == Route.SEARCH_Q4_0 && g.bits() == 4 && g.symmetric()) {
-                note = join(note, g.groupSize() % 32 != 0 ? "groups of " + g.groupSize() + " do not hold whole q4_0 blocks"
+                note = join(note, g.groupIndexed() ? "act-order groups are not consecutive values: no exact transcode"
+                        : g.groupSize() % 32 != 0 ? "groups of " + g.groupSize() + " do not hold whole q4_0 blocks"
                         : "f32 scales that are not fp16 values: no exact transcode");
             }
         } else if (src instanceof GgmlType g && g.isQuantized()) {

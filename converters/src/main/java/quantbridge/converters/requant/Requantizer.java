@@ -109,11 +109,12 @@ public final class Requantizer implements AutoCloseable {
     /**
      * The route that moves grouped-affine {@code t}'s codes into {@code type}'s blocks without
      * going through floats ({@link Route#TRANSCODE} or {@link Route#TRANSCODE_MIN}), or
-     * {@code null} if there is none: its groups must hold whole blocks of 32, its scales be fp16
+     * {@code null} if there is none: its groups must be consecutive values (no group index) and hold whole blocks of 32, its scales be fp16
      * values, and {@code type} hold every value it can take.
      */
     public static Route transcodeRoute(Tensor t, GgmlType type) {
         GroupedAffine g = (GroupedAffine) t.encoding();
+        if (g.groupIndexed()) return null; // act-order: a block's 32 values span several groups
         Route r = AffineBlocks.route(g, type);
         return r != null && g.groupSize() % 32 == 0 && AffineBlocks.scalesFitFp16(t) ? r : null;
     }
@@ -312,7 +313,7 @@ public final class Requantizer implements AutoCloseable {
 
         /** The scale of the source group of each 32-value block of {@code row}. */
         private void groupScales(long row, float[] hints) {
-            if (!(src.encoding() instanceof GroupedAffine g) || g.groupSize() % 32 != 0) {
+            if (!(src.encoding() instanceof GroupedAffine g) || g.groupSize() % 32 != 0 || g.groupIndexed()) {
                 java.util.Arrays.fill(hints, 0f);
                 return;
             }
