@@ -175,7 +175,8 @@ final class HfQuantized {
         long in = Math.multiplyExact(qw.shape().dim(0), pack);
         long out = qw.shape().dim(1);
         long groups = groupsFor(file, cfg, qw.name(), in, "qweight " + qw.shape() + " at " + bits + " bits (" + pack + " codes per word)");
-        expectShape(file, sc, groups, out, "[groups, out] for " + groups + " groups of " + groupSizeOf(cfg, in) + " over in = " + in);
+        expectShape(file, sc, groups, out, "[groups, out]: qweight " + qw.shape() + " at " + bits + " bits gives in = " + in
+                + ", which holds " + groups + " group(s) of " + groupSizeOf(cfg, in));
         if (out % pack != 0) throw new SafetensorsException(file, qz.name(), "out = " + out + " is not a multiple of " + pack + " codes per word");
         expectShape(file, qz, groups, out / pack, "[groups, out·" + bits + "/32]");
         Tensor gi = byName.get(p + ".g_idx");
@@ -265,7 +266,7 @@ final class HfQuantized {
         }
         long groups = groupsFor(file, cfg, wp.name(), in, "weight_shape [" + out + ", " + in + "]");
         Tensor sc = scaleTensor(file, byName, p + ".weight_scale");
-        expectShape(file, sc, out, groups, "[out, groups] for " + groups + " groups of " + groupSizeOf(cfg, in));
+        expectShape(file, sc, out, groups, "[out, groups] for " + groups + " group(s) of " + groupSizeOf(cfg, in));
         Zeros zeros;
         Tensor zp = byName.get(p + ".weight_zero_point");
         int offset = 1 << (bits - 1);
@@ -293,7 +294,7 @@ final class HfQuantized {
         long in = wt.shape().dim(1);
         long groups = groupsFor(file, cfg, wt.name(), in, "weight " + wt.shape());
         Tensor sc = scaleTensor(file, byName, p + ".weight_scale");
-        expectShape(file, sc, out, groups, "[out, groups] for " + groups + " groups of " + groupSizeOf(cfg, in));
+        expectShape(file, sc, out, groups, "[out, groups] for " + groups + " group(s) of " + groupSizeOf(cfg, in));
         Tensor zp = byName.get(p + ".weight_zero_point");
         Zeros zeros;
         if (zp == null) {

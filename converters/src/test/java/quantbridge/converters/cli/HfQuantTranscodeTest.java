@@ -116,4 +116,22 @@ class HfQuantTranscodeTest {
         }
         assertTrue(checked >= 7, checkpoint + ": " + checked + " linears");
     }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+            "v1-zero-out-of-range, model.layers.0.self_attn.q_proj.qzeros",
+            "config-group-64, model.layers.0.self_attn.q_proj.scales",
+            "missing-qzeros, model.layers.0.self_attn.q_proj.qzeros",
+            "ct-weight-shape, model.layers.0.self_attn.q_proj.weight_packed",
+            "config-deeply-nested, config.json",
+    })
+    void badCheckpointsAreOneLineAndExitTwoWithNoOutput(String kase, String named) {
+        Path in = fixtures.resolve("bad").resolve(kase).resolve("model.safetensors");
+        Path out = dir.resolve("out.gguf");
+        Cli c = Cli.run("convert", in.toString(), out.toString(), "--type", "q4_0", "--quiet");
+        assertEquals(2, c.code(), c.toString());
+        assertEquals(1, c.errLines().size(), c.toString());
+        assertTrue(c.errLines().get(0).startsWith("error: ") && c.errLines().get(0).contains(named), c.toString());
+        assertTrue(!Files.exists(out), "no output");
+    }
 }
