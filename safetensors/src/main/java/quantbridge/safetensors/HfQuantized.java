@@ -142,11 +142,20 @@ final class HfQuantized {
             if (cfg.method() == HfQuantConfig.Method.COMPRESSED_TENSORS && cfg.ignore().contains(p)) {
                 throw new SafetensorsException(file, t.name(), "module '" + p + "' is in quantization_config.ignore, but it is quantized");
             }
-            Layer layer = switch (cfg.method()) {
-                case GPTQ -> gptq(file, cfg, p, byName);
-                case AWQ -> cfg.variant().equals("gemv") ? awqGemv(file, cfg, p, byName) : awqGemm(file, cfg, p, byName);
-                case COMPRESSED_TENSORS -> cfg.variant().equals("pack-quantized") ? ctPacked(file, cfg, p, byName) : ctInt(file, cfg, p, byName);
-            };
+            Layer layer;
+            try {
+                layer = switch (cfg.method()) {
+                    case GPTQ -> gptq(file, cfg, p, byName);
+                    case AWQ -> cfg.variant().equals("gemv") ? awqGemv(file, cfg, p, byName) : awqGemm(file, cfg, p, byName);
+                    case COMPRESSED_TENSORS -> cfg.variant().equals("pack-quantized") ? ctPacked(file, cfg, p, byName) : ctInt(file, cfg, p, byName);
+                };
+                if (layer.out() <= 0 || layer.in() <= 0) {
+                    throw new SafetensorsException(file, t.name(), "gives a weight of [" + layer.out() + ", " + layer.in() + "]; both must be positive");
+                }
+                Math.multiplyExact(layer.out(), layer.in());
+            } catch (ArithmeticException e) {
+                throw new SafetensorsException(file, t.name(), "shape " + t.shape() + " gives a weight too large to address");
+            }
             for (String s : companions) consumed.add(p + s);
             if (cfg.method() == HfQuantConfig.Method.COMPRESSED_TENSORS && !cfg.variant().equals("pack-quantized")) {
                 consumed.add(p + ".weight");

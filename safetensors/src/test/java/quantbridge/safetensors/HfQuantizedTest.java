@@ -221,4 +221,96 @@ class HfQuantizedTest {
             assertEquals(e.getValue(), SafetensorsReader.quantization(out.resolve(e.getKey())).orElseThrow().describe(), e.getKey());
         }
     }
+
+    /** Opens {@code dir} and decodes every grouped-affine tensor: a model or a SafetensorsException, nothing else. */
+    private static void readsOrRefusesCleanly(Path dir, String what) {
+        try (Model m = new SafetensorsReader().read(dir)) {
+            for (Tensor t : m.tensors()) if (t.encoding() instanceof GroupedAffine) dequantize(t);
+        } catch (SafetensorsException e) {
+            assertFalse(e.getMessage().contains("\n"), what + ": " + e.getMessage());
+        } catch (Throwable e) {
+            throw new AssertionError(what + ": " + e, e);
+        }
+    }
+
+    /** Each quantization_config key of each method set to values of every JSON kind. */
+    @ParameterizedTest
+    @MethodSource("checkpoints")
+    void oddConfigValuesAreReadOrRefusedCleanly(String name) throws IOException {
+        Path src = out.resolve(name);
+        Path dir = Files.createTempDirectory(out, "odd");
+        for (Path f : Files.list(src).toList()) Files.copy(f, dir.resolve(f.getFileName().toString()));
+        ObjectMapper om = new ObjectMapper();
+        Path config = dir.resolve(Files.exists(dir.resolve("quantize_config.json")) ? "quantize_config.json" : "config.json");
+        com.fasterxml.jackson.databind.node.ObjectNode root = (com.fasterxml.jackson.databind.node.ObjectNode) om.readTree(config.toFile());
+        com.fasterxml.jackson.databind.node.ObjectNode q = root.has("quantization_config")
+                ? (com.fasterxml.jackson.databind.node.ObjectNode) root.get("quantization_config") : root;
+        List<String> keys = new ArrayList<>();
+        q.fieldNames().forEachRemaining(keys::add);
+        if (q.has("config_groups")) {
+            q.get("config_groups").get("group_0").get("weights").fieldNames().forEachRemaining(k -> keys.add("weights." + k));
+        }
+        List<JsonNode> odd = List.of(om.nullNode(), om.getNodeFactory().textNode("x"), om.getNodeFactory().numberNode(-5),
+                om.getNodeFactory().numberNode(0), om.getNodeFactory().numberNode(3), om.getNodeFactory().numberNode(8),
+                om.getNodeFactory().numberNode(64), om.getNodeFactory().numberNode(1e30), om.getNodeFactory().booleanNode(true),
+                om.getNodeFactory().booleanNode(false), om.createArrayNode(), om.createObjectNode());
+        for (String k : keys) {
+            for (JsonNode v : odd) {
+                var copy = root.deepCopy();
+                var target = copy.has("quantization_config") ? (com.fasterxml.jackson.databind.node.ObjectNode) copy.get("quantization_config") : copy;
+                if (k.startsWith("weights.")) {
+                    ((com.fasterxml.jackson.databind.node.ObjectNode) target.get("config_groups").get("group_0").get("weights"))
+                            .set(k.substring(8), v);
+                } else {
+                    target.set(k, v);
+                }
+                om.writeValue(config.toFile(), copy);
+                readsOrRefusesCleanly(dir, name + " " + k + "=" + v);
+            }
+        }
+    }
+
+    /** Each packed tensor's shape replaced by every other shape of as many elements (the data unchanged). */
+    @ParameterizedTest
+    @MethodSource("checkpoints")
+    void reshapedPackedTensorsAreReadOrRefusedCleanly(String name) throws IOException {
+        Path src = out.resolve(name);
+        if (!Files.exists(src.resolve("model.safetensors"))) return; // the sharded one: its shards are covered by the others
+        byte[] file = Files.readAllBytes(src.resolve("model.safetensors"));
+        long n = java.nio.ByteBuffer.wrap(file, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        ObjectMapper om = new ObjectMapper();
+        var header = (com.fasterxml.jackson.databind.node.ObjectNode) om.readTree(new String(file, 8, (int) n, java.nio.charset.StandardCharsets.UTF_8));
+        byte[] data = java.util.Arrays.copyOfRange(file, 8 + (int) n, file.length);
+        Path dir = Files.createTempDirectory(out, "reshaped");
+        for (Path f : Files.list(src).toList()) if (!f.getFileName().toString().endsWith(".safetensors")) Files.copy(f, dir.resolve(f.getFileName().toString()));
+        List<String> names = new ArrayList<>();
+        header.fieldNames().forEachRemaining(names::add);
+        int tried = 0;
+        for (String t : names) {
+            if (!t.startsWith("model.layers.0.self_attn.k_proj.")) continue;
+            JsonNode shape = header.get(t).get("shape");
+            long elements = 1;
+            for (JsonNode d : shape) elements *= d.asLong();
+            List<long[]> shapes = new ArrayList<>();
+            shapes.add(new long[] {elements});
+            for (long a = 1; a <= elements; a++) if (elements % a == 0) shapes.add(new long[] {a, elements / a});
+            for (long[] dims : shapes) {
+                var h = header.deepCopy();
+                var arr = om.createArrayNode();
+                for (long d : dims) arr.add(d);
+                ((com.fasterxml.jackson.databind.node.ObjectNode) h.get(t)).set("shape", arr);
+                byte[] text = om.writeValueAsBytes(h);
+                int pad = (8 - text.length % 8) % 8;
+                try (var os = Files.newOutputStream(dir.resolve("model.safetensors"))) {
+                    os.write(java.nio.ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(text.length + pad).array());
+                    os.write(text);
+                    os.write(" ".repeat(pad).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    os.write(data);
+                }
+                readsOrRefusesCleanly(dir, name + " " + t + " " + java.util.Arrays.toString(dims));
+                tried++;
+            }
+        }
+        assertTrue(tried > 10, name + ": " + tried + " shapes tried");
+    }
 }
