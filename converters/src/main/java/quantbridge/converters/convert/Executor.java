@@ -302,7 +302,7 @@ public final class Executor implements AutoCloseable {
 
         /** The scale of the source group of each 32-value block of {@code row}. */
         private void groupScales(long row, float[] hints) {
-            if (!(src.encoding() instanceof GroupedAffine g) || g.groupSize() % 32 != 0) {
+            if (!(src.encoding() instanceof GroupedAffine g) || g.groupSize() % 32 != 0 || g.groupIndexed()) {
                 Arrays.fill(hints, 0f);
                 return;
             }

@@ -257,7 +257,8 @@ public final class Planner {
         } else if (src instanceof GroupedAffine g) {
             route = affineRoute(t, type);
             if (type == GgmlType.Q4_0 && route == Route.SEARCH_Q4_0 && g.bits() == 4 && g.symmetric()) {
-                note = join(note, g.groupSize() % 32 != 0 ? "groups of " + g.groupSize() + " do not hold whole q4_0 blocks"
+                note = join(note, g.groupIndexed() ? "act-order groups are not consecutive values: no exact transcode"
+                        : g.groupSize() % 32 != 0 ? "groups of " + g.groupSize() + " do not hold whole q4_0 blocks"
                         : "f32 scales that are not fp16 values: no exact transcode");
             }
         } else if (src instanceof GgmlType g && g.isQuantized()) {
@@ -345,7 +346,8 @@ public final class Planner {
     /** The best route from a grouped-affine tensor to {@code type}. */
     static Route affineRoute(Tensor t, GgmlType type) {
         GroupedAffine g = (GroupedAffine) t.encoding();
-        AffineBlocks.Kind k = AffineBlocks.route(g, type);
+        // act-order (a group index): a block's 32 values span several groups, so there is no exact transcode
+        AffineBlocks.Kind k = g.groupIndexed() ? null : AffineBlocks.route(g, type);
         if (k != null && g.groupSize() % 32 == 0 && AffineBlocks.scalesFitFp16(t)) return k == AffineBlocks.Kind.EXACT ? Route.TRANSCODE : Route.TRANSCODE_MIN;
         return type == GgmlType.Q4_0 ? Route.SEARCH_Q4_0 : Route.ENCODE;
     }
