@@ -128,6 +128,11 @@ class GgufMalformedTest {
                 T_NE, "row length ne[0] = 1 is not a multiple of the q4_K block size 256"));
         c.add(Arguments.of("misaligned offset", oneTensor(new long[] {8}, 0, 16, 64),
                 T_NE + 8 + 4, "tensor 't': data offset 16 is not a multiple of the alignment 32"));
+        // what ggml's writer once produced: general.alignment = 64 written, the layout left at 32
+        c.add(Arguments.of("alignment declared but not applied", GgufBytes.header(1, 1).key("general.alignment", 4).u32(64)
+                        .tensor("t", new long[] {8}, 0, 32).pad(64).zeros(64).bytes(),
+                24 + 33 + 9 + 4 + 8 + 4, "tensor 't': data offset 32 is not a multiple of the alignment 64 (it is one of 32: "
+                        + "the writer seems to have ignored general.alignment)"));
         c.add(Arguments.of("tensor past the end of the file", oneTensor(new long[] {64}, 0, 0, 100),
                 T_NE + 8 + 4, "tensor 't': data [0, +256) relative to the data section at 64 extends past the end of the file (164 bytes)"));
         c.add(Arguments.of("tensor offset 2^63", oneTensor(new long[] {8}, 0, Long.MIN_VALUE, 64),
