@@ -14,6 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import quantbridge.converters.assemble.Assembler;
+import quantbridge.converters.plan.CopyPlan;
 import quantbridge.converters.plan.Ftype;
 import quantbridge.converters.plan.Imatrix;
 import quantbridge.converters.plan.LayerPruning;
@@ -47,7 +48,9 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--type", paramLabel = "TYPE",
             description = "llama-quantize's type name (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q2_K_S, Q3_K_S, Q3_K_M, Q3_K_L, "
                     + "Q4_K_S, Q4_K_M, Q5_K_S, Q5_K_M, Q6_K, IQ4_NL, IQ4_XS, TQ1_0, TQ2_0, MXFP4_MOE, F16, BF16, F32, ...; "
-                    + "Q3_K, Q4_K, Q5_K are Q3_K_M, Q4_K_M, Q5_K_M) or a ggml type name (every quantizable tensor gets it); for OpenVINO blob output u4_sym, u4_asym, u8_sym or u8_asym.")
+                    + "Q3_K, Q4_K, Q5_K are Q3_K_M, Q4_K_M, Q5_K_M) or a ggml type name (every quantizable tensor gets it); for OpenVINO blob output u4_sym, u4_asym, u8_sym or u8_asym. "
+                    + "Without --type, a GGUF input is copied: every tensor keeps its type and order, legacy q4_0_4x4/q4_0_4x8/q4_0_8x8 "
+                    + "tensors become the q4_0 blocks they were made from, and the output is GGUF v3.")
     String type;
 
     @Option(names = "--group-size", paramLabel = "N", description = "For u4_sym/u4_asym/u8_sym/u8_asym (OpenVINO blob output): values per group (default 128 for u4, one group per row for u8).")
@@ -131,7 +134,11 @@ final class ConvertCommand implements Callable<Integer> {
             if (dryRun) throw CliException.usage("--dry-run does not apply to " + type + " (OpenVINO blob) output");
             return toBlob(writer, AffineEncoder.Spec.parse(type, groupSize));
         }
-        PolicyOptions options = options(writer.format());
+        // no --type with GGUF output: "copy", every tensor in its own type, legacy interleaved ones rescued as q4_0 (CopyPlan)
+        boolean copy = type == null && writer.format().equals(Planner.GGUF);
+        if (copy) checkCopyOptions();
+        PolicyOptions options = copy ? null : options(writer.format());
+        String typeName = copy ? "copy" : options.ftype().displayName();
         Imatrix imatrix = imatrix();
         PrintWriter out = spec.commandLine().getOut();
         java.util.SortedSet<Integer> prune = pruneLayers();
@@ -144,18 +151,31 @@ final class ConvertCommand implements Callable<Integer> {
             }
             Plan plan;
             try {
-                plan = Planner.plan(model, writer.format(), options, imatrix, imatrixFile == null ? null : imatrixFile.toString(), naming());
+                plan = copy ? CopyPlan.of(model, parseEach(kvOverrides, PolicyOptions.KvOverride::parse))
+                        : Planner.plan(model, writer.format(), options, imatrix, imatrixFile == null ? null : imatrixFile.toString(), naming());
             } catch (PlanException e) {
                 throw CliException.input(input + ": " + e.getMessage());
             }
             if (dryRun) {
-                ConversionRun.dryRun("convert", model, plan, writer.format(), input, output, options.ftype().displayName(), run.quiet, out);
+                ConversionRun.dryRun("convert", model, plan, writer.format(), input, output, typeName, run.quiet, out);
                 return 0;
             }
-            ConversionRun.run("convert", model, plan, split.writer(writer, opened, out, run.quiet), input, output, run.force, options.ftype().displayName(), nThreads,
+            ConversionRun.run("convert", model, plan, split.writer(writer, opened, out, run.quiet), input, output, run.force, typeName, nThreads,
                     run.allowNonfinite, run.quiet, run.reportFile, out);
         }
         return 0;
+    }
+
+    /** Without --type (copy), the options of llama-quantize's type choice have nothing to act on. */
+    private void checkCopyOptions() throws CliException {
+        String needsType = imatrixFile != null ? "--imatrix" : pure ? "--pure" : leaveOutputTensor ? "--leave-output-tensor"
+                : outputTensorType != null ? "--output-tensor-type" : tokenEmbeddingType != null ? "--token-embedding-type"
+                : !tensorTypes.isEmpty() ? "--tensor-type" : tensorTypeFile != null ? "--tensor-type-file"
+                : !includeWeights.isEmpty() ? "--include-weights" : !excludeWeights.isEmpty() ? "--exclude-weights"
+                : base != null ? "--base" : groupSize != null ? "--group-size" : run.direction() != null ? "--names" : null;
+        if (needsType != null) {
+            throw CliException.usage(needsType + " needs --type (without --type, convert copies every tensor in its own type)");
+        }
     }
 
     /** The importance matrix after --include-weights / --exclude-weights, or null without --imatrix. */

@@ -158,6 +158,16 @@ public final class Planner {
             note = join(note, src.displayName() + " values are not floats: kept");
         }
         Encoding target = d.target() != null ? d.target() : src;
+        if (target instanceof GgmlType legacy && legacy.isLegacyInterleaved() && !target.equals(src)) {
+            throw new PlanException("tensor '" + name + "': " + legacy.displayName() + " is a legacy type llama.cpp no longer loads;"
+                    + " quantbridge reads it but does not write it (q4_0 holds the same blocks)");
+        }
+        if (src instanceof GgmlType g && g.isLegacyInterleaved() && rowOrder == null && outFormat.equals(GGUF)
+                && (target.equals(src) || target == GgmlType.Q4_0)) {
+            // the q4_0 blocks the legacy tensor was made from, moved back into row order: never re-encoded
+            return new PlannedTensor(t, name, t.shape(), GgmlType.Q4_0, Route.DE_INTERLEAVE, d, null, rowsPerMatrix(t.shape()),
+                    join(note, "legacy " + g.displayName() + " rows de-interleaved"));
+        }
         if (d.target() == null && !storable(outFormat, src)) {
             if (!SourceRows.decodable(t) || outFormat.equals(BLOB)) {
                 throw new PlanException("tensor '" + t.name() + "': " + outFormat + " cannot hold " + src.displayName() + " data");
