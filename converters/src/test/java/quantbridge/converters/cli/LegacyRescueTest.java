@@ -235,6 +235,36 @@ class LegacyRescueTest {
         }
     }
 
+    /** {@code codec dequantize --type q4_0_4x4} of a legacy tensor's bytes gives the values of the Q4_0 blocks it holds. */
+    @Test
+    void codecDequantizesLegacyBytesToQ4_0sValues() throws Exception {
+        Path old = generate("interleave", "q4_0_4x4");
+        Path legacyBytes = dir.resolve("ffn_up.q4_0_4x4"), q4Bytes = dir.resolve("ffn_up.q4_0");
+        try (GgufFile f = GgufFile.open(old); GgufFile o = GgufFile.open(original)) {
+            GgufFile.TensorInfo li = f.tensorInfos().get(6), oi = o.tensorInfos().get(6);
+            assertEquals("blk.0.ffn_up.weight", li.name());
+            assertEquals(GgmlType.Q4_0_4_4, li.type());
+            Files.write(legacyBytes, f.tensorData(li).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+            Files.write(q4Bytes, o.tensorData(oi).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+        }
+        Path a = dir.resolve("a.f32"), b = dir.resolve("b.f32");
+        Cli r1 = Cli.run("codec", "dequantize", "--type", "q4_0_4x4", "--cols", "512", legacyBytes.toString(), a.toString(), "--force");
+        Cli r2 = Cli.run("codec", "dequantize", "--type", "q4_0", "--cols", "512", q4Bytes.toString(), b.toString(), "--force");
+        assertEquals(0, r1.code(), r1::toString);
+        assertEquals(0, r2.code(), r2::toString);
+        assertEquals(16 * 512 * 4, Files.size(a));
+        assertEquals(-1, Files.mismatch(a, b));
+        // 12 rows are not a whole number of q4_0_8x8 groups
+        Path cut = dir.resolve("cut.q4_0_8x8");
+        Files.write(cut, java.util.Arrays.copyOf(Files.readAllBytes(legacyBytes), 12 * 16 * 18));
+        Cli bad = Cli.run("codec", "dequantize", "--type", "q4_0_8x8", "--cols", "512", cut.toString(), dir.resolve("c.f32").toString());
+        assertEquals(2, bad.code(), bad::toString);
+        assertEquals(List.of("error: " + cut + ": 12 row(s) of q4_0_8x8, which interleaves rows in groups of 8"), bad.errLines());
+        Cli enc = Cli.run("codec", "quantize", "--type", "q4_0_4x4", "--cols", "512", a.toString(), dir.resolve("d.bin").toString());
+        assertEquals(2, enc.code(), enc::toString);
+        assertEquals("error: ggml does not quantize to q4_0_4x4", enc.errLines().get(0), enc::toString);
+    }
+
     /** A legacy tensor whose row count is not a multiple of its group: one line, exit 2, no output. */
     @Test
     void rowsNotAMultipleOfTheGroupAreOneLineErrors() throws Exception {
