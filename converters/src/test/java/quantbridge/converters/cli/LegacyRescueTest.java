@@ -265,6 +265,41 @@ class LegacyRescueTest {
         assertEquals("error: ggml does not quantize to q4_0_4x4", enc.errLines().get(0), enc::toString);
     }
 
+    /** Copy beyond the rescue: re-aligned with --override-kv, re-split with --split-max-tensors; every tensor's bytes kept. */
+    @Test
+    void copyReAlignsAndReSplits() throws Exception {
+        Path old = generate("interleave", "q4_0_8x8");
+        Path a64 = dir.resolve("a64.gguf");
+        Cli r = Cli.run("convert", old.toString(), a64.toString(), "--override-kv", "general.alignment=int:64", "--quiet", "--force");
+        assertEquals(0, r.code(), r::toString);
+        try (GgufFile f = GgufFile.open(a64); GgufFile o = GgufFile.open(original)) {
+            assertEquals(64, f.alignment());
+            assertEquals(3, f.version());
+            assertEquals(MetaValue.u32(64), f.metadata().get("general.alignment").orElseThrow());
+            assertEquals(o.metadata().size() + 1, f.metadata().size());
+            for (int i = 0; i < o.tensorInfos().size(); i++) {
+                GgufFile.TensorInfo x = f.tensorInfos().get(i), y = o.tensorInfos().get(i);
+                assertEquals(y.name(), x.name());
+                assertEquals(y.type(), x.type(), x.name());
+                assertEquals(0, x.offset() % 64, x.name());
+                assertEquals(-1, f.tensorData(x).mismatch(o.tensorData(y)), x.name());
+            }
+        }
+        Path split = dir.resolve("split.gguf");
+        Cli s = Cli.run("convert", old.toString(), split.toString(), "--split-max-tensors", "3", "--quiet", "--force");
+        assertEquals(0, s.code(), s::toString);
+        Path first = dir.resolve("split-00001-of-00003.gguf");
+        try (Model m = new GgufReader().read(first); Model o = new GgufReader().read(original)) {
+            assertEquals(o.tensors().size(), m.tensors().size());
+            for (Tensor t : o.tensors()) {
+                Tensor u = m.tensor(t.name()).orElseThrow();
+                assertEquals(t.encoding(), u.encoding(), t.name());
+                assertEquals(-1, ((TensorData.Bytes) u.data()).segment().mismatch(((TensorData.Bytes) t.data()).segment()), t.name());
+            }
+            assertEquals(o.metadata().getLong("general.file_type"), m.metadata().getLong("general.file_type"));
+        }
+    }
+
     /** A legacy tensor whose row count is not a multiple of its group: one line, exit 2, no output. */
     @Test
     void rowsNotAMultipleOfTheGroupAreOneLineErrors() throws Exception {
