@@ -300,6 +300,22 @@ class LegacyRescueTest {
         }
     }
 
+    /** dequantize of a legacy file gives the very safetensors file the original Q4_0 model gives. */
+    @Test
+    void dequantizeOfALegacyFileIsTheOriginals() throws Exception {
+        Path old = generate("interleave", "q4_0_4x8");
+        Path a = dir.resolve("legacy.safetensors"), b = dir.resolve("original.safetensors");
+        Cli r1 = Cli.run("dequantize", old.toString(), a.toString(), "--quiet", "--force");
+        Cli r2 = Cli.run("dequantize", original.toString(), b.toString(), "--quiet", "--force");
+        assertEquals(0, r1.code(), r1::toString);
+        assertEquals(0, r2.code(), r2::toString);
+        byte[] x = Files.readAllBytes(a), y = Files.readAllBytes(b);
+        // the header records each tensor's source encoding (q4_0_4x8 vs q4_0): the tensor data after it are the same
+        long hx = ByteBuffer.wrap(x).order(ByteOrder.LITTLE_ENDIAN).getLong(0), hy = ByteBuffer.wrap(y).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+        assertArrayEquals(java.util.Arrays.copyOfRange(y, (int) (8 + hy), y.length), java.util.Arrays.copyOfRange(x, (int) (8 + hx), x.length));
+        assertTrue(new String(x, 8, (int) hx, StandardCharsets.UTF_8).contains("q4_0_4x8"));
+    }
+
     /** A legacy tensor whose row count is not a multiple of its group: one line, exit 2, no output. */
     @Test
     void rowsNotAMultipleOfTheGroupAreOneLineErrors() throws Exception {
