@@ -57,7 +57,7 @@ public final class SourceRows {
     public void decode(long first, int n, float[] dst) {
         if (codec != null) {
             MemorySegment seg = ((TensorData.Bytes) tensor.data()).segment();
-            codec.decode(seg, first * rowBytes, dst, 0, n * rowLength);
+            codec.decodeRows(seg, first, n, rowLength, dst, 0);
             return;
         }
         GroupedAffine g = (GroupedAffine) tensor.encoding();
