@@ -3,13 +3,19 @@
  * {@code quantbridge} command line.
  */
 module quantbridge.converters {
-    requires quantbridge.core;
+    requires transitive quantbridge.core;
     requires quantbridge.gguf;
     requires quantbridge.safetensors;
     requires quantbridge.openvino;
     requires info.picocli;
-    requires com.fasterxml.jackson.databind;
+    requires transitive com.fasterxml.jackson.databind;
     requires com.google.protobuf;
+
+    exports quantbridge.converters.arch;
+    exports quantbridge.converters.convert;
+    exports quantbridge.converters.plan;
+    exports quantbridge.converters.report;
+    exports quantbridge.converters.requant;
 
     opens quantbridge.converters.cli to info.picocli;
 }

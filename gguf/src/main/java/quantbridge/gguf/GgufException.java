@@ -18,4 +18,14 @@ public class GgufException extends ModelFormatException {
     public GgufException(Path file, String tensor, String message) {
         super(file, tensor, message);
     }
+
+    /** A problem of {@code kind} at a byte offset of {@code file} ({@code offset < 0}: no offset). */
+    public GgufException(Kind kind, Path file, long offset, String message) {
+        super(kind, file, offset, message);
+    }
+
+    /** A problem of {@code kind} with one tensor of {@code file}. */
+    public GgufException(Kind kind, Path file, String tensor, String message) {
+        super(kind, file, tensor, message);
+    }
 }

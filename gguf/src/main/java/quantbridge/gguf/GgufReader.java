@@ -3,6 +3,7 @@ package quantbridge.gguf;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
+import quantbridge.core.io.Inspection;
 import quantbridge.core.io.ModelReader;
 import quantbridge.core.ir.Model;
 
@@ -17,10 +18,19 @@ public final class GgufReader implements ModelReader {
     public String format() { return "gguf"; }
 
     @Override
+    public boolean typedMetadata() { return true; }
+
+    @Override
     public boolean accepts(Path path, byte[] head) {
         if (head.length >= 4 && head[0] == 'G' && head[1] == 'G' && head[2] == 'U' && head[3] == 'F') return true;
         Path name = path.getFileName();
         return name != null && name.toString().toLowerCase(Locale.ROOT).endsWith(".gguf");
+    }
+
+    /** The header, metadata and tensors with their offsets, read from the header only. */
+    @Override
+    public Inspection inspect(Path path) throws IOException {
+        return GgufInspector.inspect(path);
     }
 
     @Override

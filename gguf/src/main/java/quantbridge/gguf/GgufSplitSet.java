@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import quantbridge.core.io.SplitLayout;
 import quantbridge.core.ir.MetaValue;
 import quantbridge.core.ir.Metadata;
 import quantbridge.core.ir.Model;
@@ -21,7 +22,7 @@ import quantbridge.core.ir.ValueType;
  * mapping, and the first shard's metadata without the {@code split.*} keys (the other
  * shards' keys are not used). Closing the set (or the model) unmaps every shard.
  */
-public final class GgufSplitSet implements AutoCloseable {
+public final class GgufSplitSet implements AutoCloseable, SplitLayout {
 
     private final List<GgufFile> shards;
     private final Metadata metadata;
@@ -148,9 +149,11 @@ public final class GgufSplitSet implements AutoCloseable {
     public List<GgufFile> shards() { return shards; }
 
     /** The shards' paths in order. */
+    @Override
     public List<Path> paths() { return shards.stream().map(GgufFile::path).toList(); }
 
     /** How many tensors each shard holds, in order. */
+    @Override
     public List<Integer> tensorCounts() { return shards.stream().map(f -> f.tensorInfos().size()).toList(); }
 
     /** The set's metadata: the first shard's, without the {@code split.*} keys. */

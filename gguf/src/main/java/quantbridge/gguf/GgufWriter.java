@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import quantbridge.core.io.AtomicOutput;
 import quantbridge.core.io.ModelWriter;
+import quantbridge.core.ir.Encoding;
 import quantbridge.core.ir.GgmlType;
 import quantbridge.core.ir.MetaValue;
 import quantbridge.core.ir.Metadata;
@@ -37,11 +38,30 @@ public final class GgufWriter implements ModelWriter {
     @Override
     public List<String> extensions() { return List.of(".gguf"); }
 
+    @Override
+    public boolean stores(Encoding e) { return e instanceof GgmlType; }
+
+    @Override
+    public String storesDescription() { return "ggml types"; }
+
+    @Override
+    public boolean typedMetadata() { return true; }
+
+    @Override
+    public boolean splits() { return true; }
+
+    /** A split set as llama.cpp's {@code gguf-split} writes it: see {@link #writeSplit(Model, Path, List, boolean)}. */
+    @Override
+    public List<Path> writeSplit(Model model, Path out, Split split, boolean overwrite) throws IOException {
+        if (split.tensorsPerFile() != null) return writeSplit(model, out, split.tensorsPerFile(), overwrite);
+        return writeSplit(model, out, new GgufSplit.Limits(split.maxTensors(), split.maxBytes()), overwrite);
+    }
+
     /**
      * Writes {@code model} to {@code out}, all or nothing.
      *
      * @throws IllegalArgumentException if GGUF cannot hold the model (a tensor that is not a
-     *         ggml type, a row not a whole number of blocks, an empty dimension, a tensor name of 64
+     *         ggml type, a legacy interleaved type, a row not a whole number of blocks, an empty dimension, a tensor name of 64
      *         bytes or more, a bad {@code general.alignment}, an empty key)
      */
     @Override
@@ -157,6 +177,10 @@ public final class GgufWriter implements ModelWriter {
                 }
                 if (t.data() instanceof TensorData.Affine) {
                     throw new IllegalArgumentException("tensor '" + t.name() + "': GGUF cannot hold grouped-affine data");
+                }
+                if (type.isLegacyInterleaved()) {
+                    throw new IllegalArgumentException("tensor '" + t.name() + "': " + type.displayName()
+                            + " is a legacy type llama.cpp no longer loads; write its blocks as q4_0 (quantbridge convert does)");
                 }
                 int nameBytes = t.name().getBytes(StandardCharsets.UTF_8).length;
                 if (nameBytes >= MAX_NAME_BYTES) {

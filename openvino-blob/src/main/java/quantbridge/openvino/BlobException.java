@@ -21,4 +21,14 @@ public class BlobException extends ModelFormatException {
     public BlobException(Path file, String layer, String message) {
         super(file, layer, message);
     }
+
+    /** A problem of {@code kind} at a byte offset of {@code file} ({@code offset < 0}: no offset). */
+    public BlobException(Kind kind, Path file, long offset, String message) {
+        super(kind, file, offset, message);
+    }
+
+    /** A problem of {@code kind} with one layer of {@code file}. */
+    public BlobException(Kind kind, Path file, String layer, String message) {
+        super(kind, file, layer, message);
+    }
 }

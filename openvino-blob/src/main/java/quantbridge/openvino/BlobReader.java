@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import quantbridge.core.io.Inspection;
 import quantbridge.core.io.MappedFile;
 import quantbridge.core.io.ModelReader;
 import quantbridge.core.ir.GgmlType;
@@ -58,11 +59,25 @@ public final class BlobReader implements ModelReader {
     @Override
     public String format() { return FORMAT; }
 
+    /** A blob's layers are linear weights: in the IR's naming, {@code LAYER.weight}. */
+    @Override
+    public String irName(String stored) {
+        return stored.endsWith(".weight") ? stored : stored + ".weight";
+    }
+
     @Override
     public boolean accepts(Path path, byte[] head) {
         String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
         boolean ext = name.endsWith(".pth") || name.endsWith(".pt") || name.endsWith(".bin");
         return (ext && TorchArchive.isZip(head)) || TorchArchive.isLegacy(head);
+    }
+
+    /** The header, metadata and tensors with their offsets, read from the header only. */
+    @Override
+    public Inspection inspect(Path path) throws IOException {
+        try (Model m = read(path)) {
+            return BlobInspector.inspect(path, m);
+        }
     }
 
     @Override

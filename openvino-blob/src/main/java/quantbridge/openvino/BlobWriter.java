@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 import quantbridge.core.io.AtomicOutput;
 import quantbridge.core.io.ModelWriter;
+import quantbridge.core.ir.Encoding;
 import quantbridge.core.ir.GgmlType;
 import quantbridge.core.ir.GroupedAffine;
 import quantbridge.core.ir.MetaValue;
@@ -49,6 +50,21 @@ public final class BlobWriter implements ModelWriter {
 
     @Override
     public List<String> extensions() { return List.of(".pth", ".pt"); }
+
+    @Override
+    public boolean stores(Encoding e) { return e instanceof GroupedAffine; }
+
+    @Override
+    public String storesDescription() { return "grouped-affine u4/u8 matrices"; }
+
+    @Override
+    public boolean matricesOnly() { return true; }
+
+    /** A blob names its layers without {@code .weight}: {@code layers.0.self_attn.q_proj}. */
+    @Override
+    public String storedName(String name) {
+        return name.endsWith(".weight") ? name.substring(0, name.length() - ".weight".length()) : name;
+    }
 
     /** One storage to write: its key and its bytes (made when written, so converted zero points live briefly). */
     private record Stored(String key, Supplier<MemorySegment> bytes) {
@@ -121,6 +137,10 @@ public final class BlobWriter implements ModelWriter {
                     + "; an OpenVINO blob holds only grouped-affine u4/u8 tensors (requantize it first)");
         }
         if (t.shape().rank() != 2) throw new IllegalArgumentException("tensor '" + t.name() + "' has shape " + t.shape() + "; blob layers are matrices");
+        if (g.groupIndexed()) {
+            throw new IllegalArgumentException("tensor '" + t.name() + "' is " + g.displayName()
+                    + ": its groups are not consecutive values (act-order), which an OpenVINO blob cannot hold");
+        }
         if (t.shape().dim(1) % g.groupSize() != 0) {
             throw new IllegalArgumentException("tensor '" + t.name() + "': rows of " + t.shape().dim(1) + " are not a whole number of groups of " + g.groupSize());
         }

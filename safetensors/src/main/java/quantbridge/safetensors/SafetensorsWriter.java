@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import quantbridge.core.io.AtomicOutput;
 import quantbridge.core.io.ModelWriter;
+import quantbridge.core.ir.Encoding;
 import quantbridge.core.ir.MetaValue;
 import quantbridge.core.ir.Metadata;
 import quantbridge.core.ir.Model;
@@ -78,14 +79,32 @@ public final class SafetensorsWriter implements ModelWriter {
     public List<String> extensions() { return List.of(".safetensors"); }
 
     @Override
+    public boolean stores(Encoding e) {
+        return Dtype.of(e).isPresent();
+    }
+
+    @Override
+    public String storesDescription() { return "f32, f16, bf16 and plain integer or boolean tensors (no block-quantized data)"; }
+
+    /** A writer that shards the output at {@code maxBytes} bytes per file, with an index, as Hugging Face does. */
+    @Override
+    public ModelWriter withShardSize(long maxBytes) {
+        return new SafetensorsWriter(maxBytes);
+    }
+
+    @Override
     public void write(Model model, Path out, boolean overwrite) throws IOException {
+        writeFiles(model, out, overwrite);
+    }
+
+    private List<Path> writeFiles(Model model, Path out, boolean overwrite) throws IOException {
         List<Tensor> tensors = model.tensors();
         List<Dtype> dtypes = new ArrayList<>(tensors.size());
         for (Tensor t : tensors) dtypes.add(dtypeOf(t));
         List<List<Integer>> shards = plan(model.metadata(), tensors, dtypes);
         if (shards.size() <= 1) {
             writeFile(out, overwrite, model.metadata(), tensors, dtypes);
-            return;
+            return List.of(out);
         }
         String base = baseName(out);
         int n = shards.size();
@@ -120,6 +139,7 @@ public final class SafetensorsWriter implements ModelWriter {
         byte[] json = (Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n")
                 .getBytes(StandardCharsets.UTF_8);
         AtomicOutput.write(index, true, ch -> writeFully(ch, ByteBuffer.wrap(json)));
+        return concat(paths, index);
     }
 
     /** The safetensors dtype of a tensor, or why it has none. */

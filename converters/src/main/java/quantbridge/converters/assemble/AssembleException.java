@@ -10,6 +10,11 @@ public final class AssembleException extends ModelFormatException {
 
     /** @param file the file (or base folder) at fault */
     public AssembleException(Path file, String message) {
-        super(file, -1, message);
+        super(Kind.INCONSISTENT, file, -1, message);
+    }
+
+    /** @param kind what is wrong */
+    public AssembleException(Kind kind, Path file, String message) {
+        super(kind, file, -1, message);
     }
 }

@@ -15,8 +15,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.LongUnaryOperator;
 import java.util.stream.Stream;
-import quantbridge.converters.plan.NameMap;
+import quantbridge.converters.arch.Architecture;
 import quantbridge.core.codec.Fp16;
+import quantbridge.core.io.Formats;
 import quantbridge.core.ir.GgmlType;
 import quantbridge.core.ir.GroupedAffine;
 import quantbridge.core.ir.MetaValue;
@@ -25,7 +26,6 @@ import quantbridge.core.ir.Model;
 import quantbridge.core.ir.Shape;
 import quantbridge.core.ir.Tensor;
 import quantbridge.core.ir.TensorData;
-import quantbridge.safetensors.SafetensorsReader;
 
 /**
  * Builds a complete llama.cpp model (GGUF names and metadata) from an OpenVINO u4/u8 weight blob
@@ -46,23 +46,6 @@ public final class Assembler {
      */
     public record Assembly(Model model, List<String> warnings) {
     }
-
-    private static final String[][] LAYER_MAP = {
-            {"input_layernorm.weight", "attn_norm.weight"},
-            {"self_attn.q_proj.weight", "attn_q.weight"},
-            {"self_attn.k_proj.weight", "attn_k.weight"},
-            {"self_attn.v_proj.weight", "attn_v.weight"},
-            {"self_attn.o_proj.weight", "attn_output.weight"},
-            {"post_attention_layernorm.weight", "ffn_norm.weight"},
-            {"mlp.gate_proj.weight", "ffn_gate.weight"},
-            {"mlp.up_proj.weight", "ffn_up.weight"},
-            {"mlp.down_proj.weight", "ffn_down.weight"},
-    };
-    private static final String[][] BIAS_MAP = {
-            {"self_attn.q_proj.bias", "attn_q.bias"},
-            {"self_attn.k_proj.bias", "attn_k.bias"},
-            {"self_attn.v_proj.bias", "attn_v.bias"},
-    };
 
     private Assembler() {
     }
@@ -94,52 +77,42 @@ public final class Assembler {
             List<Tensor> out = new ArrayList<>();
             Sources src = new Sources(blobLayers, usedBlob, base, missing, blobPath, baseDir);
 
-            int d = cfg.hiddenSize(), qDim = cfg.numHeads() * cfg.headDim(), kvDim = cfg.numKvHeads() * cfg.headDim();
-            boolean gemma = cfg.ggufArch().equals("gemma");
-            src.take("model.embed_tokens.weight", "token_embd.weight", Shape.of(cfg.vocabSize(), d)).ifPresent(out::add);
-            for (int l = 0; l < cfg.numLayers(); l++) {
-                String hf = "model.layers." + l + ".", gg = "blk." + l + ".";
-                for (String[] m : LAYER_MAP) {
-                    Shape shape = switch (m[1]) {
-                        case "attn_norm.weight", "ffn_norm.weight" -> Shape.of(d);
-                        case "attn_q.weight" -> Shape.of(qDim, d);
-                        case "attn_k.weight", "attn_v.weight" -> Shape.of(kvDim, d);
-                        case "attn_output.weight" -> Shape.of(d, qDim);
-                        case "ffn_gate.weight", "ffn_up.weight" -> Shape.of(cfg.intermediateSize(), d);
-                        default -> Shape.of(d, cfg.intermediateSize());
-                    };
-                    Optional<Tensor> t = src.take(hf + m[0], gg + m[1], shape);
-                    if (t.isEmpty()) continue;
-                    Tensor x = t.get();
-                    if (cfg.permutesQk() && (m[1].equals("attn_q.weight") || m[1].equals("attn_k.weight"))) {
-                        LongUnaryOperator order;
-                        try {
-                            order = NameMap.rowOrder(x.name(), x.shape().rows(), cfg.numHeads(), cfg.numKvHeads(),
-                                    NameMap.Direction.TO_GGUF).orElseThrow();
-                        } catch (IllegalArgumentException e) {
-                            throw new AssembleException(baseDir.resolve("config.json"), e.getMessage());
+            Architecture arch = cfg.arch();
+            boolean tied = cfg.tiedEmbeddings() || arch.has(Architecture.Trait.ALWAYS_TIED);
+            for (Architecture.TensorName tn : arch.tensors()) {
+                int layers = tn.perLayer() ? cfg.numLayers() : 1;
+                for (int l = 0; l < layers; l++) {
+                    switch (tn.role()) {
+                        case ROPE_FREQS -> {
+                            if (arch.has(Architecture.Trait.LLAMA3_ROPE_FREQS) && cfg.ropeScaling() != null
+                                    && cfg.ropeScaling().path("rope_type").asText(cfg.ropeScaling().path("type").asText("")).equals("llama3")) {
+                                out.add(llama3RopeFactors(cfg, arena));
+                            }
                         }
-                        x = permuteRows(x, order, arena);
+                        case OUTPUT -> {
+                            if (!tied) {
+                                src.take(tn.hf(l), tn.gguf(l), shape(tn.dims(), cfg)).ifPresent(out::add);
+                            } else if (blobLayers.containsKey(layerKey(tn.hf(l)))) {
+                                usedBlob.add(layerKey(tn.hf(l)));
+                                warnings.add("the embeddings are tied (tie_word_embeddings): the blob's " + layerKey(tn.hf(l)) + " is not used");
+                            }
+                        }
+                        default -> {
+                            Optional<Tensor> t = src.take(tn.hf(l), tn.gguf(l), shape(tn.dims(), cfg));
+                            if (t.isEmpty()) continue;
+                            Tensor x = t.get();
+                            Optional<LongUnaryOperator> order;
+                            try {
+                                order = arch.rowOrder(x.name(), x.shape().rows(), cfg.numHeads(), cfg.numKvHeads(), true);
+                            } catch (IllegalArgumentException e) {
+                                throw new AssembleException(baseDir.resolve("config.json"), e.getMessage());
+                            }
+                            if (order.isPresent()) x = permuteRows(x, order.get(), arena);
+                            if (tn.role() == Architecture.Role.NORM && arch.normOffset() != 0f) x = toF32(x, arch.normOffset(), arena);
+                            out.add(x);
+                        }
                     }
-                    if (gemma && m[1].endsWith("norm.weight")) x = toF32(x, 1f, arena);
-                    out.add(x);
                 }
-                if (cfg.ggufArch().equals("qwen2")) {
-                    for (String[] m : BIAS_MAP) {
-                        src.take(hf + m[0], gg + m[1], Shape.of(m[1].startsWith("attn_q") ? qDim : kvDim)).ifPresent(out::add);
-                    }
-                }
-            }
-            src.take("model.norm.weight", "output_norm.weight", Shape.of(d)).map(t -> gemma ? toF32(t, 1f, arena) : t).ifPresent(out::add);
-            if (cfg.ropeScaling() != null && cfg.ggufArch().equals("llama")
-                    && cfg.ropeScaling().path("rope_type").asText(cfg.ropeScaling().path("type").asText("")).equals("llama3")) {
-                out.add(llama3RopeFactors(cfg, arena));
-            }
-            if (!cfg.tiedEmbeddings() && !gemma) {
-                src.take("lm_head.weight", "output.weight", Shape.of(cfg.vocabSize(), d)).ifPresent(out::add);
-            } else if (blobLayers.containsKey("lm_head")) {
-                usedBlob.add("lm_head");
-                warnings.add("the embeddings are tied (tie_word_embeddings): the blob's lm_head is not used");
             }
             if (!missing.isEmpty()) {
                 throw new AssembleException(blobPath, "cannot assemble a complete " + cfg.ggufArch() + " model with base " + baseDir
@@ -169,6 +142,23 @@ public final class Assembler {
                 }
             }
         }
+    }
+
+    /** A tensor's shape from the config. */
+    static Shape shape(Architecture.Dims dims, HfConfig c) {
+        int d = c.hiddenSize(), q = c.numHeads() * c.headDim(), kv = c.numKvHeads() * c.headDim();
+        return switch (dims) {
+            case VOCAB_BY_HIDDEN -> Shape.of(c.vocabSize(), d);
+            case HIDDEN -> Shape.of(d);
+            case Q_BY_HIDDEN -> Shape.of(q, d);
+            case KV_BY_HIDDEN -> Shape.of(kv, d);
+            case HIDDEN_BY_Q -> Shape.of(d, q);
+            case FF_BY_HIDDEN -> Shape.of(c.intermediateSize(), d);
+            case HIDDEN_BY_FF -> Shape.of(d, c.intermediateSize());
+            case Q -> Shape.of(q);
+            case KV -> Shape.of(kv);
+            case HEAD_DIM_HALF -> Shape.of(c.headDim() / 2);
+        };
     }
 
     /** Where each tensor comes from: the blob if it has the layer, else the base's float weights. */
@@ -210,14 +200,14 @@ public final class Assembler {
 
     private static Model openBase(Path dir) throws IOException {
         Path index = dir.resolve("model.safetensors.index.json");
-        if (Files.isRegularFile(index)) return new SafetensorsReader().read(index);
+        if (Files.isRegularFile(index)) return Formats.open(index);
         Path single = dir.resolve("model.safetensors");
-        if (Files.isRegularFile(single)) return new SafetensorsReader().read(single);
+        if (Files.isRegularFile(single)) return Formats.open(single);
         List<Path> files;
         try (Stream<Path> s = Files.list(dir)) {
             files = s.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().toList();
         }
-        if (files.size() == 1) return new SafetensorsReader().read(files.get(0));
+        if (files.size() == 1) return Formats.open(files.get(0));
         throw new AssembleException(dir, files.isEmpty() ? "the base folder has no .safetensors weights"
                 : "the base folder has " + files.size() + " .safetensors files and no model.safetensors.index.json");
     }
@@ -230,7 +220,8 @@ public final class Assembler {
         long rows = t.shape().rows();
         TensorData data = switch (t.data()) {
             case TensorData.Affine a -> new TensorData.Affine(permute(a.codes(), rows, order, arena),
-                    permute(a.scales(), rows, order, arena), a.zeroPoints() == null ? null : permute(a.zeroPoints(), rows, order, arena));
+                    permute(a.scales(), rows, order, arena), a.zeroPoints() == null ? null : permute(a.zeroPoints(), rows, order, arena),
+                    a.groupIndex());
             case TensorData.Bytes b -> new TensorData.Bytes(permute(b.segment(), rows, order, arena));
             case TensorData.Streamed s -> throw new IllegalArgumentException(t.name() + ": streamed data cannot be permuted");
         };
@@ -318,13 +309,13 @@ public final class Assembler {
         b.put(a + ".attention.head_count_kv", MetaValue.u32(c.numKvHeads()));
         b.put(a + ".attention.layer_norm_rms_epsilon", MetaValue.f32((float) c.rmsNormEps()));
         b.put(a + ".rope.freq_base", MetaValue.f32((float) c.ropeTheta()));
-        if (a.equals("gemma") || c.headDimGiven() || c.headDim() * c.numHeads() != c.hiddenSize()) {
+        if (c.arch().has(Architecture.Trait.KEY_LENGTH_ALWAYS) || c.headDimGiven() || c.headDim() * c.numHeads() != c.hiddenSize()) {
             // as llama.cpp's converter whenever config.json states head_dim; llama.cpp assumes hidden / heads otherwise
             b.put(a + ".attention.key_length", MetaValue.u32(c.headDim()));
             b.put(a + ".attention.value_length", MetaValue.u32(c.headDim()));
         }
-        if (!a.equals("gemma")) b.put(a + ".rope.dimension_count", MetaValue.u32(c.headDim()));
-        if (a.equals("llama")) b.put(a + ".vocab_size", MetaValue.u32(tok.tokens().size()));
+        if (c.arch().has(Architecture.Trait.ROPE_DIMENSION_COUNT)) b.put(a + ".rope.dimension_count", MetaValue.u32(c.headDim()));
+        if (c.arch().has(Architecture.Trait.VOCAB_SIZE)) b.put(a + ".vocab_size", MetaValue.u32(tok.tokens().size()));
         if (c.ropeScaling() != null) {
             String type = c.ropeScaling().path("rope_type").asText(c.ropeScaling().path("type").asText(""));
             double factor = c.ropeScaling().path("factor").asDouble(0);
@@ -338,13 +329,15 @@ public final class Assembler {
                     }
                 }
                 case "llama3" -> {
-                    if (!a.equals("llama")) warnings.add("rope_scaling of type 'llama3' is only carried over for llama");
+                    if (!c.arch().has(Architecture.Trait.LLAMA3_ROPE_FREQS)) {
+                        warnings.add("rope_scaling of type 'llama3' is only carried over for llama");
+                    }
                 }
                 default -> warnings.add("rope_scaling of type '" + type + "' is not carried over (llama.cpp has no support for it)");
             }
         }
         tok.addTo(b, baseDir, c);
-        if (a.equals("gemma") && b.contains("tokenizer.ggml.add_space_prefix")) {
+        if (c.arch().has(Architecture.Trait.NO_SPACE_PREFIX) && b.contains("tokenizer.ggml.add_space_prefix")) {
             // as llama.cpp's converter: Gemma's SentencePiece text gets no leading space
             b.put("tokenizer.ggml.add_space_prefix", MetaValue.bool(false));
         }

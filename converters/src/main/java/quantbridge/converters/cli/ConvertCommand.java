@@ -8,16 +8,16 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import quantbridge.converters.assemble.Assembler;
+import quantbridge.converters.convert.Conversion;
 import quantbridge.converters.plan.Ftype;
 import quantbridge.converters.plan.Imatrix;
 import quantbridge.converters.plan.LayerPruning;
-import quantbridge.converters.plan.NameMap;
 import quantbridge.converters.plan.Plan;
 import quantbridge.converters.plan.PlanException;
 import quantbridge.converters.plan.Planner;
@@ -26,6 +26,7 @@ import quantbridge.converters.requant.AffineEncoder;
 import quantbridge.core.io.Formats;
 import quantbridge.core.io.ModelWriter;
 import quantbridge.core.ir.GgmlType;
+import quantbridge.core.ir.GroupedAffine;
 import quantbridge.core.ir.Model;
 
 /**
@@ -47,7 +48,9 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--type", paramLabel = "TYPE",
             description = "llama-quantize's type name (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q2_K_S, Q3_K_S, Q3_K_M, Q3_K_L, "
                     + "Q4_K_S, Q4_K_M, Q5_K_S, Q5_K_M, Q6_K, IQ4_NL, IQ4_XS, TQ1_0, TQ2_0, MXFP4_MOE, F16, BF16, F32, ...; "
-                    + "Q3_K, Q4_K, Q5_K are Q3_K_M, Q4_K_M, Q5_K_M) or a ggml type name (every quantizable tensor gets it); for OpenVINO blob output u4_sym, u4_asym, u8_sym or u8_asym.")
+                    + "Q3_K, Q4_K, Q5_K are Q3_K_M, Q4_K_M, Q5_K_M) or a ggml type name (every quantizable tensor gets it); for OpenVINO blob output u4_sym, u4_asym, u8_sym or u8_asym. "
+                    + "Without --type, a GGUF input is copied: every tensor keeps its type and order, legacy q4_0_4x4/q4_0_4x8/q4_0_8x8 "
+                    + "tensors become the q4_0 blocks they were made from, and the output is GGUF v3.")
     String type;
 
     @Option(names = "--group-size", paramLabel = "N", description = "For u4_sym/u4_asym/u8_sym/u8_asym (OpenVINO blob output): values per group (default 128 for u4, one group per row for u8).")
@@ -118,24 +121,21 @@ final class ConvertCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (dryRun) Inputs.requireFile(input);
-        else ConversionRun.checkPaths(input, output, run.force);
-        int nThreads = ConversionRun.threads(run.threads);
+        else Inputs.checkPaths(input, output, run.force);
+        int nThreads = Inputs.threads(run.threads);
         ModelWriter writer;
         try {
             writer = Formats.writerFor(output, format);
         } catch (IllegalArgumentException e) {
             throw CliException.usage(e.getMessage());
         }
-        split.check(writer.format());
-        if (writer.format().equals(Planner.BLOB) && type != null && AffineEncoder.Spec.parse(type, groupSize) != null) {
-            if (dryRun) throw CliException.usage("--dry-run does not apply to " + type + " (OpenVINO blob) output");
-            return toBlob(writer, AffineEncoder.Spec.parse(type, groupSize));
-        }
-        PolicyOptions options = options(writer.format());
+        split.check(writer);
+        Planner.Types types = types(writer);
+        if (dryRun && types instanceof Planner.Types.Affine) throw CliException.usage("--dry-run does not apply to " + type + " (grouped-affine) output");
         Imatrix imatrix = imatrix();
         PrintWriter out = spec.commandLine().getOut();
         java.util.SortedSet<Integer> prune = pruneLayers();
-        try (Model opened = Formats.open(input); Model full = withBase(opened, writer.format(), out)) {
+        try (Model opened = Formats.open(input); Model full = withBase(opened, writer, out)) {
             Model model = full;
             if (!prune.isEmpty()) {
                 LayerPruning pruning = LayerPruning.of(full, prune);
@@ -144,18 +144,49 @@ final class ConvertCommand implements Callable<Integer> {
             }
             Plan plan;
             try {
-                plan = Planner.plan(model, writer.format(), options, imatrix, imatrixFile == null ? null : imatrixFile.toString(), naming());
+                plan = Planner.plan(model, writer, new Planner.Request(types, imatrix,
+                        imatrixFile == null ? null : imatrixFile.toString(), run.naming()));
             } catch (PlanException e) {
                 throw CliException.input(input + ": " + e.getMessage());
             }
-            if (dryRun) {
-                ConversionRun.dryRun("convert", model, plan, writer.format(), input, output, options.ftype().displayName(), run.quiet, out);
-                return 0;
-            }
-            ConversionRun.run("convert", model, plan, split.writer(writer, opened, out, run.quiet), input, output, run.force, options.ftype().displayName(), nThreads,
-                    run.allowNonfinite, run.quiet, run.reportFile, out);
+            Conversion.Options o = run.options("convert", input, output, nThreads, split.split(writer, opened, out, run.quiet));
+            if (dryRun) Conversion.dryRun(model, plan, writer, o, out);
+            else Conversion.run(model, plan, writer, o, out);
         }
         return 0;
+    }
+
+    /**
+     * How the output types are chosen: grouped-affine for u4_sym etc.; without --type and a typed output
+     * (GGUF), "copy": every tensor in its own type, legacy interleaved ones rescued as q4_0; else
+     * llama-quantize's policy for --type.
+     */
+    private Planner.Types types(ModelWriter writer) throws CliException {
+        AffineEncoder.Spec affine = type == null ? null : AffineEncoder.Spec.parse(type, groupSize);
+        if (affine != null) {
+            if (affine.groupSize() == 0 || affine.groupSize() < -1) throw CliException.usage("--group-size must be positive, not " + affine.groupSize());
+            if (!writer.stores(affine.encoding(affine.groupSize() > 0 ? affine.groupSize() : 32))) {
+                throw CliException.usage("--type " + type + ": " + writer.format() + " output cannot hold grouped-affine codes");
+            }
+            return new Planner.Types.Affine(affine);
+        }
+        if (type == null && writer.typedMetadata()) {
+            checkCopyOptions();
+            return new Planner.Types.Copy(parseEach(kvOverrides, PolicyOptions.KvOverride::parse));
+        }
+        return new Planner.Types.Policy(options(writer));
+    }
+
+    /** Without --type (copy), the options of llama-quantize's type choice have nothing to act on. */
+    private void checkCopyOptions() throws CliException {
+        String needsType = imatrixFile != null ? "--imatrix" : pure ? "--pure" : leaveOutputTensor ? "--leave-output-tensor"
+                : outputTensorType != null ? "--output-tensor-type" : tokenEmbeddingType != null ? "--token-embedding-type"
+                : !tensorTypes.isEmpty() ? "--tensor-type" : tensorTypeFile != null ? "--tensor-type-file"
+                : !includeWeights.isEmpty() ? "--include-weights" : !excludeWeights.isEmpty() ? "--exclude-weights"
+                : base != null ? "--base" : groupSize != null ? "--group-size" : run.names != null ? "--names" : null;
+        if (needsType != null) {
+            throw CliException.usage(needsType + " needs --type (without --type, convert copies every tensor in its own type)");
+        }
     }
 
     /** The importance matrix after --include-weights / --exclude-weights, or null without --imatrix. */
@@ -179,18 +210,12 @@ final class ConvertCommand implements Callable<Integer> {
         }
     }
 
-    private Planner.Naming naming() throws CliException {
-        NameMap.Direction dir = run.direction();
-        if (dir == null) return Planner.Naming.NONE;
-        int h = run.headCount == null ? 0 : run.headCount;
-        return new Planner.Naming(dir, h, run.headCountKv == null ? h : run.headCountKv);
-    }
-
     /** The input itself, or with {@code --base} the model assembled from it and the base folder. */
-    private Model withBase(Model input, String outFormat, PrintWriter out) throws IOException, CliException {
+    private Model withBase(Model input, ModelWriter writer, PrintWriter out) throws IOException, CliException {
         if (base == null) return new Model(input.format(), input.metadata(), input.tensors());
-        if (!input.format().equals(Planner.BLOB) || !outFormat.equals(Planner.GGUF)) {
-            throw CliException.usage("--base needs an OpenVINO blob as input and a GGUF output, not " + input.format() + " to " + outFormat);
+        boolean affineLayers = !input.tensors().isEmpty() && input.tensors().stream().allMatch(t -> t.encoding() instanceof GroupedAffine);
+        if (!affineLayers || !writer.typedMetadata()) {
+            throw CliException.usage("--base needs an OpenVINO blob as input and a GGUF output, not " + input.format() + " to " + writer.format());
         }
         if (!java.nio.file.Files.isDirectory(base)) throw CliException.usage("--base " + base + ": not a folder");
         Assembler.Assembly a = Assembler.assemble(input, this.input, base);
@@ -198,71 +223,12 @@ final class ConvertCommand implements Callable<Integer> {
         return a.model();
     }
 
-    /** Quantizes every matrix to grouped-affine codes and writes an OpenVINO blob. */
-    private Integer toBlob(ModelWriter writer, AffineEncoder.Spec spec) throws Exception {
-        if (spec.groupSize() == 0 || spec.groupSize() < -1) throw CliException.usage("--group-size must be positive, not " + spec.groupSize());
-        PrintWriter out = spec().commandLine().getOut();
-        List<String> skipped = new ArrayList<>();
-        long start = System.nanoTime();
-        try (Model model = Formats.open(input);
-             AffineEncoder enc = AffineEncoder.encode(model, spec, output.toAbsolutePath().getParent(), run.quiet ? null : out, skipped, run.allowNonfinite)) {
-            Model m = enc.model();
-            if (m.tensors().isEmpty()) throw CliException.input(input + ": has no float matrices to write as an OpenVINO blob");
-            writer.write(m, output, run.force);
-            if (run.reportFile != null) blobReport(enc, model.format(), writer.format(), skipped, System.nanoTime() - start);
-        } catch (IllegalArgumentException e) {
-            throw CliException.input(input + ": " + e.getMessage());
-        }
-        if (!run.quiet) {
-            if (!skipped.isEmpty()) out.println("warning: OpenVINO blobs hold only matrices; left out: " + String.join(", ", skipped));
-            out.printf(java.util.Locale.ROOT, "wrote %s in %.2f s%n", output, (System.nanoTime() - start) / 1e9);
-            out.flush();
-        }
-        return 0;
-    }
-
-    private CommandSpec spec() { return spec; }
-
-    private void blobReport(AffineEncoder enc, String inFormat, String outFormat, List<String> skipped, long nanos)
-            throws java.io.IOException {
-        var om = new com.fasterxml.jackson.databind.ObjectMapper().enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
-        var root = om.createObjectNode();
-        root.put("command", "convert");
-        root.put("input", input.toString());
-        root.put("input_format", inFormat);
-        root.put("output", output.toString());
-        root.put("output_format", outFormat);
-        root.put("type", type);
-        root.put("seconds", nanos / 1e9);
-        var left = root.putArray("left_out");
-        skipped.forEach(left::add);
-        var ts = root.putArray("tensors");
-        for (AffineEncoder.Done d : enc.done()) {
-            var t = ts.addObject();
-            t.put("name", d.name());
-            t.put("source_name", d.source());
-            var sh = t.putArray("shape");
-            for (long x : d.shape().dims()) sh.add(x);
-            t.put("source_encoding", d.sourceEncoding());
-            t.put("encoding", d.encoding().displayName());
-            t.put("route", "encode_grouped_affine");
-            t.put("bytes_in", d.bytesIn());
-            t.put("bytes_out", d.bytesOut());
-            var e = t.putObject("error");
-            e.put("rmse", d.error().rmse());
-            e.put("max_abs", d.error().maxAbs());
-            e.put("relative", d.error().relative());
-            e.put("values", d.error().count());
-        }
-        quantbridge.converters.report.ReportFile.write(run.reportFile, root);
-    }
-
     /** The policy options from the command line. */
-    PolicyOptions options(String outFormat) throws CliException {
+    PolicyOptions options(ModelWriter writer) throws CliException {
         Ftype ftype;
         boolean asPure = pure;
         if (type == null) {
-            if (outFormat.equals(Planner.BLOB)) ftype = Ftype.F32;
+            if (!writer.stores(GgmlType.F32)) ftype = Ftype.F32; // a format of codes only: its tensors are copied
             else throw CliException.usage("--type is required (e.g. --type Q4_0, Q4_K_M, Q8_0, F16)");
         } else {
             Optional<Ftype> f = Ftype.byName(type);
@@ -276,7 +242,7 @@ final class ConvertCommand implements Callable<Integer> {
         }
         List<PolicyOptions.TensorTypeOverride> overrides = tensorTypeOverrides();
         List<PolicyOptions.KvOverride> kv = parseEach(kvOverrides, PolicyOptions.KvOverride::parse);
-        if (!kv.isEmpty() && !outFormat.equals(Planner.GGUF)) throw CliException.usage("--override-kv applies to GGUF output only");
+        if (!kv.isEmpty() && !writer.typedMetadata()) throw CliException.usage("--override-kv applies to GGUF output only");
         GgmlType outType = outputTensorType == null ? null : parseType(outputTensorType, "--output-tensor-type");
         GgmlType embType = tokenEmbeddingType == null ? null : parseType(tokenEmbeddingType, "--token-embedding-type");
         return new PolicyOptions(ftype, outType, embType, overrides, asPure, leaveOutputTensor, false, kv);

@@ -36,4 +36,18 @@ public final class Inputs {
         if (!force && Files.exists(out)) throw new java.nio.file.FileAlreadyExistsException(out + " exists (use --force to overwrite)");
         return out;
     }
+
+    /** Checks the input and output paths of a conversion. */
+    static void checkPaths(Path in, Path out, boolean force) throws IOException, CliException {
+        requireFile(in);
+        requireWritable(out, force);
+        if (Files.exists(out) && Files.isSameFile(in, out)) throw CliException.usage("the output " + out + " is the input file");
+    }
+
+    /** The number of threads asked for, checked. */
+    static int threads(Integer asked) throws CliException {
+        int n = asked == null ? Runtime.getRuntime().availableProcessors() : asked;
+        if (n < 1 || n > 1024) throw CliException.usage("--threads must be between 1 and 1024, not " + n);
+        return n;
+    }
 }

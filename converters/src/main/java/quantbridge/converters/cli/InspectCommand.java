@@ -1,9 +1,7 @@
 package quantbridge.converters.cli;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -12,8 +10,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import quantbridge.core.io.Formats;
-import quantbridge.core.io.ModelFormatException;
-import quantbridge.core.io.ModelReader;
+import quantbridge.core.io.Inspection;
 
 /**
  * {@code quantbridge inspect FILE [--json]}: the header, metadata and tensor table of a
@@ -43,27 +40,8 @@ final class InspectCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Inspects {@code path} with the inspector of the format whose reader accepts it. */
+    /** Inspects {@code path} with the format whose reader accepts it. */
     static Inspection inspect(Path path) throws IOException {
-        ModelReader reader = readerOf(path);
-        return switch (reader.format()) {
-            case "gguf" -> GgufInspector.inspect(path);
-            case "safetensors" -> SafetensorsInspector.inspect(path);
-            case "openvino-blob" -> BlobInspector.inspect(path, reader);
-            default -> ModelInspector.inspect(path, reader);
-        };
-    }
-
-    /** The reader that accepts {@code path}, chosen like {@link Formats#open} does. */
-    static ModelReader readerOf(Path path) throws IOException {
-        byte[] head;
-        try (InputStream in = Files.newInputStream(path)) {
-            head = in.readNBytes(16);
-        }
-        for (ModelReader r : Formats.readers()) {
-            if (r.accepts(path, head)) return r;
-        }
-        throw new ModelFormatException(path, 0, "not a format quantbridge reads (expected GGUF, safetensors, "
-                + "a safetensors index .json, or a torch.save OpenVINO blob)");
+        return Formats.readerFor(path).inspect(path);
     }
 }

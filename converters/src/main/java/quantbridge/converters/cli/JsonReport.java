@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.math.BigInteger;
 import java.util.List;
 import java.util.Map;
+import quantbridge.core.io.Inspection;
 import quantbridge.core.ir.MetaValue;
 import quantbridge.core.ir.ValueType;
 

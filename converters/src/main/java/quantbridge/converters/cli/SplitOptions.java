@@ -1,19 +1,13 @@
 package quantbridge.converters.cli;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Option;
-import quantbridge.converters.plan.Planner;
 import quantbridge.core.io.ModelWriter;
+import quantbridge.core.io.SplitLayout;
 import quantbridge.core.ir.Model;
-import quantbridge.gguf.GgufSplit;
-import quantbridge.gguf.GgufSplitSet;
-import quantbridge.gguf.GgufWriter;
 
 /**
  * {@code convert}'s options for split GGUF output (a picocli mixin): {@code --keep-split} as
@@ -41,10 +35,10 @@ final class SplitOptions {
     private boolean any() { return keepSplit || maxTensors != null || maxSize != null; }
 
     /** Refuses options that do not fit together or the output format; call before any work. */
-    void check(String outFormat) throws CliException {
+    void check(ModelWriter writer) throws CliException {
         if (!any()) return;
-        if (!outFormat.equals(Planner.GGUF)) {
-            throw CliException.usage("--keep-split, --split-max-tensors and --split-max-size need GGUF output, not " + outFormat);
+        if (!writer.splits()) {
+            throw CliException.usage("--keep-split, --split-max-tensors and --split-max-size need GGUF output, not " + writer.format());
         }
         if (keepSplit && (maxTensors != null || maxSize != null)) {
             throw CliException.usage("--keep-split cannot be combined with --split-max-tensors or --split-max-size");
@@ -53,10 +47,10 @@ final class SplitOptions {
     }
 
     /** The limits of --split-max-tensors/--split-max-size, or null. */
-    private GgufSplit.Limits limits() throws CliException {
+    private ModelWriter.Split limits() throws CliException {
         if (maxTensors == null && maxSize == null) return null;
         if (maxTensors != null && maxTensors < 1) throw CliException.usage("--split-max-tensors must be at least 1, not " + maxTensors);
-        return new GgufSplit.Limits(maxTensors == null ? 0 : maxTensors, maxSize == null ? 0 : parseSize(maxSize));
+        return ModelWriter.Split.limits(maxTensors == null ? 0 : maxTensors, maxSize == null ? 0 : parseSize(maxSize));
     }
 
     /** {@code 500M} → 500 000 000 bytes; a plain number is bytes. */
@@ -79,49 +73,16 @@ final class SplitOptions {
     }
 
     /**
-     * The writer to convert with: {@code writer} itself, or one that writes a split GGUF set
-     * shaped after these options and {@code input} (the model as opened). It says on {@code out}
-     * which files it wrote unless {@code quiet}.
+     * How to split the output: as the input is split ({@code --keep-split}, when it is a split
+     * model), by the limits given, or null for one file. Says on {@code out} when
+     * {@code --keep-split} has nothing to follow, unless {@code quiet}.
      */
-    ModelWriter writer(ModelWriter writer, Model input, PrintWriter out, boolean quiet) throws CliException {
-        GgufSplit.Limits limits = limits();
-        List<Integer> counts = null;
+    ModelWriter.Split split(ModelWriter writer, Model input, PrintWriter out, boolean quiet) throws CliException {
         if (keepSplit) {
-            if (input.resource() instanceof GgufSplitSet set) {
-                counts = set.tensorCounts();
-            } else {
-                if (!quiet) out.println("warning: --keep-split: the input is not a split GGUF model; writing one file");
-                return writer;
-            }
-        } else if (limits == null) {
-            return writer;
+            if (input.resource() instanceof SplitLayout layout) return ModelWriter.Split.like(layout.tensorCounts());
+            if (!quiet) out.println("warning: --keep-split: the input is not a split GGUF model; writing one file");
+            return null;
         }
-        List<Integer> perShard = counts;
-        return new ModelWriter() {
-            @Override
-            public String format() { return writer.format(); }
-
-            @Override
-            public List<String> extensions() { return writer.extensions(); }
-
-            @Override
-            public void write(Model model, Path output, boolean overwrite) throws IOException {
-                GgufWriter w = new GgufWriter();
-                List<Path> paths;
-                if (perShard != null) {
-                    try {
-                        paths = w.writeSplit(model, output, perShard, overwrite);
-                    } catch (IllegalArgumentException e) {
-                        throw new IllegalArgumentException("--keep-split: " + e.getMessage(), e);
-                    }
-                } else {
-                    paths = w.writeSplit(model, output, limits, overwrite);
-                }
-                if (!quiet) {
-                    out.println("split into " + paths.size() + " file(s): "
-                            + String.join(", ", paths.stream().map(p -> String.valueOf(p.getFileName())).toList()));
-                }
-            }
-        };
+        return limits();
     }
 }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SequencedMap;
+import quantbridge.core.io.Inspection;
 import quantbridge.core.ir.MetaValue;
 import quantbridge.core.ir.ValueType;
 

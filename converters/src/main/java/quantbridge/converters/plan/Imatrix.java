@@ -12,13 +12,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import quantbridge.core.io.Formats;
 import quantbridge.core.io.MappedFile;
 import quantbridge.core.ir.GgmlType;
 import quantbridge.core.ir.MetaValue;
+import quantbridge.core.ir.Model;
 import quantbridge.core.ir.Tensor;
 import quantbridge.core.ir.TensorData;
 import quantbridge.core.ir.ValueType;
-import quantbridge.gguf.GgufFile;
 
 /**
  * An importance matrix as llama-quantize uses it: per tensor name, one mean squared activation
@@ -135,8 +136,8 @@ public record Imatrix(Map<String, float[]> values, List<String> datasets, int ch
     }
 
     private static Imatrix fromGguf(Path path) throws IOException {
-        try (GgufFile g = GgufFile.open(path)) {
-            var md = g.metadata();
+        try (Model model = Formats.open(path)) {
+            var md = model.metadata();
             boolean hasMeta = md.get("imatrix.datasets").isPresent() && md.get("imatrix.chunk_count").isPresent()
                     && md.get("imatrix.chunk_size").isPresent();
             if (!hasMeta) throw new ImatrixException(path, -1, "GGUF importance matrix without imatrix.datasets, imatrix.chunk_count and imatrix.chunk_size metadata");
@@ -148,7 +149,6 @@ public record Imatrix(Map<String, float[]> values, List<String> datasets, int ch
             MetaValue cc = md.get("imatrix.chunk_count").get();
             int chunks = cc.type().isInteger() ? (int) cc.asLong() : 0;
             TreeMap<String, Tensor[]> parts = new TreeMap<>();
-            var model = g.toModel();
             for (Tensor t : model.tensors()) {
                 String n = t.name();
                 int slot;

@@ -1,97 +1,223 @@
 package quantbridge.converters.plan;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import quantbridge.converters.requant.Requantizer;
-import quantbridge.converters.requant.Route;
+import java.util.Set;
+import java.util.function.LongUnaryOperator;
+import quantbridge.converters.arch.Architecture;
+import quantbridge.converters.arch.Architectures;
+import quantbridge.converters.requant.AffineBlocks;
+import quantbridge.converters.requant.AffineEncoder;
 import quantbridge.converters.requant.SourceRows;
 import quantbridge.core.codec.BlockCodec;
 import quantbridge.core.codec.Codecs;
+import quantbridge.core.io.Formats;
+import quantbridge.core.io.ModelReader;
+import quantbridge.core.io.ModelWriter;
 import quantbridge.core.ir.Encoding;
 import quantbridge.core.ir.GgmlType;
 import quantbridge.core.ir.GroupedAffine;
 import quantbridge.core.ir.MetaValue;
 import quantbridge.core.ir.Metadata;
 import quantbridge.core.ir.Model;
-import quantbridge.core.ir.PlainType;
-import quantbridge.core.ir.Shape;
 import quantbridge.core.ir.Tensor;
 import quantbridge.core.ir.ValueType;
 
 /**
- * Plans a conversion: the output name, type and route of every tensor, and the output metadata,
- * following llama-quantize for the types ({@link TypePolicy}) and for the GGUF metadata.
+ * Plans every conversion, whatever the command: the output name, encoding and route of every
+ * tensor, and the output metadata. Types follow llama-quantize ({@link TypePolicy}) for
+ * {@code convert}, one float type for {@code dequantize}, grouped-affine codes for OpenVINO
+ * blob output; what the output format can hold is asked of its writer.
  */
 public final class Planner {
 
     /** ggml's {@code GGML_QNT_VERSION}, written as {@code general.quantization_version}. */
     public static final int QNT_VERSION = 2;
 
-    /** Output format names as the writers give them. */
-    public static final String GGUF = "gguf";
-    public static final String SAFETENSORS = "safetensors";
-    public static final String BLOB = "openvino-blob";
-
     private Planner() {
     }
 
+    /** How the output types are chosen. */
+    public sealed interface Types {
+        /** As llama-quantize chooses them ({@code convert --type Q4_K_M}). */
+        record Policy(PolicyOptions options) implements Types {
+        }
+
+        /** Every tensor whose values decode to floats gets {@code type}; others are kept ({@code dequantize}). */
+        record Every(GgmlType type) implements Types {
+        }
+
+        /** Every float matrix is quantized to grouped-affine codes (OpenVINO blob output). */
+        record Affine(AffineEncoder.Spec spec) implements Types {
+        }
+
+        /**
+         * No type asked ({@code convert} without {@code --type}, "copy"): a GGUF model rewritten with
+         * every tensor in its own type, in its own order, and the metadata in its own order, except
+         * legacy interleaved tensors (Q4_0_4_4, Q4_0_4_8, Q4_0_8_8), which become the plain Q4_0 blocks
+         * they were made from, with {@code general.file_type} 33, 34 or 35 becoming 2 (MOSTLY_Q4_0).
+         * Useful beyond the rescue: a v1/v2 file rewritten as v3, re-aligned, re-split.
+         */
+        record Copy(List<PolicyOptions.KvOverride> kvOverrides) implements Types {
+            public Copy {
+                kvOverrides = List.copyOf(kvOverrides);
+            }
+        }
+    }
+
+    /** llama.cpp's {@code LLAMA_FTYPE_MOSTLY_Q4_0}. */
+    static final int FTYPE_MOSTLY_Q4_0 = 2;
+    /** {@code LLAMA_FTYPE_MOSTLY_Q4_0_4_4}, {@code _4_8}, {@code _8_8}: the file types of the legacy interleaved files. */
+    static final List<Long> LEGACY_FTYPES = List.of(33L, 34L, 35L);
+
+    /** Which way {@code --names} maps tensor names. */
+    public enum Direction { TO_HF, TO_GGUF }
+
     /**
-     * Renaming of tensors on the way: LLaMA names mapped ({@link NameMap}), with the Q/K row
-     * permutation that needs the head counts.
+     * Renaming of tensors on the way, by the model's architecture descriptor (GGUF
+     * {@code general.architecture}, else llama), with the Q/K row permutation of the
+     * architectures llama.cpp permutes, which needs the head counts.
      *
      * @param direction the mapping, or null for none
      * @param nHead     attention heads (0: from {@code ARCH.attention.head_count})
-     * @param nHeadKv   key/value heads (0: from {@code ARCH.attention.head_count_kv}, else nHead)
+     * @param nHeadKv   key/value heads (0: from {@code ARCH.attention.head_count_kv}, else the head count)
      */
-    public record Naming(NameMap.Direction direction, int nHead, int nHeadKv) {
+    public record Naming(Direction direction, int nHead, int nHeadKv) {
         public static final Naming NONE = new Naming(null, 0, 0);
     }
 
-    /** {@link #plan(Model, String, PolicyOptions, Imatrix, String, Naming)} without renaming. */
-    public static Plan plan(Model model, String outFormat, PolicyOptions options, Imatrix imatrix, String imatrixName)
-            throws PlanException {
-        return plan(model, outFormat, options, imatrix, imatrixName, Naming.NONE);
+    /**
+     * What to plan.
+     *
+     * @param types       how the output types are chosen
+     * @param imatrix     importance data, or null
+     * @param imatrixName how to name the importance file in the metadata (its path as given)
+     * @param naming      renaming on the way
+     */
+    public record Request(Types types, Imatrix imatrix, String imatrixName, Naming naming) {
+        public Request {
+            naming = naming == null ? Naming.NONE : naming;
+        }
+
+        public static Request of(Types types) { return new Request(types, null, null, Naming.NONE); }
     }
 
     /**
-     * @param model        the input
-     * @param outFormat    {@link #GGUF}, {@link #SAFETENSORS} or {@link #BLOB}
-     * @param options      the type policy's options
-     * @param imatrix      importance data, or null
-     * @param imatrixName  how to name the importance file in the metadata (its path as given)
+     * Plans the conversion of {@code model} for {@code writer}.
+     *
      * @throws PlanException if the output cannot be made as asked
      */
-    public static Plan plan(Model model, String outFormat, PolicyOptions options, Imatrix imatrix, String imatrixName,
-                            Naming naming) throws PlanException {
-        List<Tensor> tensors = model.tensors();
-        List<String> outNames = new ArrayList<>();
-        java.util.Set<String> seen = new java.util.HashSet<>();
-        for (Tensor t : tensors) {
-            String n = outputName(model, t, outFormat);
-            if (naming.direction() != null) n = NameMap.map(n, naming.direction());
-            if (!seen.add(n)) throw new PlanException("two tensors are both named " + n + " after renaming");
-            outNames.add(n);
+    public static Plan plan(Model model, ModelWriter writer, Request request) throws PlanException {
+        List<String> warnings = new ArrayList<>();
+        List<Tensor> tensors = new ArrayList<>(model.tensors());
+        if (writer.matricesOnly()) {
+            List<String> left = tensors.stream().filter(t -> !isMatrix(t)).map(Tensor::name).toList();
+            tensors.removeIf(t -> !isMatrix(t));
+            if (!left.isEmpty()) warnings.add(writer.format() + " output holds only matrices; left out: " + String.join(", ", left));
+            if (tensors.isEmpty()) throw new PlanException(PlanException.Kind.EMPTY, "has no float matrices to write as " + writer.format());
         }
-        java.util.Map<String, java.util.function.LongUnaryOperator> orders = new java.util.HashMap<>();
-        if (naming.direction() != null) {
-            String arch = model.metadata().getString("general.architecture").orElse("llama");
-            int nHead = naming.nHead() > 0 ? naming.nHead() : (int) model.metadata().getLong(arch + ".attention.head_count").orElse(0L).longValue();
-            int nHeadKv = naming.nHeadKv() > 0 ? naming.nHeadKv()
-                    : (int) model.metadata().getLong(arch + ".attention.head_count_kv").orElse((long) nHead).longValue();
-            for (int i = 0; i < tensors.size(); i++) {
-                String out = outNames.get(i);
-                String ggufName = naming.direction() == NameMap.Direction.TO_HF ? NameMap.map(out, NameMap.Direction.TO_GGUF) : out;
-                try {
-                    var o = NameMap.rowOrder(ggufName, tensors.get(i).shape().rows(), nHead, nHeadKv, naming.direction());
-                    if (o.isPresent()) orders.put(out, o.get());
-                } catch (IllegalArgumentException e) {
-                    throw new PlanException(e.getMessage() + " (give --head-count and --head-count-kv)");
+        List<String> outNames = outputNames(model, tensors, writer, request.naming());
+        Map<String, LongUnaryOperator> orders = rowOrders(model, tensors, outNames, request.naming());
+
+        List<PlannedTensor> planned = switch (request.types()) {
+            case Types.Policy p -> byPolicy(model, tensors, outNames, orders, writer, p.options(), request, warnings);
+            case Types.Every e -> {
+                List<PlannedTensor> all = new ArrayList<>();
+                for (int i = 0; i < tensors.size(); i++) all.add(every(tensors.get(i), outNames.get(i), e.type(), orders.get(outNames.get(i)), writer));
+                yield all;
+            }
+            case Types.Affine a -> {
+                List<PlannedTensor> all = new ArrayList<>();
+                for (int i = 0; i < tensors.size(); i++) all.add(affine(tensors.get(i), outNames.get(i), a.spec(), writer));
+                yield all;
+            }
+            case Types.Copy c -> {
+                if (!Formats.reader(model.format()).map(ModelReader::typedMetadata).orElse(false) || !writer.typedMetadata()) {
+                    throw new PlanException(PlanException.Kind.NOT_CONVERTIBLE, "without --type, convert copies GGUF models (every tensor"
+                            + " in its own type); give --type to convert a " + model.format() + " model");
                 }
+                List<PlannedTensor> all = new ArrayList<>();
+                for (int i = 0; i < tensors.size(); i++) all.add(copy(tensors.get(i), outNames.get(i), writer));
+                yield all;
+            }
+        };
+        long fallbacks = planned.stream().filter(p -> p.decision() != null && p.decision().fallback()).count();
+        return new Plan(typeName(request.types()), planned, metadata(model, writer, request, planned), fallbacks, warnings);
+    }
+
+    private static boolean isMatrix(Tensor t) {
+        return t.shape().rank() == 2 && SourceRows.decodable(t) && t.shape().elements() > 0;
+    }
+
+    private static String typeName(Types types) {
+        return switch (types) {
+            case Types.Policy p -> p.options().ftype().displayName();
+            case Types.Every e -> e.type().displayName();
+            case Types.Affine a -> a.spec().displayName();
+            case Types.Copy c -> "copy";
+        };
+    }
+
+    /** Output names: the source format's stored names in the IR's naming, mapped, as the writer stores them. */
+    private static List<String> outputNames(Model model, List<Tensor> tensors, ModelWriter writer, Naming naming) throws PlanException {
+        Optional<ModelReader> reader = Formats.reader(model.format());
+        Architecture arch = naming.direction() == null ? null : architecture(model);
+        List<String> names = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (Tensor t : tensors) {
+            String n = reader.map(r -> r.irName(t.name())).orElse(t.name());
+            if (arch != null) n = naming.direction() == Direction.TO_HF ? arch.toHf(n) : arch.toGguf(n);
+            n = writer.storedName(n);
+            if (!seen.add(n)) throw new PlanException(PlanException.Kind.BAD_NAME, "two tensors are both named " + n + " after renaming");
+            names.add(n);
+        }
+        return names;
+    }
+
+    /** The architecture descriptor for {@code --names}: the GGUF architecture's, else llama's. */
+    private static Architecture architecture(Model model) throws PlanException {
+        Optional<String> name = model.metadata().getString("general.architecture");
+        if (name.isEmpty()) return Architectures.LLAMA;
+        return Architectures.forGguf(name.get()).orElseThrow(() -> new PlanException(PlanException.Kind.BAD_NAME,
+                "--names: no tensor-name map for architecture '" + name.get() + "' (supported: "
+                        + String.join(", ", Architectures.all().stream().map(Architecture::gguf).distinct().toList()) + ")"));
+    }
+
+    private static Map<String, LongUnaryOperator> rowOrders(Model model, List<Tensor> tensors, List<String> outNames, Naming naming)
+            throws PlanException {
+        Map<String, LongUnaryOperator> orders = new HashMap<>();
+        if (naming.direction() == null) return orders;
+        Architecture arch = architecture(model);
+        String key = model.metadata().getString("general.architecture").orElse("llama");
+        int nHead = naming.nHead() > 0 ? naming.nHead()
+                : (int) model.metadata().getLong(key + ".attention.head_count").orElse(0L).longValue();
+        int nHeadKv = naming.nHeadKv() > 0 ? naming.nHeadKv()
+                : (int) model.metadata().getLong(key + ".attention.head_count_kv").orElse((long) nHead).longValue();
+        boolean toGguf = naming.direction() == Direction.TO_GGUF;
+        for (int i = 0; i < tensors.size(); i++) {
+            String out = outNames.get(i);
+            String ggufName = toGguf ? out : arch.toGguf(out);
+            try {
+                arch.rowOrder(ggufName, tensors.get(i).shape().rows(), nHead, nHeadKv, toGguf).ifPresent(o -> orders.put(out, o));
+            } catch (IllegalArgumentException e) {
+                throw new PlanException(PlanException.Kind.SHAPE, e.getMessage() + " (give --head-count and --head-count-kv)");
             }
         }
+        return orders;
+    }
 
+    private static List<PlannedTensor> byPolicy(Model model, List<Tensor> tensors, List<String> outNames,
+                                                Map<String, LongUnaryOperator> orders, ModelWriter writer, PolicyOptions options,
+                                                Request request, List<String> warnings) throws PlanException {
         List<Integer> llamaOrder = new ArrayList<>();
         for (int i = 0; i < tensors.size(); i++) llamaOrder.add(i);
         llamaOrder.sort(Comparator.comparing(outNames::get, LlamaOrder.NAMES));
@@ -101,55 +227,36 @@ public final class Planner {
             Tensor t = tensors.get(i);
             inputs.add(new TypePolicy.Input(outNames.get(i), t.shape(), t.encoding() instanceof GgmlType g ? g : null));
         }
-        ModelParams hp = ModelParams.of(model, outNames);
         List<TensorDecision> decisions;
         try {
-            decisions = TypePolicy.decide(inputs, hp, options.withImatrix(imatrix != null));
-        } catch (IllegalArgumentException e) {
-            String m = e.getMessage();
-            if (m.contains("no tensor type fallback")) {
-                m += " (a tensor's row length is not a multiple of its block size, as llama-quantize refuses too;"
-                        + " give that tensor another type with --tensor-type NAME=f16)";
-            }
-            throw new PlanException(m);
+            decisions = TypePolicy.decide(inputs, ModelParams.of(model, outNames), options.withImatrix(request.imatrix() != null));
+        } catch (PlanException e) {
+            if (e.kind() != PlanException.Kind.NO_FALLBACK) throw e;
+            throw new PlanException(e.kind(), e.getMessage() + " (a tensor's row length is not a multiple of its block size, as"
+                    + " llama-quantize refuses too; give that tensor another type with --tensor-type NAME=f16)");
         }
-
-        List<String> warnings = new ArrayList<>();
         PlannedTensor[] planned = new PlannedTensor[tensors.size()];
         for (int k = 0; k < llamaOrder.size(); k++) {
             int i = llamaOrder.get(k);
-            planned[i] = planOne(tensors.get(i), outNames.get(i), decisions.get(k), outFormat, options, imatrix, warnings,
+            planned[i] = policyOne(tensors.get(i), outNames.get(i), decisions.get(k), writer, request.imatrix(), warnings,
                     orders.get(outNames.get(i)));
         }
         List<PlannedTensor> ordered = new ArrayList<>();
-        if (outFormat.equals(GGUF)) {
-            for (int i : llamaOrder) ordered.add(planned[i]);
+        if (writer.typedMetadata()) {
+            for (int i : llamaOrder) ordered.add(planned[i]); // llama-quantize writes in llama.cpp's order
         } else {
-            for (PlannedTensor p : planned) ordered.add(p);
+            ordered.addAll(Arrays.asList(planned));
         }
-        Metadata md = metadata(model, outFormat, options, imatrix, imatrixName);
-        return new Plan(ordered, md, TypePolicy.fallbacks(decisions), warnings);
+        return ordered;
     }
 
-    /** Blob layers are linear weights: outside a blob they are named {@code LAYER.weight}. */
-    static String outputName(Model model, Tensor t, String outFormat) {
-        if (model.format().equals(BLOB) && !outFormat.equals(BLOB) && !t.name().endsWith(".weight")) return t.name() + ".weight";
-        return t.name();
+    private static PlanException notStorable(ModelWriter writer, String name, Encoding e) {
+        return new PlanException(PlanException.Kind.NOT_STORABLE, "tensor '" + name + "': " + writer.format() + " cannot hold "
+                + e.displayName() + " (it holds " + writer.storesDescription() + ")");
     }
 
-    /** Whether {@code format} can store {@code e} as it is. */
-    static boolean storable(String format, Encoding e) {
-        return switch (format) {
-            case GGUF -> e instanceof GgmlType;
-            case SAFETENSORS -> e instanceof PlainType || e instanceof GgmlType g && !g.isQuantized();
-            case BLOB -> e instanceof GroupedAffine;
-            default -> false;
-        };
-    }
-
-    private static PlannedTensor planOne(Tensor t, String name, TensorDecision d, String outFormat, PolicyOptions options,
-                                         Imatrix imatrix, List<String> warnings,
-                                         java.util.function.LongUnaryOperator rowOrder) throws PlanException {
+    private static PlannedTensor policyOne(Tensor t, String name, TensorDecision d, ModelWriter writer, Imatrix imatrix,
+                                           List<String> warnings, LongUnaryOperator rowOrder) throws PlanException {
         Encoding src = t.encoding();
         String note = d.note();
         if (d.target() != null && !SourceRows.decodable(t) && !src.equals(d.target())) {
@@ -158,83 +265,139 @@ public final class Planner {
             note = join(note, src.displayName() + " values are not floats: kept");
         }
         Encoding target = d.target() != null ? d.target() : src;
-        if (d.target() == null && !storable(outFormat, src)) {
-            if (!SourceRows.decodable(t) || outFormat.equals(BLOB)) {
-                throw new PlanException("tensor '" + t.name() + "': " + outFormat + " cannot hold " + src.displayName() + " data");
-            }
+        if (target instanceof GgmlType legacy && legacy.isLegacyInterleaved() && !target.equals(src)) {
+            throw new PlanException(PlanException.Kind.NOT_STORABLE, "tensor '" + name + "': " + legacy.displayName()
+                    + " is a legacy type llama.cpp no longer loads; quantbridge reads it but does not write it (q4_0 holds the same blocks)");
+        }
+        if (src instanceof GgmlType g && g.isLegacyInterleaved() && rowOrder == null && writer.stores(GgmlType.Q4_0)
+                && (target.equals(src) || target == GgmlType.Q4_0)) {
+            // the q4_0 blocks the legacy tensor was made from, moved back into row order: never re-encoded
+            return new PlannedTensor(t, name, GgmlType.Q4_0, Route.DE_INTERLEAVE, d, null, join(note, "legacy " + g.displayName()
+                    + " rows de-interleaved"), null);
+        }
+        if (d.target() == null && !writer.stores(src)) {
+            if (!SourceRows.decodable(t)) throw notStorable(writer, t.name(), src);
             target = GgmlType.F32;
-            note = join(note, outFormat + " cannot hold " + src.displayName() + ": written as f32");
+            note = join(note, writer.format() + " cannot hold " + src.displayName() + ": written as f32");
         }
-        if (!storable(outFormat, target)) {
-            String hint = outFormat.equals(SAFETENSORS) ? " (safetensors holds f32, f16 and bf16: use --type f16, bf16 or f32)"
-                    : outFormat.equals(BLOB) ? " (quantbridge writes OpenVINO blobs only from grouped-affine tensors, unchanged)" : "";
-            throw new PlanException("tensor '" + name + "': " + outFormat + " cannot hold " + target.displayName() + hint);
-        }
+        if (!writer.stores(target)) throw notStorable(writer, name, target);
         if (target.equals(src) && rowOrder == null) {
-            return new PlannedTensor(t, name, t.shape(), target, Route.COPY, d, null, rowsPerMatrix(t.shape()), note);
+            return new PlannedTensor(t, name, target, Route.COPY, d, null, note, null);
         }
-        if (rowOrder != null && !(target instanceof GgmlType)) {
-            throw new PlanException("tensor '" + name + "': cannot permute the rows of " + target.displayName() + " data");
+        if (!(target instanceof GgmlType type)) {
+            throw new PlanException(PlanException.Kind.NOT_CONVERTIBLE, "tensor '" + name + "': cannot "
+                    + (rowOrder != null ? "permute the rows of " : "convert to ") + target.displayName() + " data");
         }
-        GgmlType type = (GgmlType) target;
-        if (t.shape().rowLength() % type.blockSize() != 0) {
-            throw new PlanException("tensor '" + name + "': row length " + t.shape().rowLength() + " is not a multiple of the "
-                    + type.displayName() + " block size " + type.blockSize());
-        }
-        Optional<BlockCodec> codec = Codecs.find(type).filter(BlockCodec::canEncode);
-        if (codec.isEmpty()) throw new PlanException("tensor '" + name + "': quantbridge has no encoder for " + type.displayName() + " yet");
-        if (!SourceRows.decodable(t)) {
-            throw new PlanException("tensor '" + name + "': cannot convert " + src.displayName() + " values to " + type.displayName());
-        }
+        checkEncodable(t, name, type);
         Route route = Route.ENCODE;
         if (rowOrder != null) {
             note = join(note, "Q/K rows permuted");
         } else if (src instanceof GroupedAffine g) {
             route = affineRoute(t, type);
             if (type == GgmlType.Q4_0 && route == Route.SEARCH_Q4_0 && g.bits() == 4 && g.symmetric()) {
-                note = join(note, g.groupSize() % 32 != 0 ? "groups of " + g.groupSize() + " do not hold whole q4_0 blocks"
+                note = join(note, g.groupIndexed() ? "act-order groups are not consecutive values: no exact transcode"
+                        : g.groupSize() % 32 != 0 ? "groups of " + g.groupSize() + " do not hold whole q4_0 blocks"
                         : "f32 scales that are not fp16 values: no exact transcode");
             }
         } else if (src instanceof GgmlType g && g.isQuantized()) {
             note = join(note, "requantizing from " + g.displayName());
         }
-
         float[][] importance = null;
-        if (imatrix != null && (route == Route.ENCODE || route == Route.SEARCH_Q4_0)) {
-            Optional<float[]> v = imatrix.get(name);
-            long[] ne = t.shape().ggmlNe();
-            long n2 = ne.length > 2 ? ne[2] : 1;
-            long rowLen = t.shape().rowLength();
-            if (v.isEmpty()) {
-                warnings.add("did not find importance weights for " + name);
-            } else if (v.get().length != rowLen * n2) {
-                String m = "importance matrix size " + v.get().length + " is different from tensor size " + rowLen * n2 + " for " + name;
-                if (!(name.equals("token_embd.weight") || name.equals("per_layer_token_embd.weight"))) throw new PlanException(m);
-                warnings.add(m);
-            } else {
-                importance = new float[(int) n2][];
-                for (int m = 0; m < n2; m++) {
-                    importance[m] = java.util.Arrays.copyOfRange(v.get(), (int) (m * rowLen), (int) ((m + 1) * rowLen));
-                }
-            }
-        }
-        boolean needs = d.requiresImatrix() || codec.get().requiresImportance();
+        if (imatrix != null && (route == Route.ENCODE || route == Route.SEARCH_Q4_0)) importance = importance(t, name, imatrix, warnings);
+        boolean needs = d.requiresImatrix() || Codecs.of(type).requiresImportance();
         if (needs && importance == null) {
-            throw new PlanException("tensor '" + name + "': quantizing to " + type.displayName()
+            throw new PlanException(PlanException.Kind.IMPORTANCE, "tensor '" + name + "': quantizing to " + type.displayName()
                     + " requires an importance matrix (--imatrix FILE)");
         }
-        return new PlannedTensor(t, name, t.shape(), type, route, d, importance, rowsPerMatrix(t.shape()), note, rowOrder);
+        return new PlannedTensor(t, name, type, route, d, importance, note, rowOrder);
     }
 
-    private static long rowsPerMatrix(Shape s) {
-        long[] ne = s.ggmlNe();
-        return ne.length >= 2 ? Math.max(1, ne[1]) : Math.max(1, s.rows());
+    /** Refuses a target the source cannot be encoded to: row length, encoder, decodable source. */
+    private static void checkEncodable(Tensor t, String name, GgmlType type) throws PlanException {
+        if (t.shape().rowLength() % type.blockSize() != 0) {
+            throw new PlanException(PlanException.Kind.SHAPE, "tensor '" + name + "': row length " + t.shape().rowLength()
+                    + " is not a multiple of the " + type.displayName() + " block size " + type.blockSize());
+        }
+        Optional<BlockCodec> codec = Codecs.find(type).filter(BlockCodec::canEncode);
+        if (codec.isEmpty()) {
+            throw new PlanException(PlanException.Kind.NOT_CONVERTIBLE, "tensor '" + name + "': quantbridge has no encoder for " + type.displayName());
+        }
+        if (!SourceRows.decodable(t)) {
+            throw new PlanException(PlanException.Kind.NOT_CONVERTIBLE, "tensor '" + name + "': cannot convert "
+                    + t.encoding().displayName() + " values to " + type.displayName());
+        }
+    }
+
+    private static float[][] importance(Tensor t, String name, Imatrix imatrix, List<String> warnings) throws PlanException {
+        Optional<float[]> v = imatrix.get(name);
+        long[] ne = t.shape().ggmlNe();
+        long n2 = ne.length > 2 ? ne[2] : 1;
+        long rowLen = t.shape().rowLength();
+        if (v.isEmpty()) {
+            warnings.add("did not find importance weights for " + name);
+            return null;
+        }
+        if (v.get().length != rowLen * n2) {
+            String m = "importance matrix size " + v.get().length + " is different from tensor size " + rowLen * n2 + " for " + name;
+            if (!(name.equals("token_embd.weight") || name.equals("per_layer_token_embd.weight"))) {
+                throw new PlanException(PlanException.Kind.IMPORTANCE, m);
+            }
+            warnings.add(m);
+            return null;
+        }
+        float[][] importance = new float[(int) n2][];
+        for (int m = 0; m < n2; m++) importance[m] = Arrays.copyOfRange(v.get(), (int) (m * rowLen), (int) ((m + 1) * rowLen));
+        return importance;
+    }
+
+    /** {@code dequantize}: a decodable tensor to {@code type}; other non-float data kept. */
+    private static PlannedTensor every(Tensor t, String name, GgmlType type, LongUnaryOperator order, ModelWriter writer)
+            throws PlanException {
+        if (!SourceRows.decodable(t)) {
+            if (order != null) {
+                throw new PlanException(PlanException.Kind.NOT_CONVERTIBLE, "tensor '" + t.name() + "': cannot permute rows of "
+                        + t.encoding().displayName());
+            }
+            if (t.encoding() instanceof GroupedAffine || (t.encoding() instanceof GgmlType g && g.isQuantized())) {
+                throw new PlanException(PlanException.Kind.NOT_CONVERTIBLE, "tensor '" + t.name() + "': quantbridge cannot decode "
+                        + t.encoding().displayName() + " yet");
+            }
+            if (!writer.stores(t.encoding())) throw notStorable(writer, name, t.encoding());
+            return new PlannedTensor(t, name, t.encoding(), Route.COPY, null, null, "kept: not a float encoding", null);
+        }
+        if (!writer.stores(type)) throw notStorable(writer, name, type);
+        Route route = t.encoding() == type && order == null ? Route.COPY : Route.ENCODE;
+        return new PlannedTensor(t, name, type, route, null, null, order != null ? "Q/K rows permuted" : "", order);
+    }
+
+    /** Copy: the tensor in its own type, or a legacy interleaved one as the Q4_0 blocks it holds. */
+    private static PlannedTensor copy(Tensor t, String name, ModelWriter writer) throws PlanException {
+        TensorDecision keep = new TensorDecision(name, false, null, false, false, "");
+        if (t.encoding() instanceof GgmlType g && g.isLegacyInterleaved()) {
+            return new PlannedTensor(t, name, GgmlType.Q4_0, Route.DE_INTERLEAVE, keep, null, "legacy " + g.displayName()
+                    + " rows de-interleaved", null);
+        }
+        if (!writer.stores(t.encoding())) throw notStorable(writer, name, t.encoding());
+        return new PlannedTensor(t, name, t.encoding(), Route.COPY, keep, null, "", null);
+    }
+
+    /** Grouped-affine output: a float matrix quantized as the spec says. */
+    private static PlannedTensor affine(Tensor t, String name, AffineEncoder.Spec spec, ModelWriter writer) throws PlanException {
+        GroupedAffine g = spec.encoding(t.shape().rowLength());
+        if (t.shape().rowLength() % g.groupSize() != 0) {
+            throw new PlanException(PlanException.Kind.SHAPE, "tensor '" + t.name() + "': row length " + t.shape().rowLength()
+                    + " is not a multiple of the group size " + g.groupSize());
+        }
+        if (!writer.stores(g)) throw notStorable(writer, name, g);
+        return new PlannedTensor(t, name, g, Route.ENCODE_GROUPED_AFFINE, null, null, "", null);
     }
 
     /** The best route from a grouped-affine tensor to {@code type}. */
     static Route affineRoute(Tensor t, GgmlType type) {
-        Route r = Requantizer.transcodeRoute(t, type);
-        if (r != null) return r;
+        GroupedAffine g = (GroupedAffine) t.encoding();
+        // act-order (a group index): a block's 32 values span several groups, so there is no exact transcode
+        AffineBlocks.Kind k = g.groupIndexed() ? null : AffineBlocks.route(g, type);
+        if (k != null && g.groupSize() % 32 == 0 && AffineBlocks.scalesFitFp16(t)) return k == AffineBlocks.Kind.EXACT ? Route.TRANSCODE : Route.TRANSCODE_MIN;
         return type == GgmlType.Q4_0 ? Route.SEARCH_Q4_0 : Route.ENCODE;
     }
 
@@ -242,20 +405,37 @@ public final class Planner {
         return a.isEmpty() ? b : a + "; " + b;
     }
 
-    /** The output metadata, as llama-quantize writes it for GGUF. */
-    static Metadata metadata(Model model, String outFormat, PolicyOptions options, Imatrix imatrix, String imatrixName) {
+    /** The output metadata: as llama-quantize writes it for a typed format (GGUF), else a flat map. */
+    static Metadata metadata(Model model, ModelWriter writer, Request request, List<PlannedTensor> planned) {
         Metadata in = model.metadata();
-        if (outFormat.equals(GGUF)) {
+        if (request.types() instanceof Types.Copy c) {
+            boolean rescued = planned.stream().anyMatch(p -> p.route() == Route.DE_INTERLEAVE);
             Metadata.Builder b = Metadata.builder();
-            if (model.format().equals(GGUF)) {
+            for (var e : in.asMap().entrySet()) {
+                String key = e.getKey();
+                MetaValue v = e.getValue();
+                if (key.equals("split.no") || key.equals("split.count") || key.equals("split.tensors.count")) continue;
+                if (key.equals("general.file_type") && rescued && v.type().isInteger() && LEGACY_FTYPES.contains(v.asLong())) {
+                    v = MetaValue.of(v.type(), FTYPE_MOSTLY_Q4_0);
+                }
+                b.add(key, v);
+            }
+            for (PolicyOptions.KvOverride o : c.kvOverrides()) b.remove(o.key()).put(o.key(), o.value());
+            return b.build();
+        }
+        if (writer.typedMetadata()) {
+            PolicyOptions options = request.types() instanceof Types.Policy p ? p.options() : null;
+            Imatrix imatrix = request.imatrix();
+            Metadata.Builder b = Metadata.builder();
+            if (Formats.reader(model.format()).map(ModelReader::typedMetadata).orElse(false)) {
                 for (var e : in.asMap().entrySet()) b.put(e.getKey(), e.getValue());
             }
             b.remove("general.quantization_version").put("general.quantization_version", MetaValue.u32(QNT_VERSION));
-            b.remove("general.file_type").put("general.file_type", MetaValue.u32(options.ftype().id()));
+            if (options != null) b.remove("general.file_type").put("general.file_type", MetaValue.u32(options.ftype().id()));
             b.remove("split.no").remove("split.count").remove("split.tensors.count");
-            for (PolicyOptions.KvOverride o : options.kvOverrides()) b.remove(o.key()).put(o.key(), o.value());
+            if (options != null) for (PolicyOptions.KvOverride o : options.kvOverrides()) b.remove(o.key()).put(o.key(), o.value());
             if (imatrix != null) {
-                b.remove("quantize.imatrix.file").put("quantize.imatrix.file", MetaValue.string(truncate(imatrixName)));
+                b.remove("quantize.imatrix.file").put("quantize.imatrix.file", MetaValue.string(truncate(request.imatrixName())));
                 if (!imatrix.datasets().isEmpty()) {
                     b.remove("quantize.imatrix.dataset").put("quantize.imatrix.dataset", MetaValue.string(truncate(imatrix.datasets().get(0))));
                 }
@@ -266,24 +446,45 @@ public final class Planner {
             }
             return b.build();
         }
-        if (outFormat.equals(SAFETENSORS)) {
-            Metadata.Builder b = Metadata.builder();
-            b.put("format", MetaValue.string("pt"));
-            b.put("quantbridge.source_format", MetaValue.string(model.format()));
-            for (var e : in.asMap().entrySet()) {
-                if (e.getValue().type() != ValueType.ARRAY && !e.getKey().startsWith("openvino.") && !b.contains(e.getKey())) {
-                    b.put(e.getKey(), e.getValue());
-                }
-            }
-            return b.build();
+        if (request.types() instanceof Types.Affine || writer.matricesOnly()) {
+            // a blob keeps only its own layout keys: those of a blob it was read from, none otherwise
+            return request.types() instanceof Types.Affine ? Metadata.empty() : in;
         }
-        return in;
+        Metadata.Builder b = Metadata.builder();
+        b.put("format", MetaValue.string("pt"));
+        b.put("quantbridge.source_format", MetaValue.string(model.format()));
+        if (request.types() instanceof Types.Every) b.put("quantbridge.source_encodings", MetaValue.string(sourceEncodings(planned)));
+        for (var e : in.asMap().entrySet()) {
+            if (e.getValue().type() != ValueType.ARRAY && !e.getKey().startsWith("openvino.") && !b.contains(e.getKey())) {
+                b.put(e.getKey(), e.getValue());
+            }
+        }
+        return b.build();
+    }
+
+    /** Each output tensor's source encoding, as a JSON object (dequantize's record of what the values were). */
+    private static String sourceEncodings(List<PlannedTensor> planned) {
+        ObjectNode encodings = new ObjectMapper().createObjectNode();
+        for (PlannedTensor p : planned) {
+            Tensor t = p.source();
+            ObjectNode enc = encodings.putObject(p.name());
+            enc.put("encoding", t.encoding().displayName());
+            if (!p.name().equals(t.name())) enc.put("source_name", t.name());
+            if (p.rowOrder() != null) enc.put("rows_permuted", true);
+            if (t.encoding() instanceof GroupedAffine g) {
+                enc.put("bits", g.bits());
+                enc.put("group_size", g.groupSize());
+                enc.put("symmetric", g.symmetric());
+                enc.put("scale_type", g.scaleType().displayName());
+            }
+        }
+        return encodings.toString();
     }
 
     /** llama-quantize keeps at most 127 bytes of these strings. */
     private static String truncate(String s) {
-        byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
         if (b.length <= 127) return s;
-        return new String(b, 0, 127, java.nio.charset.StandardCharsets.UTF_8);
+        return new String(b, 0, 127, StandardCharsets.UTF_8);
     }
 }

@@ -31,7 +31,6 @@ public final class TypePolicy {
     private int iFfnDown;
     private int iFfnGate;
     private int iFfnUp;
-    private int nFallback;
     private boolean tiedEmbeddings = true;
 
     private TypePolicy(ModelParams hp, PolicyOptions opt) {
@@ -43,10 +42,11 @@ public final class TypePolicy {
     /**
      * Decides every tensor's type.
      *
-     * @throws IllegalArgumentException when llama-quantize would stop: no fallback for a type, a
-     *         bad layer number in a mixture-of-experts tensor name
+     * @throws PlanException when llama-quantize would stop: no fallback for a type
+     *         ({@link PlanException.Kind#NO_FALLBACK}), a bad layer number in a tensor name
+     *         ({@link PlanException.Kind#BAD_NAME})
      */
-    public static List<TensorDecision> decide(List<Input> tensors, ModelParams hp, PolicyOptions opt) {
+    public static List<TensorDecision> decide(List<Input> tensors, ModelParams hp, PolicyOptions opt) throws PlanException {
         TypePolicy p = new TypePolicy(hp, opt);
         for (Input t : tensors) {
             Category c = category(t.name());
@@ -63,7 +63,7 @@ public final class TypePolicy {
         return decisions.stream().filter(TensorDecision::fallback).count();
     }
 
-    private TensorDecision decideOne(Input t) {
+    private TensorDecision decideOne(Input t) throws PlanException {
         String name = t.name();
         if (!allowsQuantization(t)) {
             return new TensorDecision(name, false, null, false, false, "");
@@ -93,11 +93,10 @@ public final class TypePolicy {
                 if (!manual && !opt.pure()) type = mixture(type, t, cat);
                 long ncols = t.shape().rowLength();
                 if (ncols % type.blockSize() != 0) {
-                    GgmlType fb;
-                    try {
-                        fb = fallbackOf(type);
-                    } catch (IllegalArgumentException e) {
-                        throw new IllegalArgumentException("tensor '" + name + "' (row length " + ncols + "): " + e.getMessage());
+                    GgmlType fb = fallbackOf(type);
+                    if (fb == null) {
+                        throw new PlanException(PlanException.Kind.NO_FALLBACK, "tensor '" + name + "' (row length " + ncols
+                                + "): no tensor type fallback is defined for type " + type.displayName());
                     }
                     if (ncols % fb.blockSize() != 0) fb = F16;
                     if (!note.isEmpty()) note.append("; ");
@@ -105,7 +104,6 @@ public final class TypePolicy {
                             .append(" (").append(type.displayName()).append("): falling back to ").append(fb.displayName());
                     type = fb;
                     fell = true;
-                    nFallback++;
                 }
             }
         }
@@ -167,14 +165,14 @@ public final class TypePolicy {
     }
 
     /** The layer a per-layer rule counts: the running counter, or the name's {@code blk.N} for MoE models. */
-    private int layer(int counter, String name) {
+    private int layer(int counter, String name) throws PlanException {
         if (Math.max(1, hp.nExpert()) <= 1) return counter;
         int l = LlamaOrder.layerOf(name);
         if (!name.startsWith("blk.") || l == -1 && !name.startsWith("blk.-1")) {
-            throw new IllegalArgumentException("cannot tell the layer of tensor " + name);
+            throw new PlanException(PlanException.Kind.BAD_NAME, "cannot tell the layer of tensor " + name);
         }
         if (l < 0 || l >= hp.nLayer()) {
-            throw new IllegalArgumentException("bad layer " + l + " for tensor " + name + ": must be in [0, " + hp.nLayer() + ")");
+            throw new PlanException(PlanException.Kind.BAD_NAME, "bad layer " + l + " for tensor " + name + ": must be in [0, " + hp.nLayer() + ")");
         }
         return l;
     }
@@ -185,7 +183,7 @@ public final class TypePolicy {
     }
 
     /** llama-quantize's {@code llama_tensor_get_type_impl}. */
-    private GgmlType mixture(GgmlType type, Input t, Category cat) {
+    private GgmlType mixture(GgmlType type, Input t, Category cat) throws PlanException {
         final int nGqa = hp.nGqa();
         final int nExpert = hp.nExpert();
         final int nLayer = hp.nLayer();
@@ -297,7 +295,7 @@ public final class TypePolicy {
         return type;
     }
 
-    /** llama-quantize's fallback table for a row length that is not a whole number of blocks. */
+    /** llama-quantize's fallback table for a row length that is not a whole number of blocks; null: none (it stops). */
     private static GgmlType fallbackOf(GgmlType t) {
         return switch (t) {
             case IQ1_S, IQ1_M, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, IQ4_XS -> IQ4_NL;
@@ -305,7 +303,7 @@ public final class TypePolicy {
             case Q4_K -> Q5_0;
             case Q5_K -> Q5_1;
             case Q6_K -> Q8_0;
-            default -> throw new IllegalArgumentException("no tensor type fallback is defined for type " + t.displayName());
+            default -> null;
         };
     }
 

@@ -1,6 +1,7 @@
 package quantbridge.converters.report;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -12,8 +13,8 @@ import java.util.Locale;
 import quantbridge.converters.plan.Plan;
 import quantbridge.converters.plan.PlannedTensor;
 import quantbridge.converters.requant.ErrorStats;
-import quantbridge.converters.requant.Requantizer;
-import quantbridge.converters.requant.Route;
+import quantbridge.converters.convert.Executor;
+import quantbridge.converters.plan.Route;
 import quantbridge.core.ir.Shape;
 
 /**
@@ -21,7 +22,7 @@ import quantbridge.core.ir.Shape;
  * tensor (extended with the error each introduced), a progress bar on a terminal, the totals,
  * and writes everything as JSON.
  */
-public final class ConversionReport implements Requantizer.Listener {
+public final class ConversionReport implements Executor.Listener {
 
     private static final double MIB = 1024.0 * 1024.0;
 
@@ -30,14 +31,12 @@ public final class ConversionReport implements Requantizer.Listener {
     private final Path output;
     private final String inputFormat;
     private final String outputFormat;
-    private final String type;
     private final int threads;
     private final Plan plan;
     private final PrintWriter out;
     private final boolean quiet;
     private final ProgressBar bar;
-    private final List<Requantizer.Result> results = new ArrayList<>();
-    private final java.util.Map<String, PlannedTensor> byName = new java.util.HashMap<>();
+    private final List<TensorResult> results = new ArrayList<>();
     private final long totalValues;
     private long valuesDone;
     private long startNanos = System.nanoTime();
@@ -47,24 +46,20 @@ public final class ConversionReport implements Requantizer.Listener {
      * @param out   where log lines go (null or {@code quiet}: nowhere)
      * @param bar   a progress bar, or null
      */
-    public ConversionReport(String command, Path input, Path output, String inputFormat, String outputFormat, String type,
+    public ConversionReport(String command, Path input, Path output, String inputFormat, String outputFormat,
                             int threads, Plan plan, PrintWriter out, boolean quiet, ProgressBar bar) {
         this.command = command;
         this.input = input;
         this.output = output;
         this.inputFormat = inputFormat;
         this.outputFormat = outputFormat;
-        this.type = type;
         this.threads = threads;
         this.plan = plan;
         this.out = out;
         this.quiet = quiet;
         this.bar = bar;
         long v = 0;
-        for (PlannedTensor p : plan.tensors()) {
-            v += p.shape().elements();
-            byName.put(p.name(), p);
-        }
+        for (PlannedTensor p : plan.tensors()) v += p.shape().elements();
         this.totalValues = v;
     }
 
@@ -83,7 +78,7 @@ public final class ConversionReport implements Requantizer.Listener {
     }
 
     @Override
-    public void tensorDone(Requantizer.Result r) {
+    public void tensorDone(TensorResult r) {
         results.add(r);
         if (quiet || out == null) return;
         if (bar != null) bar.clear();
@@ -115,15 +110,14 @@ public final class ConversionReport implements Requantizer.Listener {
         long in = 0, outBytes = 0, elements = 0;
         int i = 0, n = plan.tensors().size();
         for (PlannedTensor p : plan.tensors()) {
-            Requantizer.Job j = p.job();
-            long bin = j.source().data().byteSize();
-            long bout = j.route() == Route.COPY ? bin : j.outputBytes();
+            long bin = p.inputBytes();
+            long bout = p.outputBytes();
             in += bin;
             outBytes += bout;
-            elements += j.shape().elements();
+            elements += p.shape().elements();
             if (quiet) continue;
             out.println(String.format(Locale.ROOT, "[%4d/%4d] %-36s - [%s], type = %6s -> %6s, size = %10d bytes (%8.3f MiB)",
-                    ++i, n, p.name(), shape(j.shape()), j.source().encoding().displayName(), p.encoding().displayName(), bout, bout / MIB));
+                    ++i, n, p.name(), shape(p.shape()), p.source().encoding().displayName(), p.encoding().displayName(), bout, bout / MIB));
         }
         if (!quiet) for (String w : plan.warnings()) out.println("warning: " + w);
         out.printf(Locale.ROOT, "model size  = %8.2f MiB (%.2f BPW)%n", in / MIB, elements == 0 ? 0 : in * 8.0 / elements);
@@ -133,15 +127,9 @@ public final class ConversionReport implements Requantizer.Listener {
         out.flush();
     }
 
-    private PlannedTensor planned(Requantizer.Result r) {
-        PlannedTensor p = byName.get(r.job().name());
-        if (p == null) throw new IllegalStateException("no plan for " + r.job().name());
-        return p;
-    }
-
     /** One log line: {@code [  3/ 387] blk.0.attn_q.weight - [ 4096,  4096,     1,     1], type =    f16, converting to q4_0 .. size = ...}. */
-    String line(int i, int n, Requantizer.Result r) {
-        Requantizer.Job j = r.job();
+    String line(int i, int n, TensorResult r) {
+        PlannedTensor j = r.planned();
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "[%4d/%4d] %-36s - [%s], type = %6s, ", i, n, j.name(), shape(j.shape()),
                 j.source().encoding().displayName()));
@@ -149,7 +137,7 @@ public final class ConversionReport implements Requantizer.Listener {
         if (j.route() == Route.COPY) {
             sb.append(String.format(Locale.ROOT, "size = %8.3f MiB", in / MIB));
         } else {
-            sb.append("converting to ").append(j.target().displayName()).append(" .. ");
+            sb.append("converting to ").append(j.encoding().displayName()).append(" .. ");
             sb.append(String.format(Locale.ROOT, "size = %8.2f MiB -> %8.2f MiB", in / MIB, j.outputBytes() / MIB));
             sb.append(String.format(Locale.ROOT, " | rmse %.3e, max %.3e, rel %.3e", r.error().rmse(), r.error().maxAbs(), r.error().relative()));
             if (r.reference() != null) {
@@ -164,7 +152,7 @@ public final class ConversionReport implements Requantizer.Listener {
             if (j.route() != Route.ENCODE) sb.append(" [").append(j.route().description()).append("]");
         }
         if (r.nonFinite() > 0) sb.append(" [").append(r.nonFinite()).append(" non-finite values passed through]");
-        String note = planned(r).note();
+        String note = j.note();
         if (!note.isEmpty()) sb.append(" [").append(note).append("]");
         return sb.toString();
     }
@@ -182,23 +170,23 @@ public final class ConversionReport implements Requantizer.Listener {
 
     public long bytesIn() {
         long b = 0;
-        for (Requantizer.Result r : results) b += r.job().source().data().byteSize();
+        for (TensorResult r : results) b += r.planned().inputBytes();
         return b;
     }
 
     public long bytesOut() {
         long b = 0;
-        for (Requantizer.Result r : results) b += r.job().outputBytes();
+        for (TensorResult r : results) b += r.planned().outputBytes();
         return b;
     }
 
     private long elements() {
         long e = 0;
-        for (Requantizer.Result r : results) e += r.job().shape().elements();
+        for (TensorResult r : results) e += r.planned().shape().elements();
         return e;
     }
 
-    public List<Requantizer.Result> results() { return List.copyOf(results); }
+    public List<TensorResult> results() { return List.copyOf(results); }
 
     /** Everything as a JSON tree. */
     public ObjectNode toJson() {
@@ -209,7 +197,7 @@ public final class ConversionReport implements Requantizer.Listener {
         root.put("input_format", inputFormat);
         root.put("output", output.toString());
         root.put("output_format", outputFormat);
-        root.put("type", type);
+        root.put("type", plan.type());
         root.put("threads", threads);
         root.put("seconds", (endNanos - startNanos) / 1e9);
         root.put("bytes_in", bytesIn());
@@ -218,9 +206,9 @@ public final class ConversionReport implements Requantizer.Listener {
         ArrayNode warnings = root.putArray("warnings");
         plan.warnings().forEach(warnings::add);
         ArrayNode ts = root.putArray("tensors");
-        for (Requantizer.Result r : results) {
-            Requantizer.Job j = r.job();
-            PlannedTensor p = planned(r);
+        for (TensorResult r : results) {
+            PlannedTensor p = r.planned();
+            PlannedTensor j = p;
             ObjectNode t = ts.addObject();
             t.put("name", j.name());
             t.put("source_name", j.source().name());
@@ -233,6 +221,7 @@ public final class ConversionReport implements Requantizer.Listener {
             t.put("quantizable", p.decision() != null && p.decision().quantizable());
             t.put("fallback", p.decision() != null && p.decision().fallback());
             t.put("importance", j.importance() != null);
+            t.put("rows_permuted", j.rowOrder() != null);
             t.put("note", p.note());
             t.put("bytes_in", j.source().data().byteSize());
             t.put("bytes_out", j.outputBytes());
@@ -253,6 +242,12 @@ public final class ConversionReport implements Requantizer.Listener {
         o.put("max_abs", e.maxAbs());
         o.put("relative", e.relative());
         o.put("values", e.count());
+    }
+
+    /** The JSON report as text. */
+    public String json() throws IOException {
+        ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        return om.writeValueAsString(toJson()) + "\n";
     }
 
     /** Writes the report: JSON, or the HTML page when {@code file} ends in {@code .html} ({@link ReportFile}). */

@@ -12,13 +12,16 @@ import quantbridge.core.ir.TensorData;
  * Block-level moves from grouped-affine codes into ggml blocks without going through floats
  * (the transcodes), and the Q4_0 scale search for grouped-affine values.
  */
-final class AffineBlocks {
+public final class AffineBlocks {
+
+    /** How exactly codes move into a block type: with no error, or up to the fp16 rounding of each block's minimum. */
+    public enum Kind { EXACT, MIN }
 
     private AffineBlocks() {
     }
 
     /** Whether every scale of {@code t} is exactly an fp16 value (always true for F16 scales). */
-    static boolean scalesFitFp16(Tensor t) {
+    public static boolean scalesFitFp16(Tensor t) {
         GroupedAffine g = (GroupedAffine) t.encoding();
         if (g.scaleType() == GgmlType.F16) return true;
         TensorData.Affine a = (TensorData.Affine) t.data();
@@ -50,7 +53,7 @@ final class AffineBlocks {
     }
 
     /** A u4 code or zero point above 15 (the blob reader does not range-check them). */
-    static final class CodeRangeException extends Exception {
+    public static final class CodeRangeException extends Exception {
         private static final long serialVersionUID = 1L;
 
         CodeRangeException(String tensor, String what, int max) {
@@ -60,23 +63,23 @@ final class AffineBlocks {
 
     /**
      * The route that moves codes of {@code g} into {@code type}'s blocks without going through
-     * floats, if there is one: {@link Route#TRANSCODE} where every value {@code scale·(code − zero)}
+     * floats, if there is one: {@link Kind#EXACT} where every value {@code scale·(code − zero)}
      * has an exact block form (Q4_0, Q5_0, Q8_0: {@code d = scale}, {@code q = code − zero} plus
      * the type's offset, when its range holds every {@code code − zero}; Q4_1, Q5_1: {@code q =
-     * code}, {@code m = −8·scale} for symmetric u4), {@link Route#TRANSCODE_MIN} for asymmetric
+     * code}, {@code m = −8·scale} for symmetric u4), {@link Kind#MIN} for asymmetric
      * u4 into Q4_1/Q5_1 ({@code m = fp16(−scale·zero)}), else {@code null}. The caller checks that
      * groups hold whole blocks of 32 and that the scales are fp16 values.
      */
-    static Route route(GroupedAffine g, GgmlType type) {
+    public static Kind route(GroupedAffine g, GgmlType type) {
         int half = g.implicitZeroPoint();
         // code − zero spans [−half, half−1] with the implicit zero point, [−(2·half−1), 2·half−1] with stored ones
         int lo = g.symmetric() ? -half : 1 - 2 * half;
         int hi = g.symmetric() ? half - 1 : 2 * half - 1;
         return switch (type) {
-            case Q4_0 -> lo >= -8 && hi <= 7 ? Route.TRANSCODE : null;
-            case Q5_0 -> lo >= -16 && hi <= 15 ? Route.TRANSCODE : null;
-            case Q8_0 -> lo >= -128 && hi <= 127 ? Route.TRANSCODE : null;
-            case Q4_1, Q5_1 -> g.bits() != 4 ? null : g.symmetric() ? Route.TRANSCODE : Route.TRANSCODE_MIN;
+            case Q4_0 -> lo >= -8 && hi <= 7 ? Kind.EXACT : null;
+            case Q5_0 -> lo >= -16 && hi <= 15 ? Kind.EXACT : null;
+            case Q8_0 -> lo >= -128 && hi <= 127 ? Kind.EXACT : null;
+            case Q4_1, Q5_1 -> g.bits() != 4 ? null : g.symmetric() ? Kind.EXACT : Kind.MIN;
             default -> null;
         };
     }
@@ -85,7 +88,7 @@ final class AffineBlocks {
      * Writes rows {@code [first, first+n)} of grouped-affine {@code t} as {@code type}'s blocks
      * into {@code out}, on the route {@link #route} chose.
      */
-    static void transcode(Tensor t, GgmlType type, long first, int n, byte[] out) throws CodeRangeException {
+    public static void transcode(Tensor t, GgmlType type, long first, int n, byte[] out) throws CodeRangeException {
         GroupedAffine g = (GroupedAffine) t.encoding();
         TensorData.Affine a = (TensorData.Affine) t.data();
         int rowLength = (int) t.shape().rowLength();
@@ -153,7 +156,7 @@ final class AffineBlocks {
      * @param hints  one more scale to try per block of the row (the source group's scale), or null
      * @return the squared error of the reference blocks (before any replacement)
      */
-    static double searchQ4_0(float[] x, int xo, int n, byte[] blocks, int bo, float[] hints) {
+    public static double searchQ4_0(float[] x, int xo, int n, byte[] blocks, int bo, float[] hints) {
         double refTotal = 0;
         byte[] cand = new byte[18];
         for (int b = 0; b < n / 32; b++) {

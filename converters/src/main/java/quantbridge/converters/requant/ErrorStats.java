@@ -13,7 +13,7 @@ public final class ErrorStats {
     double maxAbsErr;
 
     /** Adds one value pair. */
-    void add(float src, float out) {
+    public void add(float src, float out) {
         if (!Float.isFinite(src)) return;
         double e = (double) out - (double) src;
         count++;
@@ -28,7 +28,7 @@ public final class ErrorStats {
      *
      * @param allFinite whether every {@code src[i]} is known to be finite (a faster loop)
      */
-    void addAll(float[] src, float[] out, int n, boolean allFinite) {
+    public void addAll(float[] src, float[] out, int n, boolean allFinite) {
         if (!allFinite) {
             for (int i = 0; i < n; i++) add(src[i], out[i]);
             return;
@@ -65,7 +65,7 @@ public final class ErrorStats {
     }
 
     /** Adds another accumulator's values. */
-    void merge(ErrorStats o) {
+    public void merge(ErrorStats o) {
         count += o.count;
         sumSqErr += o.sumSqErr;
         sumSqSrc += o.sumSqSrc;

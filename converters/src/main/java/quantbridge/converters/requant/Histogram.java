@@ -7,13 +7,13 @@ import quantbridge.core.ir.GgmlType;
  * types ({@code hist:} in its log): 4-bit codes as they are (Q4_0, Q4_1, IQ4_NL), 5-bit codes
  * halved (Q5_0, Q5_1), 8-bit values as {@code q/16 + 8} (Q8_0).
  */
-final class Histogram {
+public final class Histogram {
 
     private Histogram() {
     }
 
     /** Whether {@code t} has a histogram. */
-    static boolean supports(GgmlType t) {
+    public static boolean supports(GgmlType t) {
         return switch (t) {
             case Q4_0, Q4_1, IQ4_NL, Q5_0, Q5_1, Q8_0 -> true;
             default -> false;
@@ -21,7 +21,7 @@ final class Histogram {
     }
 
     /** Counts the values of the blocks in {@code b[0 .. len)} into {@code hist}. */
-    static void count(GgmlType t, byte[] b, int len, long[] hist) {
+    public static void count(GgmlType t, byte[] b, int len, long[] hist) {
         int ts = t.typeSize();
         for (int o = 0; o + ts <= len; o += ts) {
             switch (t) {

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import quantbridge.core.io.Inspection;
 import quantbridge.core.ir.MetaValue;
 import quantbridge.core.ir.ValueType;
 

@@ -21,14 +21,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import quantbridge.converters.convert.Executor;
 import quantbridge.converters.plan.Ftype;
 import quantbridge.converters.plan.Plan;
 import quantbridge.converters.plan.PlanException;
 import quantbridge.converters.plan.PlannedTensor;
 import quantbridge.converters.plan.Planner;
 import quantbridge.converters.plan.PolicyOptions;
-import quantbridge.converters.requant.Requantizer;
-import quantbridge.converters.requant.Route;
+import quantbridge.converters.plan.Route;
+import quantbridge.converters.report.TensorResult;
 import quantbridge.core.codec.Codecs;
 import quantbridge.core.codec.Fp16;
 import quantbridge.core.io.Formats;
@@ -126,19 +127,19 @@ class TranscodeTest {
                 new TensorData.Affine(MemorySegment.ofArray(codes), MemorySegment.ofArray(s.array()), zp));
     }
 
-    record Out(Requantizer.Result result, byte[] bytes) {
+    record Out(TensorResult result, byte[] bytes) {
     }
 
     /** Plans and runs the conversion in-process; returns each tensor's result and bytes by output name. */
     static Map<String, Out> run(List<Tensor> tensors, Ftype ftype) throws IOException, PlanException {
         Model m = new Model("openvino-blob", Metadata.empty(), tensors);
-        Plan plan = Planner.plan(m, Planner.GGUF, PolicyOptions.of(ftype), null, null);
+        Plan plan = Planner.plan(m, Formats.writerFor(Path.of("out.gguf"), null), Planner.Request.of(new Planner.Types.Policy(PolicyOptions.of(ftype))));
         Map<String, Out> outs = new HashMap<>();
-        Map<String, Requantizer.Result> results = new HashMap<>();
-        try (Requantizer rq = new Requantizer(2, false, r -> results.put(r.job().name(), r))) {
+        Map<String, TensorResult> results = new HashMap<>();
+        try (Executor rq = new Executor(2, false, r -> results.put(r.planned().name(), r))) {
             for (PlannedTensor p : plan.tensors()) {
                 ByteArrayOutputStream bos = new ByteArrayOutputStream();
-                TensorData.Streamed s = rq.stream(p.job());
+                TensorData.Streamed s = rq.stream(p);
                 s.producer().writeTo(seg -> bos.write(seg.toArray(ValueLayout.JAVA_BYTE)));
                 assertEquals(s.byteSize(), bos.size());
                 outs.put(p.name(), new Out(results.get(p.name()), bos.toByteArray()));
@@ -155,9 +156,9 @@ class TranscodeTest {
                 affine("b", 8, 256, 4, 128, GgmlType.F32, true, r, false),
                 affine("c", 8, 256, 4, 32, GgmlType.F16, false, r, true)), Ftype.Q4_0);
         assertExact(q40.get("a.weight"), "f32 scales that are fp16 values");
-        assertEquals(Route.SEARCH_Q4_0, q40.get("b.weight").result().job().route(), "f32 scales that are not fp16 values");
+        assertEquals(Route.SEARCH_Q4_0, q40.get("b.weight").result().planned().route(), "f32 scales that are not fp16 values");
         Out c = q40.get("c.weight");
-        assertEquals(Route.SEARCH_Q4_0, c.result().job().route(), "code − zero spans −15..15: more than Q4_0 holds");
+        assertEquals(Route.SEARCH_Q4_0, c.result().planned().route(), "code − zero spans −15..15: more than Q4_0 holds");
         assertTrue(c.result().error().sumSquaredError() <= c.result().reference().sumSquaredError());
 
         for (Ftype withMin : List.of(Ftype.Q4_1, Ftype.Q5_1)) {
@@ -166,7 +167,7 @@ class TranscodeTest {
                     affine("z", 4, 256, 4, 32, GgmlType.F16, false, r, true)), withMin);
             assertExact(q.get("s.weight"), withMin.name());
             Out z = q.get("z.weight");
-            assertEquals(Route.TRANSCODE_MIN, z.result().job().route(), withMin.name());
+            assertEquals(Route.TRANSCODE_MIN, z.result().planned().route(), withMin.name());
             // only m = fp16(-scale * zero) is rounded: at most half an fp16 ulp of |m| <= 15 * 0.011, plus float rounding
             assertTrue(z.result().error().maxAbs() < 1e-4, withMin + " max error " + z.result().error().maxAbs());
         }
@@ -184,14 +185,14 @@ class TranscodeTest {
                 affine("u8", 4, 128, 8, 128, GgmlType.F16, true, r, true),
                 affine("u8z", 4, 128, 8, 128, GgmlType.F16, false, r, true)), Ftype.Q8_0);
         assertExact(q80.get("u8.weight"), "u8 symmetric");
-        assertEquals(Route.ENCODE, q80.get("u8z.weight").result().job().route(), "code − zero spans −255..255");
+        assertEquals(Route.ENCODE, q80.get("u8z.weight").result().planned().route(), "code − zero spans −255..255");
         Map<String, Out> q50 = run(List.of(affine("u8", 4, 128, 8, 128, GgmlType.F16, true, r, true)), Ftype.Q5_0);
-        assertEquals(Route.ENCODE, q50.get("u8.weight").result().job().route(), "u8 codes do not fit five bits");
+        assertEquals(Route.ENCODE, q50.get("u8.weight").result().planned().route(), "u8 codes do not fit five bits");
     }
 
     /** The exact route was taken, and ggml's decoder gives back every value exactly. */
     private static void assertExact(Out o, String what) {
-        assertEquals(Route.TRANSCODE, o.result().job().route(), what);
+        assertEquals(Route.TRANSCODE, o.result().planned().route(), what);
         assertTrue(o.result().error().exact(), what + ": max error " + o.result().error().maxAbs());
     }
 

@@ -4,11 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import quantbridge.converters.convert.Conversion;
+import quantbridge.converters.plan.Ftype;
+import quantbridge.converters.plan.Plan;
+import quantbridge.converters.plan.Planner;
+import quantbridge.converters.plan.PolicyOptions;
+import quantbridge.converters.report.ConversionReport;
 import quantbridge.core.codec.Codecs;
 import quantbridge.core.io.Formats;
+import quantbridge.core.io.ModelWriter;
 import quantbridge.core.ir.GgmlType;
 import quantbridge.core.ir.Model;
 import quantbridge.core.ir.Tensor;
@@ -28,6 +36,29 @@ class ReadmeExampleTest {
             MemorySegment bytes = ((TensorData.Bytes) t.data()).segment();
             Codecs.of((GgmlType) t.encoding()).decode(bytes, 0, row, 0, row.length);
             return row;
+        }
+    }
+
+    /** The README's conversion example, verbatim: plan and run a Q4_K_M requantization through the library. */
+    static void requantize(Path in, Path out) throws Exception {
+        ModelWriter writer = Formats.writerFor(out, null);                      // chosen by the output's extension
+        try (Model model = Formats.open(in)) {
+            Plan plan = Planner.plan(model, writer, Planner.Request.of(new Planner.Types.Policy(PolicyOptions.of(Ftype.Q4_K_M))));
+            var options = new Conversion.Options("convert", in, out, false, 2, false, true, null, null);
+            ConversionReport report = Conversion.run(model, plan, writer, options, new PrintWriter(System.out));
+            System.out.println(report.toJson().get("bytes_out") + " bytes written");
+        }
+    }
+
+    @Test
+    void convertsAsTheReadmeShows(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path in = Path.of(System.getProperty("qb.root"), "src", "examples", "tiny-llama-base", "model.safetensors");
+        Path out = dir.resolve("tiny.gguf");
+        requantize(in, out);
+        try (Model m = Formats.open(out)) {
+            assertEquals(Formats.open(in).tensors().size(), m.tensors().size());
+            assertTrue(m.tensors().stream().anyMatch(t -> t.encoding() != GgmlType.F32 && t.encoding() != GgmlType.F16
+                    && t.encoding() != GgmlType.BF16), "some tensors are quantized");
         }
     }
 

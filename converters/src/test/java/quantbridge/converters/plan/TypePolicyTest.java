@@ -53,7 +53,7 @@ class TypePolicyTest {
 
     static ModelParams params(int nHeadKv) { return new ModelParams("llama", N_LAYER, 32, nHeadKv, 0); }
 
-    static Map<String, GgmlType> decide(List<TypePolicy.Input> in, ModelParams hp, PolicyOptions opt) {
+    static Map<String, GgmlType> decide(List<TypePolicy.Input> in, ModelParams hp, PolicyOptions opt) throws PlanException {
         Map<String, GgmlType> m = new LinkedHashMap<>();
         for (TensorDecision d : TypePolicy.decide(in, hp, opt)) m.put(d.name(), d.target());
         return m;
@@ -62,7 +62,7 @@ class TypePolicyTest {
     static int layer(String name) { return LlamaOrder.layerOf(name); }
 
     @Test
-    void q4_0() {
+    void q4_0() throws Exception {
         Map<String, GgmlType> m = decide(llama(true, EMBD), params(32), PolicyOptions.of(Ftype.Q4_0));
         for (var e : m.entrySet()) {
             String n = e.getKey();
@@ -73,7 +73,7 @@ class TypePolicyTest {
     }
 
     @Test
-    void q4_0WithImatrixGuardsFirstFfnDownLayers() {
+    void q4_0WithImatrixGuardsFirstFfnDownLayers() throws Exception {
         Map<String, GgmlType> m = decide(llama(true, EMBD), params(32), PolicyOptions.of(Ftype.Q4_0).withImatrix(true));
         for (int i = 0; i < N_LAYER; i++) {
             assertEquals(i < N_LAYER / 8 ? GgmlType.Q4_1 : GgmlType.Q4_0, m.get("blk." + i + ".ffn_down.weight"), "layer " + i);
@@ -82,7 +82,7 @@ class TypePolicyTest {
     }
 
     @Test
-    void q6_K() {
+    void q6_K() throws Exception {
         Map<String, GgmlType> m = decide(llama(true, EMBD), params(32), PolicyOptions.of(Ftype.Q6_K));
         for (var e : m.entrySet()) {
             String n = e.getKey();
@@ -92,7 +92,7 @@ class TypePolicyTest {
     }
 
     @Test
-    void q4_K_M() {
+    void q4_K_M() throws Exception {
         Map<String, GgmlType> m = decide(llama(true, EMBD), params(32), PolicyOptions.of(Ftype.Q4_K_M));
         assertEquals(GgmlType.Q6_K, m.get("output.weight"));
         assertEquals(GgmlType.Q4_K, m.get("token_embd.weight"));
@@ -107,7 +107,7 @@ class TypePolicyTest {
     }
 
     @Test
-    void q4_K_S() {
+    void q4_K_S() throws Exception {
         Map<String, GgmlType> m = decide(llama(true, EMBD), params(32), PolicyOptions.of(Ftype.Q4_K_S));
         for (var e : m.entrySet()) {
             String n = e.getKey();
@@ -120,7 +120,7 @@ class TypePolicyTest {
     }
 
     @Test
-    void q5_K_M() {
+    void q5_K_M() throws Exception {
         Map<String, GgmlType> m = decide(llama(true, EMBD), params(32), PolicyOptions.of(Ftype.Q5_K_M));
         for (var e : m.entrySet()) {
             String n = e.getKey();
@@ -131,7 +131,7 @@ class TypePolicyTest {
     }
 
     @Test
-    void q3_K_M() {
+    void q3_K_M() throws Exception {
         Map<String, GgmlType> m = decide(llama(true, EMBD), params(32), PolicyOptions.of(Ftype.Q3_K_M));
         for (var e : m.entrySet()) {
             String n = e.getKey();
@@ -149,7 +149,7 @@ class TypePolicyTest {
     }
 
     @Test
-    void q3_K_L_and_S() {
+    void q3_K_L_and_S() throws Exception {
         Map<String, GgmlType> l = decide(llama(true, EMBD), params(32), PolicyOptions.of(Ftype.Q3_K_L));
         Map<String, GgmlType> s = decide(llama(true, EMBD), params(32), PolicyOptions.of(Ftype.Q3_K_S));
         for (var e : l.entrySet()) {
@@ -162,7 +162,7 @@ class TypePolicyTest {
     }
 
     @Test
-    void q2_K_withGroupedQueryAttention() {
+    void q2_K_withGroupedQueryAttention() throws Exception {
         // 32 heads, 8 KV heads: n_gqa = 4
         Map<String, GgmlType> m = decide(llama(true, 1024), params(8), PolicyOptions.of(Ftype.Q2_K));
         for (var e : m.entrySet()) {
@@ -179,7 +179,7 @@ class TypePolicyTest {
     }
 
     @Test
-    void iq4_xsWithGqaAndWithoutImatrix() {
+    void iq4_xsWithGqaAndWithoutImatrix() throws Exception {
         Map<String, GgmlType> m = decide(llama(true, 1024), params(8), PolicyOptions.of(Ftype.IQ4_XS));
         assertEquals(GgmlType.Q5_K, m.get("blk.7.attn_v.weight"));
         assertEquals(GgmlType.Q5_K, m.get("blk.3.ffn_down.weight"));
@@ -189,7 +189,7 @@ class TypePolicyTest {
     }
 
     @Test
-    void iq3_xxsWithoutImatrixAndIq3_M() {
+    void iq3_xxsWithoutImatrixAndIq3_M() throws Exception {
         Map<String, GgmlType> x = decide(llama(true, EMBD), params(32), PolicyOptions.of(Ftype.IQ3_XXS));
         Map<String, GgmlType> m = decide(llama(true, EMBD), params(32), PolicyOptions.of(Ftype.IQ3_M));
         assertEquals(GgmlType.Q5_K, x.get("output.weight"));
@@ -224,7 +224,7 @@ class TypePolicyTest {
     }
 
     @Test
-    void tiedEmbeddingsFollowTheOutputRule() {
+    void tiedEmbeddingsFollowTheOutputRule() throws Exception {
         Map<String, GgmlType> m = decide(llama(false, EMBD), params(32), PolicyOptions.of(Ftype.Q4_0));
         assertEquals(GgmlType.Q6_K, m.get("token_embd.weight"));
         Map<String, GgmlType> q8 = decide(llama(false, EMBD), params(32), PolicyOptions.of(Ftype.Q8_0));
@@ -232,7 +232,7 @@ class TypePolicyTest {
     }
 
     @Test
-    void floatTargetsOnlyConvertQuantizableTensors() {
+    void floatTargetsOnlyConvertQuantizableTensors() throws Exception {
         Map<String, GgmlType> m = decide(llama(true, EMBD), params(32), PolicyOptions.of(Ftype.F16));
         assertEquals(GgmlType.F16, m.get("output.weight"));
         assertEquals(GgmlType.F16, m.get("blk.0.attn_q.weight"));
@@ -240,7 +240,7 @@ class TypePolicyTest {
     }
 
     @Test
-    void overrides() {
+    void overrides() throws Exception {
         var opt = new PolicyOptions(Ftype.Q4_K_M, GgmlType.Q8_0, GgmlType.Q5_0,
                 List.of(PolicyOptions.TensorTypeOverride.parse("ATTN_Q=q8_0"), PolicyOptions.TensorTypeOverride.parse("blk\\.1\\..*=q5_1")),
                 false, false, false);
@@ -256,7 +256,7 @@ class TypePolicyTest {
     }
 
     @Test
-    void pureAndLeaveOutput() {
+    void pureAndLeaveOutput() throws Exception {
         var pure = new PolicyOptions(Ftype.Q4_K_M, null, null, List.of(), true, false, false);
         Map<String, GgmlType> m = decide(llama(true, EMBD), params(32), pure);
         for (var e : m.entrySet()) {
@@ -267,7 +267,7 @@ class TypePolicyTest {
     }
 
     @Test
-    void exclusions() {
+    void exclusions() throws Exception {
         List<TypePolicy.Input> in = List.of(
                 new TypePolicy.Input("blk.0.ffn_gate_inp.weight", Shape.of(8, 4096), GgmlType.F32),
                 new TypePolicy.Input("position_embd.weight", Shape.of(2048, 4096), GgmlType.F32),
@@ -287,7 +287,18 @@ class TypePolicyTest {
     }
 
     @Test
-    void fallbacksFollowTheTableAndAreCounted() {
+    void aTypeWithoutFallbackStopsWithItsKind() {
+        List<TypePolicy.Input> in = List.of(new TypePolicy.Input("blk.0.attn_q.weight", Shape.of(64, 4100), GgmlType.F16));
+        PlanException e = assertThrows(PlanException.class, () -> TypePolicy.decide(in, params(32), PolicyOptions.of(Ftype.Q4_0)));
+        assertEquals(PlanException.Kind.NO_FALLBACK, e.kind());
+        PlanException layer = assertThrows(PlanException.class, () -> TypePolicy.decide(
+                List.of(new TypePolicy.Input("blk.99.ffn_down.weight", Shape.of(64, 4096), GgmlType.F16)),
+                new ModelParams("llama", N_LAYER, 32, 32, 8), PolicyOptions.of(Ftype.Q4_K_M)));
+        assertEquals(PlanException.Kind.BAD_NAME, layer.kind());
+    }
+
+    @Test
+    void fallbacksFollowTheTableAndAreCounted() throws Exception {
         List<TypePolicy.Input> in = List.of(
                 new TypePolicy.Input("blk.0.attn_q.weight", Shape.of(64, 4160), GgmlType.F16),   // 4160 = 130 * 32
                 new TypePolicy.Input("blk.0.ffn_up.weight", Shape.of(64, 4096 + 100), GgmlType.F16), // not even / 32
@@ -314,7 +325,7 @@ class TypePolicyTest {
     }
 
     @Test
-    void imatrixRequirement() {
+    void imatrixRequirement() throws Exception {
         List<TensorDecision> d = TypePolicy.decide(llama(true, EMBD), params(32), PolicyOptions.of(Ftype.IQ2_XXS));
         for (TensorDecision t : d) {
             if (t.name().equals("blk.5.attn_q.weight")) assertTrue(t.requiresImatrix());
@@ -327,7 +338,7 @@ class TypePolicyTest {
     }
 
     @Test
-    void llamaOrderSortsByLayerThenName() {
+    void llamaOrderSortsByLayerThenName() throws Exception {
         List<String> names = new ArrayList<>(List.of("blk.10.attn_q.weight", "output.weight", "blk.2.ffn_up.weight",
                 "blk.2.attn_k.weight", "token_embd.weight", "blk.1.x"));
         names.sort(LlamaOrder.NAMES);
@@ -336,7 +347,7 @@ class TypePolicyTest {
     }
 
     @Test
-    void badOverrideSpecs() {
+    void badOverrideSpecs() throws Exception {
         assertThrows(IllegalArgumentException.class, () -> PolicyOptions.TensorTypeOverride.parse("attn_q"));
         assertThrows(IllegalArgumentException.class, () -> PolicyOptions.TensorTypeOverride.parse("=q4_0"));
         assertThrows(IllegalArgumentException.class, () -> PolicyOptions.TensorTypeOverride.parse("attn_q=q9_9"));

@@ -7,6 +7,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import quantbridge.core.ir.Model;
 
@@ -24,20 +25,28 @@ public final class Formats {
         return ServiceLoader.load(ModelWriter.class, Formats.class.getClassLoader()).stream().map(ServiceLoader.Provider::get).toList();
     }
 
+    /** The installed reader of {@code format} (a {@link ModelReader#format()} name), if any. */
+    public static Optional<ModelReader> reader(String format) {
+        return readers().stream().filter(r -> r.format().equals(format)).findFirst();
+    }
+
     /** Opens any file an installed reader accepts. */
     public static Model open(Path path) throws IOException {
+        return readerFor(path).read(path);
+    }
+
+    /** The installed reader that accepts {@code path}, judged from its name and first bytes. */
+    public static ModelReader readerFor(Path path) throws IOException {
         if (!Files.exists(path)) throw new NoSuchFileException(path.toString());
-        if (Files.isDirectory(path)) throw new ModelFormatException(path, -1, "is a directory, not a model file");
-        byte[] head = new byte[16];
-        int n;
+        if (Files.isDirectory(path)) throw new ModelFormatException(ModelFormatException.Kind.NOT_A_MODEL, path, -1, "is a directory, not a model file");
+        byte[] head;
         try (InputStream in = Files.newInputStream(path)) {
-            n = in.readNBytes(head, 0, head.length);
+            head = in.readNBytes(16);
         }
-        byte[] h = java.util.Arrays.copyOf(head, n);
         for (ModelReader r : readers()) {
-            if (r.accepts(path, h)) return r.read(path);
+            if (r.accepts(path, head)) return r;
         }
-        throw new ModelFormatException(path, 0, "not a format quantbridge reads (expected GGUF, safetensors, "
+        throw new ModelFormatException(ModelFormatException.Kind.NOT_A_MODEL, path, 0, "not a format quantbridge reads (expected GGUF, safetensors, "
                 + "a safetensors index .json, or a torch.save OpenVINO blob)");
     }
 

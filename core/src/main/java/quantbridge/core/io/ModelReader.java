@@ -21,4 +21,23 @@ public interface ModelReader {
 
     /** Opens the model; the caller closes it. Bad input throws a {@link ModelFormatException}. */
     Model read(Path path) throws IOException;
+
+    /**
+     * What {@code quantbridge inspect} shows of the file: header facts, metadata, tensors with
+     * their offsets where the format has them. The default inspects the {@link Model} it reads.
+     */
+    default Inspection inspect(Path path) throws IOException {
+        try (Model m = read(path)) {
+            return Inspection.of(path, m);
+        }
+    }
+
+    /** Whether the models it reads carry typed, llama.cpp-style metadata (GGUF's) that a typed output keeps. */
+    default boolean typedMetadata() { return false; }
+
+    /**
+     * The IR name (Hugging Face or GGUF naming, {@code X.weight}) of a tensor this format stores
+     * as {@code stored}; the inverse of {@link ModelWriter#storedName}. Most formats keep it.
+     */
+    default String irName(String stored) { return stored; }
 }

@@ -26,4 +26,15 @@ class ModelFormatExceptionTest {
         assertEquals(Path.of("dir", "m.safetensors") + ": tensor 'blk.0.ffn_up.weight': shape [2, 3] needs 24 bytes, has 12 — ü",
                 e.getMessage());
     }
+
+    @Test
+    void kindsTellWhatIsWrongWithoutTheText(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        assertEquals(ModelFormatException.Kind.MALFORMED, new ModelFormatException(Path.of("m"), 0, "x").kind());
+        assertEquals(ModelFormatException.Kind.LIMIT, new ModelFormatException(ModelFormatException.Kind.LIMIT, Path.of("m"), "t", "x").kind());
+        var folder = org.junit.jupiter.api.Assertions.assertThrows(ModelFormatException.class, () -> Formats.open(dir));
+        assertEquals(ModelFormatException.Kind.NOT_A_MODEL, folder.kind());
+        Path text = java.nio.file.Files.writeString(dir.resolve("notes.txt"), "not a model");
+        var unknown = org.junit.jupiter.api.Assertions.assertThrows(ModelFormatException.class, () -> Formats.open(text));
+        assertEquals(ModelFormatException.Kind.NOT_A_MODEL, unknown.kind());
+    }
 }

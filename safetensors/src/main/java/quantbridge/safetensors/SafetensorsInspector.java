@@ -1,4 +1,4 @@
-package quantbridge.converters.cli;
+package quantbridge.safetensors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,11 +9,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import quantbridge.core.io.Inspection;
 import quantbridge.core.ir.MetaValue;
 import quantbridge.core.ir.Model;
-import quantbridge.safetensors.SafetensorsException;
-import quantbridge.safetensors.SafetensorsHeader;
-import quantbridge.safetensors.SafetensorsReader;
 
 /**
  * Inspection of a safetensors file ({@code __metadata__} and every tensor with its data

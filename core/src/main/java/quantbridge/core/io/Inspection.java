@@ -1,5 +1,7 @@
-package quantbridge.converters.cli;
+package quantbridge.core.io;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -8,10 +10,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.SequencedMap;
 import quantbridge.core.ir.MetaValue;
+import quantbridge.core.ir.Model;
+import quantbridge.core.ir.Tensor;
 
 /**
- * What {@code quantbridge inspect} found in a file, format-neutral, for the text and JSON
- * renderers ({@link TextReport}, {@link JsonReport}). Built from header parsing only.
+ * What {@code quantbridge inspect} found in a file, format-neutral, for its text and JSON
+ * renderers. Each format's reader builds it ({@link ModelReader#inspect}), from header parsing only.
  *
  * @param file        the inspected file
  * @param format      the format name ({@code gguf}, {@code safetensors}, {@code safetensors-index}, {@code openvino-blob})
@@ -23,12 +27,12 @@ import quantbridge.core.ir.MetaValue;
  * @param layers      per-layer facts of a quantized blob (ordered columns), or empty
  * @param summary     format-specific summary facts (a blob's ratio, group sizes...), or empty
  */
-record Inspection(Path file, String format, SequencedMap<String, Object> header, List<Entry> headerKeys,
+public record Inspection(Path file, String format, SequencedMap<String, Object> header, List<Entry> headerKeys,
                   String metadataTitle, List<Entry> metadata, List<TensorRow> tensors,
                   List<SequencedMap<String, Object>> layers, SequencedMap<String, Object> summary) {
 
     /** One metadata entry. */
-    record Entry(String key, MetaValue value) {
+    public record Entry(String key, MetaValue value) {
     }
 
     /**
@@ -44,9 +48,9 @@ record Inspection(Path file, String format, SequencedMap<String, Object> header,
      * @param dataStart absolute file offset of the data section the offset is relative to
      * @param file     the shard file holding it (sharded safetensors), or null
      */
-    record TensorRow(String name, long[] shape, long[] ne, String type, long elements, long bytes, long offset,
+    public record TensorRow(String name, long[] shape, long[] ne, String type, long elements, long bytes, long offset,
                      long dataStart, String file) {
-        TensorRow {
+        public TensorRow {
             shape = shape.clone();
             ne = ne == null ? null : ne.clone();
         }
@@ -58,11 +62,11 @@ record Inspection(Path file, String format, SequencedMap<String, Object> header,
     }
 
     /** Totals of one tensor type. */
-    record TypeTotal(String type, long tensors, long parameters, long bytes) {
-        double bitsPerWeight() { return parameters == 0 ? 0 : 8.0 * bytes / parameters; }
+    public record TypeTotal(String type, long tensors, long parameters, long bytes) {
+        public double bitsPerWeight() { return parameters == 0 ? 0 : 8.0 * bytes / parameters; }
     }
 
-    Inspection {
+    public Inspection {
         header = new LinkedHashMap<>(header);
         headerKeys = List.copyOf(headerKeys);
         metadata = List.copyOf(metadata);
@@ -71,17 +75,17 @@ record Inspection(Path file, String format, SequencedMap<String, Object> header,
         summary = new LinkedHashMap<>(summary);
     }
 
-    long parameters() { return tensors.stream().mapToLong(TensorRow::elements).sum(); }
+    public long parameters() { return tensors.stream().mapToLong(TensorRow::elements).sum(); }
 
-    long bytes() { return tensors.stream().mapToLong(TensorRow::bytes).sum(); }
+    public long bytes() { return tensors.stream().mapToLong(TensorRow::bytes).sum(); }
 
-    double bitsPerWeight() {
+    public double bitsPerWeight() {
         long p = parameters();
         return p == 0 ? 0 : 8.0 * bytes() / p;
     }
 
     /** Totals per tensor type, in order of first appearance. */
-    List<TypeTotal> byType() {
+    public List<TypeTotal> byType() {
         Map<String, long[]> acc = new LinkedHashMap<>();
         for (TensorRow t : tensors) {
             long[] a = acc.computeIfAbsent(t.type(), k -> new long[3]);
@@ -92,5 +96,35 @@ record Inspection(Path file, String format, SequencedMap<String, Object> header,
         List<TypeTotal> out = new ArrayList<>();
         acc.forEach((k, a) -> out.add(new TypeTotal(k, a[0], a[1], a[2])));
         return out;
+    }
+
+    /**
+     * The inspection any reader can give through its {@link Model}: metadata, tensor names, shapes,
+     * encodings and sizes (offsets are not known at this level).
+     */
+    public static Inspection of(Path path, Model m) throws IOException {
+        var header = new LinkedHashMap<String, Object>();
+        header.put("tensor_count", (long) m.tensors().size());
+        header.put("kv_count", (long) m.metadata().size());
+        header.put("file_size", Files.size(path));
+        return new Inspection(path, m.format(), header, List.of(), "key/value pair(s)", entries(m), rows(m), List.of(),
+                new LinkedHashMap<>());
+    }
+
+    /** The model's metadata as entries. */
+    public static List<Entry> entries(Model m) {
+        List<Entry> metadata = new ArrayList<>();
+        for (Map.Entry<String, MetaValue> e : m.metadata().asMap().entrySet()) metadata.add(new Entry(e.getKey(), e.getValue()));
+        return metadata;
+    }
+
+    /** One row per tensor: name, shape, encoding, elements and bytes (no file offsets: a model has none). */
+    public static List<TensorRow> rows(Model m) {
+        List<TensorRow> tensors = new ArrayList<>();
+        for (Tensor t : m.tensors()) {
+            tensors.add(new TensorRow(t.name(), t.shape().dims(), null, t.encoding().displayName(),
+                    t.shape().elements(), t.data().byteSize(), -1, -1, null));
+        }
+        return tensors;
     }
 }

@@ -1,0 +1,61 @@
+package quantbridge.converters.arch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.LongUnaryOperator;
+import org.junit.jupiter.api.Test;
+
+/** The architecture descriptors: names both ways, and the Q/K permutation only where llama.cpp's converter applies it. */
+class ArchitecturesTest {
+
+    @Test
+    void everyDescriptorMapsItsTensorNamesBothWays() {
+        for (Architecture a : Architectures.all()) {
+            for (Architecture.TensorName t : a.tensors()) {
+                if (t.hf().isEmpty()) continue; // computed tensors (rope_freqs) have no Hugging Face counterpart
+                for (int l : t.perLayer() ? new int[] {0, 7, 31} : new int[] {0}) {
+                    assertEquals(t.gguf(l), a.toGguf(t.hf(l)), a.gguf() + " " + t.hf(l));
+                    assertEquals(t.hf(l), a.toHf(t.gguf(l)), a.gguf() + " " + t.gguf(l));
+                }
+            }
+            assertEquals("blk.3.attn_q.weight", a.toGguf("layers.3.self_attn.q_proj.weight"), "without the model. prefix");
+            assertEquals("something.else", a.toHf("something.else"), "unknown names are kept");
+            assertEquals("rope_freqs.weight", a.toHf("rope_freqs.weight"), "no Hugging Face name: kept");
+        }
+        assertEquals("model.layers.2.self_attn.k_proj.bias", Architectures.QWEN2.toHf("blk.2.attn_k.bias"));
+        assertEquals("blk.2.attn_k.bias", Architectures.LLAMA.toHf("blk.2.attn_k.bias"), "llama has no Q/K/V biases");
+    }
+
+    @Test
+    void onlyTheLlamaFamilyPermutesQueryAndKeyRows() {
+        for (Architecture a : Architectures.all()) {
+            boolean llamaFamily = a.gguf().equals("llama");
+            assertEquals(llamaFamily, a.permutesQk(), a.gguf());
+            assertEquals(llamaFamily, a.rowOrder("blk.0.attn_q.weight", 64, 4, 2, true).isPresent(), a.gguf());
+            assertFalse(a.rowOrder("blk.0.attn_v.weight", 64, 4, 2, true).isPresent(), a.gguf());
+        }
+        // the permutation and its inverse are permutations that undo each other
+        LongUnaryOperator to = Architectures.LLAMA.rowOrder("blk.0.attn_k.weight", 32, 4, 2, true).orElseThrow();
+        LongUnaryOperator back = Architectures.LLAMA.rowOrder("blk.0.attn_k.weight", 32, 4, 2, false).orElseThrow();
+        Set<Long> seen = new HashSet<>();
+        for (long r = 0; r < 32; r++) {
+            assertTrue(seen.add(to.applyAsLong(r)));
+            assertEquals(r, to.applyAsLong(back.applyAsLong(r)));
+        }
+        // convert_hf_to_gguf's permute with 2 KV heads of 16 rows: GGUF row 1 is HF row 8 (the second half's first row)
+        assertEquals(8, to.applyAsLong(1));
+    }
+
+    @Test
+    void configsFindTheirDescriptor() {
+        assertEquals(Architectures.MISTRAL, Architectures.forHf("MistralForCausalLM", "").orElseThrow());
+        assertEquals("llama", Architectures.forHf("", "mistral").orElseThrow().gguf());
+        assertEquals(Architectures.GEMMA, Architectures.forHf("Unknown", "gemma").orElseThrow());
+        assertTrue(Architectures.forHf("PhiForCausalLM", "phi").isEmpty());
+        assertEquals(Architectures.QWEN2, Architectures.forGguf("qwen2").orElseThrow());
+    }
+}
