@@ -21,12 +21,14 @@ public final class ReportFile {
         return n.endsWith(".html") || n.endsWith(".htm");
     }
 
-    /** Writes {@code doc} to {@code file}: the page for a {@code .html} name, else indented JSON. */
+    /** What {@code file} gets for {@code doc}: the page for a {@code .html} name, else indented JSON with a final newline. */
+    public static String text(Path file, JsonNode doc) throws IOException {
+        if (isHtml(file)) return HtmlReport.render(doc);
+        return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc) + "\n";
+    }
+
+    /** Writes {@link #text} to {@code file}. */
     public static void write(Path file, JsonNode doc) throws IOException {
-        if (isHtml(file)) {
-            Files.writeString(file, HtmlReport.render(doc));
-        } else {
-            Files.writeString(file, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc) + "\n");
-        }
+        Files.writeString(file, text(file, doc));
     }
 }

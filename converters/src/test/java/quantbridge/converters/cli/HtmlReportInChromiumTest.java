@@ -127,13 +127,18 @@ class HtmlReportInChromiumTest {
     @Test
     void blobOutputGetsThePageToo() throws Exception {
         Path gguf = TestModels.tinyLlama(dir.resolve("tiny.gguf"), 31);
-        Path page = dir.resolve("blob-report.html");
-        Cli c = Cli.run("convert", gguf.toString(), dir.resolve("tiny.pth").toString(), "--type", "u4_asym", "--group-size", "64",
-                "--report", page.toString(), "--quiet");
-        assertEquals(0, c.code(), c::toString);
+        Path page = dir.resolve("blob-report.html"), json = dir.resolve("blob-report.json");
+        for (Path r : List.of(page, json)) {
+            Cli c = Cli.run("convert", gguf.toString(), dir.resolve(r.getFileName() + ".pth").toString(), "--type", "u4_asym", "--group-size", "64",
+                    "--report", r.toString(), "--quiet");
+            assertEquals(0, c.code(), c::toString);
+        }
         String html = Files.readString(page);
         assertTrue(html.contains("<dt>formats</dt><dd>gguf \u2192 openvino-blob</dd>"), html);
-        assertTrue(html.contains("warning: left out (not matrices): blk.0.attn_norm.weight"), html);
+        JsonNode doc = JSON.readTree(json.toFile());
+        assertTrue(doc.get("warnings").size() + doc.path("left_out").size() > 0, "the norms are left out of a blob, and the report says so");
+        for (JsonNode w : doc.get("warnings")) assertTrue(html.contains("<p class=\"warn\">warning: " + w.asText() + "</p>"), w.asText());
+        for (JsonNode w : doc.path("left_out")) assertTrue(html.contains(w.asText()), w.asText());
         assertTrue(html.contains("<span class=\"swatch\" style=\"background:#4e79a7\"></span>u4/g64/asym/f16</td><td class=\"num\">16</td>"), html);
         assertTrue(html.contains("<td class=\"name\">blk.1.ffn_down</td>"), html);
         assertTrue(html.contains("\"block\":1,\"kind\":\"ffn_down\""), "the blob's names are placed by block and kind too");

@@ -256,6 +256,8 @@ class HtmlReportTest {
                 "the JSON report as before: indented, one newline at the end");
         ReportFile.write(dir.resolve("r.html"), d);
         assertEquals(HtmlReport.render(d), Files.readString(dir.resolve("r.html")));
+        assertEquals(HtmlReport.render(d), ReportFile.text(Path.of("x.html"), d));
+        assertEquals(Files.readString(dir.resolve("r.json")), ReportFile.text(Path.of("x.json"), d));
     }
 
     static JsonNode island(String page) throws Exception {
