@@ -24,10 +24,18 @@ public final class Formats {
         return ServiceLoader.load(ModelWriter.class, Formats.class.getClassLoader()).stream().map(ServiceLoader.Provider::get).toList();
     }
 
-    /** Opens any file an installed reader accepts. */
+    /**
+     * Opens any file an installed reader accepts. A folder is offered to the readers too, with
+     * no head bytes (a reader of a folder format, such as an OpenVINO IR export, looks inside).
+     */
     public static Model open(Path path) throws IOException {
         if (!Files.exists(path)) throw new NoSuchFileException(path.toString());
-        if (Files.isDirectory(path)) throw new ModelFormatException(path, -1, "is a directory, not a model file");
+        if (Files.isDirectory(path)) {
+            for (ModelReader r : readers()) {
+                if (r.accepts(path, new byte[0])) return r.read(path);
+            }
+            throw new ModelFormatException(path, -1, "is a directory, not a model file");
+        }
         byte[] head = new byte[16];
         int n;
         try (InputStream in = Files.newInputStream(path)) {
@@ -38,7 +46,7 @@ public final class Formats {
             if (r.accepts(path, h)) return r.read(path);
         }
         throw new ModelFormatException(path, 0, "not a format quantbridge reads (expected GGUF, safetensors, "
-                + "a safetensors index .json, or a torch.save OpenVINO blob)");
+                + "a safetensors index .json, a torch.save OpenVINO blob, or an OpenVINO IR .xml)");
     }
 
     /** The writer for {@code format} if given, else by the output's file name ending. */
