@@ -21,10 +21,11 @@ import quantbridge.core.io.ModelReader;
  */
 @Command(name = "inspect",
         description = {"Shows a model file's header, metadata, tensors and totals per type, like gguf-py's gguf_dump.",
-                "Reads GGUF, safetensors (and a sharded .safetensors.index.json) and OpenVINO u4/u8 blobs (.pth)."})
+                "Reads GGUF, safetensors (and a sharded .safetensors.index.json), OpenVINO u4/u8 blobs (.pth)",
+                "and OpenVINO IR exports (a folder with openvino_model.xml/.bin, or an IR .xml)."})
 final class InspectCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "FILE", description = "The model file.")
+    @Parameters(paramLabel = "FILE", description = "The model file (or an OpenVINO IR export folder).")
     Path file;
 
     @Option(names = "--json", description = "Print one JSON document: typed metadata (arrays complete), tensors, totals.")
@@ -35,7 +36,7 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Inputs.requireFile(file);
+        if (folderReader(file) == null) Inputs.requireFile(file);
         Inspection in = inspect(file);
         PrintWriter out = spec.commandLine().getOut();
         if (json) JsonReport.print(in, out);
@@ -50,12 +51,15 @@ final class InspectCommand implements Callable<Integer> {
             case "gguf" -> GgufInspector.inspect(path);
             case "safetensors" -> SafetensorsInspector.inspect(path);
             case "openvino-blob" -> BlobInspector.inspect(path, reader);
+            case "openvino-ir" -> IrInspector.inspect(path);
             default -> ModelInspector.inspect(path, reader);
         };
     }
 
     /** The reader that accepts {@code path}, chosen like {@link Formats#open} does. */
     static ModelReader readerOf(Path path) throws IOException {
+        ModelReader folder = folderReader(path);
+        if (folder != null) return folder;
         byte[] head;
         try (InputStream in = Files.newInputStream(path)) {
             head = in.readNBytes(16);
@@ -64,6 +68,15 @@ final class InspectCommand implements Callable<Integer> {
             if (r.accepts(path, head)) return r;
         }
         throw new ModelFormatException(path, 0, "not a format quantbridge reads (expected GGUF, safetensors, "
-                + "a safetensors index .json, or a torch.save OpenVINO blob)");
+                + "a safetensors index .json, a torch.save OpenVINO blob, or an OpenVINO IR .xml)");
+    }
+
+    /** The reader that takes {@code path} as a folder (an OpenVINO IR export), or null. */
+    static ModelReader folderReader(Path path) {
+        if (!Files.isDirectory(path)) return null;
+        for (ModelReader r : Formats.readers()) {
+            if (r.accepts(path, new byte[0])) return r;
+        }
+        return null;
     }
 }

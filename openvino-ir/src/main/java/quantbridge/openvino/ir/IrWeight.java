@@ -86,6 +86,18 @@ public final class IrWeight {
     /** The name of the codes' (or plain weight's) {@code Const} layer in the IR. */
     public String layerName() { return codes.name; }
 
+    /** Bytes the weight takes in the {@code .bin}: codes, scales and zero points (shared constants counted for each user). */
+    public long storedBytes() {
+        return codes.binSize + (scale == null ? 0 : scale.binSize) + (zeroPoint == null ? 0 : zeroPoint.binSize);
+    }
+
+    /** A short type name for tables: {@code i4/g32/sym}, {@code u8/g2048/asym}, {@code f4e2m1/g32}, or the float type. */
+    public String typeName() {
+        if (!compressed()) return codeType.irName();
+        boolean fp = codeType == ElementType.F4E2M1 || codeType == ElementType.NF4;
+        return codeType.irName() + "/g" + groupSize + (fp ? "" : symmetric() ? "/sym" : "/asym");
+    }
+
     /** True for a weight stored as codes and scales. */
     public boolean compressed() { return scale != null; }
 
