@@ -25,7 +25,7 @@ final class ConversionRun {
 
     /** Checks the input and output paths of a conversion. */
     static void checkPaths(Path in, Path out, boolean force) throws IOException, CliException {
-        Inputs.requireFile(in);
+        Inputs.requireModel(in);
         Inputs.requireWritable(out, force);
         if (Files.exists(out) && Files.isSameFile(in, out)) throw CliException.usage("the output " + out + " is the input file");
     }

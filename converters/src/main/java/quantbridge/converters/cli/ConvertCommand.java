@@ -117,7 +117,7 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (dryRun) Inputs.requireFile(input);
+        if (dryRun) Inputs.requireModel(input);
         else ConversionRun.checkPaths(input, output, run.force);
         int nThreads = ConversionRun.threads(run.threads);
         ModelWriter writer;

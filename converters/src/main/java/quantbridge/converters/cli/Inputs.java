@@ -26,6 +26,15 @@ public final class Inputs {
     }
 
     /**
+     * Requires {@code path} to be a model input: an existing, readable regular file, or a folder
+     * that an installed reader takes as a whole (an OpenVINO IR export).
+     */
+    public static Path requireModel(Path path) throws IOException, CliException {
+        if (Files.isDirectory(path) && InspectCommand.folderReader(path) != null) return path;
+        return requireFile(path);
+    }
+
+    /**
      * Requires that {@code out} may be written: its folder exists, and unless {@code force}
      * it does not exist yet (checked again by {@link quantbridge.core.io.AtomicOutput}).
      */

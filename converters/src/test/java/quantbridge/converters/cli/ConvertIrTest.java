@@ -1,0 +1,110 @@
+package quantbridge.converters.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import quantbridge.core.codec.Codecs;
+import quantbridge.core.io.Formats;
+import quantbridge.core.ir.GgmlType;
+import quantbridge.core.ir.Model;
+import quantbridge.core.ir.Tensor;
+import quantbridge.core.ir.TensorData;
+
+/**
+ * {@code convert EXPORT_DIR OUT.gguf --type T} of an OpenVINO IR export's raw tensors (Hugging
+ * Face names, no architecture assembly yet): the codes of NNCF's compressed weights take the exact
+ * transcode routes (i4 and u4 + 8 into Q4_0, u4 + zero points into Q5_0 and Q8_0, i8 into Q8_0,
+ * f4e2m1/f8e8m0 into MXFP4), and the GGUF's blocks decode to the very values the fixture
+ * generator computed (src/fixtures/openvino-ir/make_ir_fixtures.py, digests in reference.txt).
+ */
+class ConvertIrTest {
+
+    @TempDir
+    Path dir;
+
+    private static Path export(String name) {
+        return Path.of(System.getProperty("qb.root"), "openvino-ir", "src", "test", "resources", "exports", name);
+    }
+
+    /** name -> SHA-256 of the generator's dequantized float32 values. */
+    private static Map<String, String> references(String name) throws IOException {
+        Map<String, String> out = new HashMap<>();
+        for (String line : Files.readAllLines(export(name).resolve("reference.txt"))) {
+            String[] f = line.split(" ");
+            out.put(f[0], f[2]);
+        }
+        return out;
+    }
+
+    private static String sha256(float[] v) throws NoSuchAlgorithmException {
+        ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (float f : v) b.putFloat(f);
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b.array()));
+    }
+
+    @ParameterizedTest(name = "{0} --type {1}")
+    @CsvSource({
+        "llama-int4-sym, q4_0, q4_0, 14",
+        "llama-legacy-u4, q4_0, q4_0, 14",
+        "qwen2-int4-asym, q5_0, q5_0, 11",
+        "qwen2-int4-asym, q8_0, q8_0, 11",
+        "qwen2-int8-sym, q8_0, q8_0, 14",
+        "llama-mxfp4, mxfp4, mxfp4, 14",
+    })
+    void compressedWeightsTakeTheExactRouteAndDecodeToTheGeneratorsValues(String export, String type, String ggml, int exact)
+            throws IOException, NoSuchAlgorithmException {
+        Path out = dir.resolve(export + "-" + type + ".gguf");
+        Cli r = Cli.run("convert", export(export).toString(), out.toString(), "--type", type);
+        assertEquals(0, r.code(), r::toString);
+        List<String> lines = r.out().lines().toList();
+        long exactLines = lines.stream().filter(l -> l.endsWith("[exact transcode of the codes]")).count();
+        if (!ggml.equals("mxfp4")) assertEquals(exact, exactLines, r::toString);
+        Map<String, String> refs = references(export);
+        GgmlType target = GgmlType.valueOf(ggml.toUpperCase(java.util.Locale.ROOT));
+        int checked = 0;
+        try (Model m = Formats.open(out)) {
+            assertEquals(refs.keySet(), new java.util.HashSet<>(m.tensors().stream().map(Tensor::name).toList()), "the raw tensors, Hugging Face names");
+            // exact: transcoded codes, or copied as they are (MXFP4 blocks into MXFP4, f32 norms and biases)
+            Predicate<String> exactLine = l -> l.endsWith("[exact transcode of the codes]") || !l.contains("converting to");
+            for (Tensor t : m.tensors()) {
+                if (!exactLine.test(lineOf(lines, t.name()))) continue;
+                int n = Math.toIntExact(t.shape().elements());
+                float[] v = new float[n];
+                MemorySegment bytes = ((TensorData.Bytes) t.data()).segment();
+                Codecs.of((GgmlType) t.encoding()).decode(bytes, 0, v, 0, n);
+                assertEquals(refs.get(t.name()), sha256(v), t.name() + " (" + t.encoding().displayName() + ") differs from the export's values");
+                if (t.encoding() == target) checked++;
+            }
+        }
+        assertEquals(exact, checked, "weights moved losslessly into " + ggml);
+    }
+
+    private static String lineOf(List<String> lines, String name) {
+        return lines.stream().filter(l -> l.contains("] " + name + " ")).findFirst().orElse("");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"llama-int4-sym", "qwen2-int4-asym"})
+    void dryRunOfAnExportFolder(String export) {
+        Cli r = Cli.run("convert", export(export).toString(), dir.resolve("x.gguf").toString(), "--type", "q4_0", "--dry-run");
+        assertEquals(0, r.code(), r::toString);
+        assertTrue(r.out().contains("model.layers.0.self_attn.q_proj.weight"), r::toString);
+        assertTrue(Files.notExists(dir.resolve("x.gguf")));
+    }
+}
