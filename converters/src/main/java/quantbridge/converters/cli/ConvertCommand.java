@@ -188,7 +188,17 @@ final class ConvertCommand implements Callable<Integer> {
 
     /** The input itself, or with {@code --base} the model assembled from it and the base folder. */
     private Model withBase(Model input, String outFormat, PrintWriter out) throws IOException, CliException {
-        if (base == null) return new Model(input.format(), input.metadata(), input.tensors());
+        if (base == null) {
+            // an OpenVINO IR export with its Hugging Face config.json beside it: every tensor is in the export
+            Path folder = java.nio.file.Files.isDirectory(this.input) ? this.input : this.input.toAbsolutePath().getParent();
+            if (input.format().equals("openvino-ir") && outFormat.equals(Planner.GGUF) && folder != null
+                    && java.nio.file.Files.isRegularFile(folder.resolve("config.json"))) {
+                Assembler.Assembly a = Assembler.assembleComplete(input, this.input, folder);
+                if (!run.quiet) for (String w : a.warnings()) out.println("warning: " + w);
+                return a.model();
+            }
+            return new Model(input.format(), input.metadata(), input.tensors());
+        }
         if (!input.format().equals(Planner.BLOB) || !outFormat.equals(Planner.GGUF)) {
             throw CliException.usage("--base needs an OpenVINO blob as input and a GGUF output, not " + input.format() + " to " + outFormat);
         }
