@@ -213,19 +213,33 @@ final class Materializer {
         return out;
     }
 
-    /** Writes {@code n} values of {@code type} from {@code src} to one byte each, plus {@code shift} (mod 2^bits). */
-    private static void unpack(MemorySegment src, ElementType type, long n, MemorySegment dst, int shift) {
+    /** Bytes of packed input handled per step of {@link #unpack} (through two small heap buffers). */
+    private static final int CHUNK = 1 << 16;
+
+    /** Writes {@code n} values of {@code type} from {@code src} to one byte each, xor {@code shift} (i4/i8 to u4/u8 codes). */
+    static void unpack(MemorySegment src, ElementType type, long n, MemorySegment dst, int shift) {
+        byte[] in = new byte[CHUNK];
         if (type.bits() == 8) {
-            for (long i = 0; i < n; i++) dst.set(ValueLayout.JAVA_BYTE, i, (byte) (src.get(ValueLayout.JAVA_BYTE, i) ^ shift));
+            for (long off = 0; off < n; off += CHUNK) {
+                int len = (int) Math.min(CHUNK, n - off);
+                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, off, in, 0, len);
+                for (int i = 0; i < len; i++) in[i] ^= (byte) shift;
+                MemorySegment.copy(in, 0, dst, ValueLayout.JAVA_BYTE, off, len);
+            }
             return;
         }
-        long pairs = n / 2;
-        for (long k = 0; k < pairs; k++) {
-            int b = src.get(ValueLayout.JAVA_BYTE, k);
-            dst.set(ValueLayout.JAVA_BYTE, 2 * k, (byte) ((b & 0xF) ^ shift));
-            dst.set(ValueLayout.JAVA_BYTE, 2 * k + 1, (byte) (((b >> 4) & 0xF) ^ shift));
+        byte[] out = new byte[2 * CHUNK];
+        long packed = (n + 1) / 2;
+        for (long off = 0; off < packed; off += CHUNK) {
+            int len = (int) Math.min(CHUNK, packed - off);
+            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, off, in, 0, len);
+            for (int i = 0; i < len; i++) {
+                int b = in[i];
+                out[2 * i] = (byte) ((b & 0xF) ^ shift);
+                out[2 * i + 1] = (byte) (((b >> 4) & 0xF) ^ shift);
+            }
+            MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, 2 * off, (int) Math.min(2L * len, n - 2 * off));
         }
-        if ((n & 1) != 0) dst.set(ValueLayout.JAVA_BYTE, n - 1, (byte) ((src.get(ValueLayout.JAVA_BYTE, pairs) & 0xF) ^ shift));
     }
 
     /**
