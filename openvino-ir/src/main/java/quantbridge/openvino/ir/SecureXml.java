@@ -24,8 +24,8 @@ import java.util.Map;
  */
 final class SecureXml {
 
-    /** Largest XML file read: far above any real IR (a 70 B model's XML is tens of MB). */
-    static final long MAX_FILE = 256L << 20;
+    /** Largest XML file read: far above any real IR (a 70 B model's XML is a few tens of MB). */
+    static final long MAX_FILE = 128L << 20;
     /** Deepest element nesting (an IR nests about 6 deep; rt_info a few more). */
     static final int MAX_DEPTH = 64;
     /** Most attributes on one element. */
@@ -34,8 +34,13 @@ final class SecureXml {
     static final int MAX_NAME = 1024;
     /** Longest attribute value or element text, in bytes. */
     static final int MAX_VALUE = 1 << 20;
-    /** Most elements in one file. */
-    static final int MAX_ELEMENTS = 20_000_000;
+    /**
+     * Most elements in one file: about five times a 70 B model's (some 20 per layer, ports and dims
+     * included), so that the tree held in memory stays in the low hundreds of MB whatever the file.
+     */
+    static final int MAX_ELEMENTS = 4_000_000;
+    /** Distinct element and attribute names kept once (an IR uses a few dozen). */
+    private static final int MAX_INTERNED = 4096;
 
     /** One element: its name, attributes in order, child elements, text, and where it starts. */
     record Element(String name, Map<String, String> attributes, List<Element> children, String text, long offset) {
@@ -60,6 +65,7 @@ final class SecureXml {
     private final long size;
     private long pos;
     private int elements;
+    private final Map<String, String> names = new java.util.HashMap<>();
 
     private SecureXml(Path file, MemorySegment in) {
         this.file = file;
@@ -241,7 +247,11 @@ final class SecureXml {
             pos++;
         }
         if (pos == start) throw bad(start, "expected " + what + ", found " + (pos < size ? show(peek()) : "the end of the file"));
-        return decode(start, pos);
+        String n = decode(start, pos);
+        String known = names.get(n);
+        if (known != null) return known;
+        if (names.size() < MAX_INTERNED) names.put(n, n);
+        return n;
     }
 
     private void skipComment() throws IrException {

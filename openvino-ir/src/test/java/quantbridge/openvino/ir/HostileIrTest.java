@@ -110,6 +110,26 @@ class HostileIrTest {
     }
 
     @Test
+    void xmlOverTheSizeCapIsRefusedUnread() throws IOException {
+        Path d = Files.createDirectories(tmp.resolve("big"));
+        try (var f = new java.io.RandomAccessFile(d.resolve("openvino_model.xml").toFile(), "rw")) {
+            f.setLength(SecureXml.MAX_FILE + 1); // sparse: nothing is written, and nothing must be read
+        }
+        Files.write(d.resolve("openvino_model.bin"), new byte[0]);
+        IrException e = assertThrows(IrException.class, () -> new IrReader().read(d));
+        assertEquals(d.resolve("openvino_model.xml") + ": at offset 0: XML of 134217729 bytes is over the limit of 134217728 bytes", e.getMessage());
+    }
+
+    @Test
+    void moreElementsThanTheCap() throws IOException {
+        StringBuilder sb = new StringBuilder(17_000_000).append("<net version=\"11\">");
+        sb.append("<a/>".repeat(SecureXml.MAX_ELEMENTS));
+        Path d = TinyIr.write(tmp, "many", sb.append("</net>").toString(), new byte[0]);
+        IrException e = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> assertThrows(IrException.class, () -> new IrReader().read(d)));
+        assertTrue(e.getMessage().endsWith(": more than 4000000 elements"), e.getMessage());
+    }
+
+    @Test
     void theTemplateItselfIsValid() throws IOException {
         Path dir = TinyIr.write(tmp, "ok", TinyIr.XML, TinyIr.bin());
         try (Model m = new IrReader().read(dir)) {
