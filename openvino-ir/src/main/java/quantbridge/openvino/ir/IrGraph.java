@@ -140,8 +140,13 @@ final class IrGraph {
             if (dims.size() > MAX_RANK) throw new IrException(file, p.offset(), "layer " + layerId + ": a port with " + dims.size() + " dims (at most " + MAX_RANK + ")");
             long[] d = new long[dims.size()];
             for (int i = 0; i < d.length; i++) {
+                String text = dims.get(i).text();
+                if (text.equals("?") || text.matches("-?[0-9]{1,19}\\.\\.-?[0-9]{1,19}")) {
+                    d[i] = -1; // a dynamic dimension, or an interval of one: neither a weight's
+                    continue;
+                }
                 try {
-                    d[i] = Long.parseLong(dims.get(i).text());
+                    d[i] = Long.parseLong(text);
                 } catch (NumberFormatException e) {
                     throw new IrException(file, dims.get(i).offset(), "layer " + layerId + ": <dim> '" + clip(dims.get(i).text()) + "' is not an integer");
                 }

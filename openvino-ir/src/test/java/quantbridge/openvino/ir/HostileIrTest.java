@@ -130,6 +130,15 @@ class HostileIrTest {
     }
 
     @Test
+    void dynamicAndIntervalDimsOfActivationsAreAccepted() throws IOException {
+        String x = TinyIr.XML.replaceFirst("<dim>-1</dim><dim>32</dim>", "<dim>1..8</dim><dim>32</dim>")
+                .replace("<output><port id=\"2\" precision=\"FP32\"><dim>-1</dim>", "<output><port id=\"2\" precision=\"FP32\"><dim>?</dim>");
+        try (Model m = new IrReader().read(TinyIr.write(tmp, "dyn", x, TinyIr.bin()))) {
+            assertEquals(1, m.tensors().size());
+        }
+    }
+
+    @Test
     void theTemplateItselfIsValid() throws IOException {
         Path dir = TinyIr.write(tmp, "ok", TinyIr.XML, TinyIr.bin());
         try (Model m = new IrReader().read(dir)) {
