@@ -130,7 +130,9 @@ public final class IrWeight {
     /**
      * The GGUF type these codes move into with no error at all, as a short phrase: {@code Q4_0},
      * {@code Q5_0 or Q8_0}, {@code Q8_0}, {@code MXFP4}, the float type itself, or {@code none}
-     * with the reason.
+     * with the reason. Asymmetric 8-bit codes fit Q8_0 only when every {@code q − z} does, which
+     * depends on the values (NNCF's min-max zero points usually make the span 255 wide): said so,
+     * not checked here.
      */
     public String losslessTarget() {
         if (!compressed()) {
@@ -150,8 +152,7 @@ public final class IrWeight {
         String scaleNote = scaleType == ElementType.F16 ? "" : " (if every " + scaleType.irName() + " scale is an f16 value)";
         return switch (codeType) {
             case I4, U4 -> (symmetric() ? "Q4_0" : "Q5_0 or Q8_0") + scaleNote;
-            case I8 -> (symmetric() ? "Q8_0" : "Q8_0 where every block's q - z fits in 8 bits, else F16") + scaleNote;
-            case U8 -> (symmetric() ? "Q8_0" : "Q8_0 where every block's q - z fits in 8 bits, else F16") + scaleNote;
+            case I8, U8 -> (symmetric() ? "Q8_0" : "Q8_0 only if every q - z fits in [-128, 127] (depends on the values)") + scaleNote;
             default -> "none";
         };
     }
