@@ -106,6 +106,59 @@ class ConvertIrTest {
         return lines.stream().filter(l -> l.contains("] " + name + " ")).findFirst().orElse("");
     }
 
+    /**
+     * Assembled (the export's config.json beside it): every weight that took the exact route holds
+     * the export's values bit for bit in its GGUF place, llama's Q/K rows permuted as llama.cpp's
+     * converter permutes them (codes and scales moved together).
+     */
+    @ParameterizedTest(name = "{0} --type {1}")
+    @CsvSource({"llama-int4-sym, q4_0, 2, 1, 14", "llama-legacy-u4, q4_0, 2, 1, 14", "qwen2-int4-asym, q8_0, 2, 1, 11", "llama-mxfp4, mxfp4, 2, 1, 14"})
+    void assembledWeightsAreTheExportsValuesInTheirGgufPlaces(String export, String type, int heads, int kvHeads, int exact) throws IOException {
+        Path out = dir.resolve(export + "-assembled.gguf");
+        Cli r = Cli.run("convert", export(export).toString(), out.toString(), "--type", type);
+        assertEquals(0, r.code(), r::toString);
+        Map<String, float[]> source = new HashMap<>();
+        try (Model m = Formats.open(export(export))) {
+            for (Tensor t : m.tensors()) source.put(t.name(), decode(t));
+        }
+        Map<String, String> hf = Map.of("attn_q", "self_attn.q_proj", "attn_k", "self_attn.k_proj", "attn_v", "self_attn.v_proj",
+                "attn_output", "self_attn.o_proj", "ffn_gate", "mlp.gate_proj", "ffn_up", "mlp.up_proj", "ffn_down", "mlp.down_proj");
+        List<String> lines = r.out().lines().toList();
+        int compared = 0;
+        try (Model g = Formats.open(out)) {
+            for (Tensor t : g.tensors()) {
+                java.util.regex.Matcher mt = java.util.regex.Pattern.compile("blk\\.(\\d+)\\.(\\w+)\\.weight").matcher(t.name());
+                if (!mt.matches() || !hf.containsKey(mt.group(2))) continue;
+                String line = lineOf(lines, t.name());
+                if (!(line.endsWith("[exact transcode of the codes]") || !line.contains("converting to"))) continue;
+                float[] want = source.get("model.layers." + mt.group(1) + "." + hf.get(mt.group(2)) + ".weight");
+                float[] got = decode(t);
+                int rows = (int) t.shape().rows(), cols = (int) t.shape().rowLength();
+                java.util.function.LongUnaryOperator order = quantbridge.converters.plan.NameMap.rowOrder(t.name(), rows, heads, kvHeads,
+                        quantbridge.converters.plan.NameMap.Direction.TO_GGUF).orElse(x -> x);
+                boolean permuted = export.startsWith("llama") && (mt.group(2).equals("attn_q") || mt.group(2).equals("attn_k"));
+                for (int row = 0; row < rows; row++) {
+                    int src = permuted ? (int) order.applyAsLong(row) : row;
+                    for (int c = 0; c < cols; c++) {
+                        if (Float.floatToRawIntBits(want[src * cols + c]) != Float.floatToRawIntBits(got[row * cols + c])) {
+                            throw new AssertionError(t.name() + " row " + row + " col " + c + ": " + got[row * cols + c] + ", the export has "
+                                    + want[src * cols + c] + (permuted ? " (source row " + src + ")" : ""));
+                        }
+                    }
+                }
+                compared++;
+            }
+        }
+        assertEquals(exact, compared, "linear weights that took the exact route (qwen2-int4-asym: layer 1's MLP is int8_asym backup)");
+    }
+
+    private static float[] decode(Tensor t) {
+        int n = Math.toIntExact(t.shape().elements());
+        float[] f = new float[n];
+        new quantbridge.converters.requant.SourceRows(t).decode(0, (int) t.shape().rows(), f);
+        return f;
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource({"llama-int4-sym", "qwen2-int4-asym"})
     void dryRunOfAnExportFolder(String export) {
