@@ -31,6 +31,7 @@ SafetensorsFile  safetensors     quantbridge.safetensors.fuzz.SafetensorsFuzzTes
 SafetensorsIndex safetensors     quantbridge.safetensors.fuzz.SafetensorsFuzzTest   safetensorsIndex  quantbridge.**:com.fasterxml.jackson.core.**
 BlobFile         openvino-blob   quantbridge.openvino.fuzz.BlobFuzzTest             blobFile          quantbridge.**
 Unpickle         openvino-blob   quantbridge.openvino.fuzz.BlobFuzzTest             unpickle          quantbridge.**
+IrXml            openvino-ir     quantbridge.openvino.ir.fuzz.IrFuzzTest            irXml             quantbridge.**
 Imatrix          converters      quantbridge.converters.fuzz.ImatrixFuzzTest        imatrix           quantbridge.**
 Inspect          converters      quantbridge.converters.fuzz.InspectFuzzTest        inspect           quantbridge.**
 "

@@ -7,6 +7,7 @@ module quantbridge.converters {
     requires quantbridge.gguf;
     requires quantbridge.safetensors;
     requires quantbridge.openvino;
+    requires quantbridge.openvino.ir;
     requires info.picocli;
     requires transitive com.fasterxml.jackson.databind;
     requires com.google.protobuf;

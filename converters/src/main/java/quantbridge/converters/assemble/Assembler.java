@@ -59,6 +59,20 @@ public final class Assembler {
      * @throws AssembleException listing every tensor that neither the blob nor the base can give, or any bad base file
      */
     public static Assembly assemble(Model blob, Path blobPath, Path baseDir) throws IOException {
+        return assemble(blob, blobPath, baseDir, null);
+    }
+
+    /**
+     * Assembles a model that holds every tensor itself in Hugging Face naming, such as an
+     * OpenVINO IR export (its compressed weights as grouped-affine codes, its norms and biases as
+     * floats), with the {@code config.json} and tokenizer of {@code folder} beside it: the model
+     * is both the "blob" and the "base", and no safetensors are read.
+     */
+    public static Assembly assembleComplete(Model model, Path modelPath, Path folder) throws IOException {
+        return assemble(model, modelPath, folder, new Model(model.format(), model.metadata(), model.tensors()));
+    }
+
+    private static Assembly assemble(Model blob, Path blobPath, Path baseDir, Model givenBase) throws IOException {
         HfConfig cfg = HfConfig.read(baseDir);
         HfTokenizer tok = HfTokenizer.read(baseDir, cfg.vocabSize());
         if (tok.tokens().size() != cfg.vocabSize()) {
@@ -66,7 +80,7 @@ public final class Assembler {
                     + cfg.vocabSize() + " (the embedding rows)");
         }
         List<String> warnings = new ArrayList<>(tok.warnings());
-        Model base = openBase(baseDir);
+        Model base = givenBase != null ? givenBase : openBase(baseDir);
         Arena arena = Arena.ofShared();
         boolean done = false;
         try {
@@ -178,6 +192,7 @@ public final class Assembler {
                     return Optional.empty();
                 }
                 t = b.get();
+                usedBlob.add(key); // (when the model is its own base, its biases come this way)
                 from = "the base's " + hfName;
                 if (!(t.encoding() == GgmlType.F32 || t.encoding() == GgmlType.F16 || t.encoding() == GgmlType.BF16)) {
                     missing.add(from + " is " + t.encoding().displayName() + ", not a float weight (f32, f16, bf16)");

@@ -120,7 +120,7 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (dryRun) Inputs.requireFile(input);
+        if (dryRun) Inputs.requireModel(input);
         else Inputs.checkPaths(input, output, run.force);
         int nThreads = Inputs.threads(run.threads);
         ModelWriter writer;
@@ -212,7 +212,16 @@ final class ConvertCommand implements Callable<Integer> {
 
     /** The input itself, or with {@code --base} the model assembled from it and the base folder. */
     private Model withBase(Model input, ModelWriter writer, PrintWriter out) throws IOException, CliException {
-        if (base == null) return new Model(input.format(), input.metadata(), input.tensors());
+        if (base == null) {
+            // an OpenVINO IR export folder with its Hugging Face config.json: every tensor is in the export
+            if (writer.typedMetadata() && java.nio.file.Files.isDirectory(this.input)
+                    && java.nio.file.Files.isRegularFile(this.input.resolve("config.json"))) {
+                Assembler.Assembly a = Assembler.assembleComplete(input, this.input, this.input);
+                if (!run.quiet) for (String w : a.warnings()) out.println("warning: " + w);
+                return a.model();
+            }
+            return new Model(input.format(), input.metadata(), input.tensors());
+        }
         boolean affineLayers = !input.tensors().isEmpty() && input.tensors().stream().allMatch(t -> t.encoding() instanceof GroupedAffine);
         if (!affineLayers || !writer.typedMetadata()) {
             throw CliException.usage("--base needs an OpenVINO blob as input and a GGUF output, not " + input.format() + " to " + writer.format());

@@ -26,6 +26,18 @@ public final class Inputs {
     }
 
     /**
+     * Requires {@code path} to be a model input: an existing, readable regular file, or a folder
+     * that an installed reader takes as a whole (an OpenVINO IR export).
+     */
+    public static Path requireModel(Path path) throws IOException, CliException {
+        if (Files.isDirectory(path)) {
+            quantbridge.core.io.Formats.readerFor(path); // one line if no reader takes the folder
+            return path;
+        }
+        return requireFile(path);
+    }
+
+    /**
      * Requires that {@code out} may be written: its folder exists, and unless {@code force}
      * it does not exist yet (checked again by {@link quantbridge.core.io.AtomicOutput}).
      */
@@ -39,7 +51,7 @@ public final class Inputs {
 
     /** Checks the input and output paths of a conversion. */
     static void checkPaths(Path in, Path out, boolean force) throws IOException, CliException {
-        requireFile(in);
+        requireModel(in);
         requireWritable(out, force);
         if (Files.exists(out) && Files.isSameFile(in, out)) throw CliException.usage("the output " + out + " is the input file");
     }

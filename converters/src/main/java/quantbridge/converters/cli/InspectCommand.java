@@ -18,10 +18,11 @@ import quantbridge.core.io.Inspection;
  */
 @Command(name = "inspect",
         description = {"Shows a model file's header, metadata, tensors and totals per type, like gguf-py's gguf_dump.",
-                "Reads GGUF, safetensors (and a sharded .safetensors.index.json) and OpenVINO u4/u8 blobs (.pth)."})
+                "Reads GGUF, safetensors (and a sharded .safetensors.index.json), OpenVINO u4/u8 blobs (.pth)",
+                "and OpenVINO IR exports (a folder with openvino_model.xml/.bin, or an IR .xml)."})
 final class InspectCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "FILE", description = "The model file.")
+    @Parameters(paramLabel = "FILE", description = "The model file (or an OpenVINO IR export folder).")
     Path file;
 
     @Option(names = "--json", description = "Print one JSON document: typed metadata (arrays complete), tensors, totals.")
@@ -32,7 +33,7 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Inputs.requireFile(file);
+        Inputs.requireModel(file);
         Inspection in = inspect(file);
         PrintWriter out = spec.commandLine().getOut();
         if (json) JsonReport.print(in, out);

@@ -32,7 +32,8 @@ class ClassPathServicesTest {
 
     @Test
     void everyReaderAndWriterIsListed() throws IOException {
-        assertEquals(Set.of("quantbridge.gguf.GgufReader", "quantbridge.safetensors.SafetensorsReader", "quantbridge.openvino.BlobReader"),
+        assertEquals(Set.of("quantbridge.gguf.GgufReader", "quantbridge.safetensors.SafetensorsReader", "quantbridge.openvino.BlobReader",
+                        "quantbridge.openvino.ir.IrReader"),
                 named("quantbridge.core.io.ModelReader"));
         assertEquals(Set.of("quantbridge.gguf.GgufWriter", "quantbridge.safetensors.SafetensorsWriter", "quantbridge.openvino.BlobWriter"),
                 named("quantbridge.core.io.ModelWriter"));

@@ -30,15 +30,24 @@ public final class Formats {
         return readers().stream().filter(r -> r.format().equals(format)).findFirst();
     }
 
-    /** Opens any file an installed reader accepts. */
+    /** Opens any file (or folder) an installed reader accepts. */
     public static Model open(Path path) throws IOException {
         return readerFor(path).read(path);
     }
 
-    /** The installed reader that accepts {@code path}, judged from its name and first bytes. */
+    /**
+     * The installed reader that accepts {@code path}, judged from its name and first bytes. A
+     * folder is offered to the readers too, with no head bytes (a reader of a folder format, such
+     * as an OpenVINO IR export or a Hugging Face checkpoint, looks inside).
+     */
     public static ModelReader readerFor(Path path) throws IOException {
         if (!Files.exists(path)) throw new NoSuchFileException(path.toString());
-        if (Files.isDirectory(path)) throw new ModelFormatException(ModelFormatException.Kind.NOT_A_MODEL, path, -1, "is a directory, not a model file");
+        if (Files.isDirectory(path)) {
+            for (ModelReader r : readers()) {
+                if (r.accepts(path, new byte[0])) return r;
+            }
+            throw new ModelFormatException(ModelFormatException.Kind.NOT_A_MODEL, path, -1, "is a directory, not a model file");
+        }
         byte[] head;
         try (InputStream in = Files.newInputStream(path)) {
             head = in.readNBytes(16);
@@ -47,7 +56,7 @@ public final class Formats {
             if (r.accepts(path, head)) return r;
         }
         throw new ModelFormatException(ModelFormatException.Kind.NOT_A_MODEL, path, 0, "not a format quantbridge reads (expected GGUF, safetensors, "
-                + "a safetensors index .json, or a torch.save OpenVINO blob)");
+                + "a safetensors index .json, a torch.save OpenVINO blob, or an OpenVINO IR .xml)");
     }
 
     /** The writer for {@code format} if given, else by the output's file name ending. */

@@ -15,7 +15,8 @@ public interface ModelReader {
 
     /**
      * Whether this reader takes the file, judged from its name and first bytes
-     * ({@code head}: up to 16 bytes, fewer for a shorter file).
+     * ({@code head}: up to 16 bytes, fewer for a shorter file). A folder is offered with an
+     * empty {@code head}; only readers of folder formats take one.
      */
     boolean accepts(Path path, byte[] head);
 
