@@ -14,6 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import quantbridge.converters.assemble.Assembler;
+import quantbridge.converters.assemble.HfFolder;
 import quantbridge.converters.convert.Conversion;
 import quantbridge.converters.plan.Ftype;
 import quantbridge.converters.plan.Imatrix;
@@ -39,7 +40,8 @@ import quantbridge.core.ir.Model;
                 "Grouped-affine (OpenVINO) layers are transcoded exactly where the target type allows it."})
 final class ConvertCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "IN", description = "The input model.")
+    @Parameters(index = "0", paramLabel = "IN", description = "The input model: a file, or a Hugging Face model folder "
+            + "(config.json, safetensors, tokenizer; or org/name of one in the local Hugging Face cache) for a complete GGUF.")
     Path input;
 
     @Parameters(index = "1", paramLabel = "OUT", description = "The output file (.gguf, .safetensors or .pth).")
@@ -118,8 +120,14 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (dryRun) Inputs.requireFile(input);
-        else Inputs.checkPaths(input, output, run.force);
+        Optional<Path> hfDir = HfFolder.find(input.toString());
+        if (hfDir.isPresent()) {
+            if (!dryRun) Inputs.requireWritable(output, run.force);
+        } else if (dryRun) {
+            Inputs.requireFile(input);
+        } else {
+            Inputs.checkPaths(input, output, run.force);
+        }
         int nThreads = Inputs.threads(run.threads);
         ModelWriter writer;
         try {
@@ -130,10 +138,16 @@ final class ConvertCommand implements Callable<Integer> {
         split.check(writer);
         Planner.Types types = types(writer);
         if (dryRun && types instanceof Planner.Types.Affine) throw CliException.usage("--dry-run does not apply to " + type + " (grouped-affine) output");
+        if (hfDir.isPresent()) checkFolderOptions(writer);
         Imatrix imatrix = imatrix();
         PrintWriter out = spec.commandLine().getOut();
         java.util.SortedSet<Integer> prune = pruneLayers();
-        try (Model opened = Formats.open(input); Model full = withBase(opened, writer, out)) {
+        Assembler.Assembly checkpoint = hfDir.isPresent() ? checkpoint(hfDir.get(), out) : null;
+        // a checkpoint's float Q/K rows are permuted (llama) by the conversion as it streams, as --names gguf does
+        Planner.Naming naming = checkpoint == null ? run.naming()
+                : checkpoint.qkRowsInHfOrder() ? new Planner.Naming(Planner.Direction.TO_GGUF, 0, 0) : Planner.Naming.NONE;
+        try (Model opened = checkpoint != null ? checkpoint.model() : Formats.open(input);
+             Model full = checkpoint != null ? new Model(opened.format(), opened.metadata(), opened.tensors()) : withBase(opened, writer, out)) {
             Model model = full;
             if (!prune.isEmpty()) {
                 LayerPruning pruning = LayerPruning.of(full, prune);
@@ -143,7 +157,7 @@ final class ConvertCommand implements Callable<Integer> {
             Plan plan;
             try {
                 plan = Planner.plan(model, writer, new Planner.Request(types, imatrix,
-                        imatrixFile == null ? null : imatrixFile.toString(), run.naming()));
+                        imatrixFile == null ? null : imatrixFile.toString(), naming));
             } catch (PlanException e) {
                 throw CliException.input(input + ": " + e.getMessage());
             }
@@ -186,6 +200,23 @@ final class ConvertCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw CliException.usage(e.getMessage());
         }
+    }
+
+    /** Refuses the options that do not apply to a Hugging Face folder as input. */
+    private void checkFolderOptions(ModelWriter writer) throws CliException {
+        if (base != null) throw CliException.usage("--base applies to an OpenVINO blob as input, not to the Hugging Face folder " + input);
+        if (run.names != null) throw CliException.usage("--names does not apply to a Hugging Face folder: its GGUF has llama.cpp's names");
+        if (!writer.typedMetadata()) {
+            throw CliException.usage("a Hugging Face folder converts to GGUF, not " + writer.format()
+                    + " (to convert its weights file alone, give that file as IN)");
+        }
+    }
+
+    /** The complete llama.cpp model of a Hugging Face checkpoint folder (package assemble). */
+    private Assembler.Assembly checkpoint(Path dir, PrintWriter out) throws IOException {
+        Assembler.Assembly a = Assembler.checkpoint(dir);
+        if (!run.quiet) for (String w : a.warnings()) out.println("warning: " + w);
+        return a;
     }
 
     /** The input itself, or with {@code --base} the model assembled from it and the base folder. */

@@ -9,6 +9,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import quantbridge.converters.assemble.HfFolder;
+import quantbridge.converters.assemble.HfInspection;
 import quantbridge.core.io.Formats;
 import quantbridge.core.io.Inspection;
 
@@ -18,10 +20,11 @@ import quantbridge.core.io.Inspection;
  */
 @Command(name = "inspect",
         description = {"Shows a model file's header, metadata, tensors and totals per type, like gguf-py's gguf_dump.",
-                "Reads GGUF, safetensors (and a sharded .safetensors.index.json) and OpenVINO u4/u8 blobs (.pth)."})
+                "Reads GGUF, safetensors (and a sharded .safetensors.index.json) and OpenVINO u4/u8 blobs (.pth).",
+                "For a Hugging Face model folder: its architecture and sizes, the GGUF metadata convert would write, and its tensors."})
 final class InspectCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "FILE", description = "The model file.")
+    @Parameters(paramLabel = "FILE", description = "The model file, or a Hugging Face model folder (or org/name of one in the local Hugging Face cache).")
     Path file;
 
     @Option(names = "--json", description = "Print one JSON document: typed metadata (arrays complete), tensors, totals.")
@@ -32,8 +35,9 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Inputs.requireFile(file);
-        Inspection in = inspect(file);
+        java.util.Optional<Path> dir = HfFolder.find(file.toString());
+        if (dir.isEmpty()) Inputs.requireFile(file);
+        Inspection in = dir.isPresent() ? HfInspection.of(dir.get()) : inspect(file);
         PrintWriter out = spec.commandLine().getOut();
         if (json) JsonReport.print(in, out);
         else TextReport.print(in, out);
