@@ -75,7 +75,8 @@ final class CheckpointFixture {
     CheckpointFixture(String hfArch, Path root, long seed, GgmlType dtype, boolean sharded, Consumer<ObjectNode> configEdit) throws IOException {
         this.arch = hfArch;
         this.dtype = dtype;
-        this.dir = Files.createDirectories(root.resolve(hfArch + "-" + dtype.displayName()));
+        // not named after the architecture: llama.cpp sets Phi-3 token attributes by general.name and then needs Phi-3's own vocabulary
+        this.dir = Files.createDirectories(root.resolve("tiny-" + dtype.displayName()));
         boolean gemma = gemma(), qwen = hfArch.startsWith("Qwen"), qwen3 = hfArch.equals("Qwen3ForCausalLM");
         boolean gemma2 = hfArch.equals("Gemma2ForCausalLM"), phi3 = hfArch.equals("Phi3ForCausalLM");
         this.headDim = qwen3 ? 32 : EMBD / HEADS; // Qwen 3 states a head_dim other than hidden / heads (as its real models do)
@@ -143,6 +144,8 @@ final class CheckpointFixture {
     }
 
     boolean gemma() { return arch.startsWith("Gemma"); }
+
+
 
     static int bos() { return HfFixture.BpeVocab.tokens().indexOf(HfFixture.SPECIAL_BOS); }
 

@@ -60,28 +60,30 @@ class CheckpointInLlamaCppTest {
         CheckpointFixture fx = new CheckpointFixture(hfArch, dir, 23, GgmlType.BF16);
         Path out = convert(fx.dir, dir.resolve("out.gguf"), type);
         LlamaCpp.Result r = LlamaCpp.run(out, PROMPT, List.of());
-        LlamaCpp.assertProbabilitiesClose(GgufReference.of(out).nextTokenProbabilities(PROMPT), r.probabilities(), 0.03);
+        // llama.cpp's arithmetic on the quantized file: it quantizes the activations to Q8_0 / Q8_K for the products (here up to
+        // 0.032 on a peak of p = 0.6); a wrong layout, name or metadata is off by far more
+        LlamaCpp.assertProbabilitiesClose(GgufReference.of(out).nextTokenProbabilities(PROMPT), r.probabilities(), 0.04);
         LlamaCpp.assertProbabilitiesClose(fx.reference().nextTokenProbabilities(PROMPT), r.probabilities(), type.equals("q8_0") ? 0.03 : 0.25);
     }
 
     /** The architecture-specific metadata llama.cpp's converter writes, as llama.cpp reads it back. */
     @Test
     void architectureMetadata(@TempDir Path dir) throws Exception {
-        CheckpointFixture g2 = new CheckpointFixture("Gemma2ForCausalLM", dir, 3, GgmlType.F32);
+        CheckpointFixture g2 = new CheckpointFixture("Gemma2ForCausalLM", dir.resolve("g2"), 3, GgmlType.F32);
         JsonNode g = LlamaCpp.run(convert(g2.dir, dir.resolve("g2.gguf"), "f32"), PROMPT, List.of()).metadata();
         assertEquals(CheckpointFixture.ATTN_SOFTCAP, g.path("gemma2").path("attn_logit_softcapping").asDouble(), 1e-6);
         assertEquals(CheckpointFixture.FINAL_SOFTCAP, g.path("gemma2").path("final_logit_softcapping").asDouble(), 1e-6);
         assertEquals(CheckpointFixture.SLIDING_WINDOW, g.path("gemma2").path("attention").path("sliding_window").asInt());
         assertEquals(16, g.path("gemma2").path("attention").path("key_length").asInt());
         assertEquals(0.6, g.path("general").path("sampling").path("temp").asDouble(), 1e-6);
-        assertEquals("Gemma2ForCausalLM-F32", g.path("general").path("name").asText());
+        assertEquals("tiny-f32", g.path("general").path("name").asText());
 
-        CheckpointFixture q3 = new CheckpointFixture("Qwen3ForCausalLM", dir, 3, GgmlType.F32);
+        CheckpointFixture q3 = new CheckpointFixture("Qwen3ForCausalLM", dir.resolve("q3"), 3, GgmlType.F32);
         JsonNode q = LlamaCpp.run(convert(q3.dir, dir.resolve("q3.gguf"), "f32"), PROMPT, List.of()).metadata();
         assertEquals(32, q.path("qwen3").path("attention").path("key_length").asInt(), "head_dim 32, not hidden / heads = 16");
         assertEquals(32, q.path("qwen3").path("rope").path("dimension_count").asInt());
 
-        CheckpointFixture p3 = new CheckpointFixture("Phi3ForCausalLM", dir, 3, GgmlType.F32);
+        CheckpointFixture p3 = new CheckpointFixture("Phi3ForCausalLM", dir.resolve("p3"), 3, GgmlType.F32);
         JsonNode p = LlamaCpp.run(convert(p3.dir, dir.resolve("p3.gguf"), "f32"), PROMPT, List.of()).metadata();
         assertEquals(256, p.path("phi3").path("rope").path("scaling").path("original_context_length").asInt());
         assertEquals(16, p.path("phi3").path("rope").path("dimension_count").asInt());
