@@ -42,7 +42,7 @@ public record HfConfig(Architecture arch, String hfArchitecture, int hiddenSize,
     /** Reads {@code dir/config.json}. */
     public static HfConfig read(Path dir) throws IOException {
         Path file = dir.resolve("config.json");
-        if (!Files.isRegularFile(file)) throw new AssembleException(dir, "the model folder has no config.json");
+        if (!Files.isRegularFile(file)) throw new AssembleException(ModelFormatException.Kind.NOT_A_MODEL, dir, "is a directory, not a model file nor a Hugging Face model folder (it has no config.json)");
         JsonNode j = HfFiles.readJson(file);
         if (!j.isObject()) throw new AssembleException(file, "expected a JSON object, found " + j.getNodeType().toString().toLowerCase(java.util.Locale.ROOT));
         String hfArch = j.path("architectures").path(0).asText("");
