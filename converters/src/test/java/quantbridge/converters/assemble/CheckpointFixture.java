@@ -61,6 +61,8 @@ final class CheckpointFixture {
     final GgmlType dtype;
     /** The stored values by llama.cpp logical name (no {@code .weight}), in Hugging Face row order; norms as stored. */
     final Map<String, double[]> effective = new HashMap<>();
+    /** The RoPE cos/sin factor the reference applies (Phi-3's LongRoPE attention factor), 1 by default. */
+    double ropeMscale = 1;
     /** Every tensor written, by Hugging Face name, in the order written. */
     final List<Tensor> tensors = new ArrayList<>();
 
@@ -195,7 +197,7 @@ final class CheckpointFixture {
     ReferenceForward reference() {
         boolean gemma2 = arch.equals("Gemma2ForCausalLM");
         ReferenceForward.Extras x = new ReferenceForward.Extras(arch.equals("Qwen3ForCausalLM"), gemma2,
-                gemma2 ? ATTN_SOFTCAP : 0, gemma2 ? FINAL_SOFTCAP : 0, gemma2 ? SLIDING_WINDOW : 0, arch.equals("Phi3ForCausalLM"));
+                gemma2 ? ATTN_SOFTCAP : 0, gemma2 ? FINAL_SOFTCAP : 0, gemma2 ? SLIDING_WINDOW : 0, arch.equals("Phi3ForCausalLM"), ropeMscale);
         return new ReferenceForward(new ReferenceForward.Config(EMBD, LAYERS, HEADS, HEADS_KV, FF, vocab, 1e-5, 10000,
                 true, gemma(), gemma(), arch.equals("Qwen2ForCausalLM"), headDim), x, effective::get);
     }

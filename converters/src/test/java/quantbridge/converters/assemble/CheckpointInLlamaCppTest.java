@@ -55,7 +55,7 @@ class CheckpointInLlamaCppTest {
 
     /** Quantized as llama-quantize would: llama.cpp's arithmetic on the file as our reference predicts, and close to the source. */
     @ParameterizedTest
-    @CsvSource({"Qwen3ForCausalLM,q8_0", "Gemma2ForCausalLM,q4_k_m", "Phi3ForCausalLM,q4_0", "LlamaForCausalLM,q5_k_s"})
+    @CsvSource({"Qwen3ForCausalLM,q8_0", "Gemma2ForCausalLM,q4_k_m", "Phi3ForCausalLM,q6_k", "LlamaForCausalLM,q5_k_s"})
     void quantizedCheckpoint(String hfArch, String type, @TempDir Path dir) throws Exception {
         CheckpointFixture fx = new CheckpointFixture(hfArch, dir, 23, GgmlType.BF16);
         Path out = convert(fx.dir, dir.resolve("out.gguf"), type);
@@ -121,6 +121,36 @@ class CheckpointInLlamaCppTest {
         for (int i = 0; i < expected.length; i++) change = Math.max(change, Math.abs(expected[i] - unscaled[i]));
         assertTrue(change > 0.01, "the scaling changes the prediction (" + change + ")");
         LlamaCpp.Result r = LlamaCpp.run(convert(fx.dir, dir.resolve("out.gguf"), "f32"), prompt, List.of());
+        LlamaCpp.assertProbabilitiesClose(expected, r.probabilities(), 1e-3);
+    }
+
+    /**
+     * Phi-3's LongRoPE (rope_scaling type longrope, as Phi-3-mini-128k and Phi-3.5 have): llama.cpp gets the long and short
+     * factors as tensors and the attention factor as metadata; within the original context it uses the short factors, as
+     * Hugging Face does: each pair's frequency divided by its factor, cos and sin scaled by sqrt(1 + ln(s) / ln(original)).
+     */
+    @Test
+    void phi3LongRope(@TempDir Path dir) throws Exception {
+        double[] shortF = {1.0, 1.3, 1.9, 2.6, 3.4, 5.1, 7.7, 11.0}, longF = {1.1, 1.5, 2.5, 4.0, 8.0, 16.0, 24.0, 32.0};
+        CheckpointFixture fx = new CheckpointFixture("Phi3ForCausalLM", dir, 31, GgmlType.BF16, false, c -> {
+            c.put("max_position_embeddings", 1024);
+            var rs = c.putObject("rope_scaling");
+            rs.put("type", "longrope");
+            var s = rs.putArray("short_factor");
+            for (double v : shortF) s.add(v);
+            var l = rs.putArray("long_factor");
+            for (double v : longF) l.add(v);
+        });
+        int[] prompt = {269, 72, 101, 260, 265, 40, 50, 268, 33, 100, 101, 102};
+        double[] plain = fx.reference().nextTokenProbabilities(prompt);
+        fx.effective.put("rope_freqs", shortF);
+        fx.ropeMscale = Math.sqrt(1 + Math.log(1024.0 / 256) / Math.log(256));
+        double[] expected = fx.reference().nextTokenProbabilities(prompt);
+        double change = 0;
+        for (int i = 0; i < expected.length; i++) change = Math.max(change, Math.abs(expected[i] - plain[i]));
+        assertTrue(change > 0.01, "the scaling changes the prediction (" + change + ")");
+        LlamaCpp.Result r = LlamaCpp.run(convert(fx.dir, dir.resolve("out.gguf"), "f32"), prompt, List.of());
+        assertEquals((float) fx.ropeMscale, r.metadata().path("phi3").path("rope").path("scaling").path("attn_factor").asDouble(), 1e-6);
         LlamaCpp.assertProbabilitiesClose(expected, r.probabilities(), 1e-3);
     }
 

@@ -51,7 +51,8 @@ public final class GgufReference {
             var x = new ReferenceForward.Extras(w.containsKey("blk.0.attn_q_norm"), gemma2,
                     gemma2 ? md.get(a + ".attn_logit_softcapping").orElseThrow().asDouble() : 0,
                     gemma2 ? md.get(a + ".final_logit_softcapping").orElseThrow().asDouble() : 0,
-                    gemma2 ? (int) (long) md.getLong(a + ".attention.sliding_window").orElseThrow() : 0, w.containsKey("blk.0.attn_qkv"));
+                    gemma2 ? (int) (long) md.getLong(a + ".attention.sliding_window").orElseThrow() : 0, w.containsKey("blk.0.attn_qkv"),
+                    md.get(a + ".rope.scaling.attn_factor").map(v -> v.asDouble()).orElse(1.0));
             return new ReferenceForward(c, x, w::get);
         }
     }

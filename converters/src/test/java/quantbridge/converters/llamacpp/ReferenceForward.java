@@ -45,9 +45,11 @@ public final class ReferenceForward {
      * @param finalSoftcap  Gemma 2: logits become {@code cap * tanh(logit / cap)} (0: off)
      * @param slidingWindow Gemma 2: the even layers attend to the last {@code slidingWindow} positions only (0: off)
      * @param fused         Phi-3: one {@code attn_qkv} matrix (Q, K, V rows in turn) and one {@code ffn_up} matrix (gate rows, then up rows)
+     * @param ropeMscale    Phi-3's LongRoPE attention factor: RoPE's cos and sin are multiplied by it (1: off)
      */
-    public record Extras(boolean qkNorm, boolean sandwichNorms, double attnSoftcap, double finalSoftcap, int slidingWindow, boolean fused) {
-        public static final Extras NONE = new Extras(false, false, 0, 0, 0, false);
+    public record Extras(boolean qkNorm, boolean sandwichNorms, double attnSoftcap, double finalSoftcap, int slidingWindow, boolean fused,
+                         double ropeMscale) {
+        public static final Extras NONE = new Extras(false, false, 0, 0, 0, false, 1);
     }
 
     private final Config c;
@@ -198,7 +200,7 @@ public final class ReferenceForward {
             int o = h * hd;
             for (int i = 0; i < hd / 2; i++) {
                 double theta = pos * Math.pow(c.ropeTheta(), -2.0 * i / hd) / (divisors == null ? 1 : divisors[i]);
-                double cos = Math.cos(theta), sin = Math.sin(theta);
+                double cos = Math.cos(theta) * ext.ropeMscale(), sin = Math.sin(theta) * ext.ropeMscale();
                 int a = c.ropeNeox() ? o + i : o + 2 * i;
                 int b = c.ropeNeox() ? o + i + hd / 2 : o + 2 * i + 1;
                 double x0 = v[a], x1 = v[b];
