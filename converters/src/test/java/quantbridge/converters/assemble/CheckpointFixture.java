@@ -194,10 +194,18 @@ final class CheckpointFixture {
         return c;
     }
 
-    ReferenceForward reference() {
+    /** The architecture's variants of the reference forward pass. */
+    ReferenceForward.Extras extras() {
         boolean gemma2 = arch.equals("Gemma2ForCausalLM");
-        ReferenceForward.Extras x = new ReferenceForward.Extras(arch.equals("Qwen3ForCausalLM"), gemma2,
+        return new ReferenceForward.Extras(arch.equals("Qwen3ForCausalLM"), gemma2,
                 gemma2 ? ATTN_SOFTCAP : 0, gemma2 ? FINAL_SOFTCAP : 0, gemma2 ? SLIDING_WINDOW : 0, arch.equals("Phi3ForCausalLM"), ropeMscale);
+    }
+
+    ReferenceForward reference() {
+        return reference(extras());
+    }
+
+    ReferenceForward reference(ReferenceForward.Extras x) {
         return new ReferenceForward(new ReferenceForward.Config(EMBD, LAYERS, HEADS, HEADS_KV, FF, vocab, 1e-5, 10000,
                 true, gemma(), gemma(), arch.equals("Qwen2ForCausalLM"), headDim), x, effective::get);
     }

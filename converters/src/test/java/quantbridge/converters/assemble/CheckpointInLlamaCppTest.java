@@ -66,6 +66,30 @@ class CheckpointInLlamaCppTest {
         LlamaCpp.assertProbabilitiesClose(fx.reference().nextTokenProbabilities(PROMPT), r.probabilities(), type.equals("q8_0") ? 0.03 : 0.25);
     }
 
+    /**
+     * The checks above mean something: on these fixtures each architecture-specific rule changes the prediction by far
+     * more than the tolerance, so a GGUF without it (a missing norm, soft-cap, window) would fail.
+     */
+    @Test
+    void eachArchitectureRuleMattersOnTheFixtures(@TempDir Path dir) throws Exception {
+        CheckpointFixture g2 = new CheckpointFixture("Gemma2ForCausalLM", dir.resolve("g2"), 21, GgmlType.BF16);
+        var x = g2.extras();
+        double[] p = g2.reference().nextTokenProbabilities(PROMPT);
+        assertChanges(p, g2.reference(new quantbridge.converters.llamacpp.ReferenceForward.Extras(false, true, 0, x.finalSoftcap(), x.slidingWindow(), false, 1)), "attention soft-capping");
+        assertChanges(p, g2.reference(new quantbridge.converters.llamacpp.ReferenceForward.Extras(false, true, x.attnSoftcap(), 0, x.slidingWindow(), false, 1)), "final soft-capping");
+        assertChanges(p, g2.reference(new quantbridge.converters.llamacpp.ReferenceForward.Extras(false, true, x.attnSoftcap(), x.finalSoftcap(), 0, false, 1)), "sliding window");
+        assertChanges(p, g2.reference(new quantbridge.converters.llamacpp.ReferenceForward.Extras(false, false, x.attnSoftcap(), x.finalSoftcap(), x.slidingWindow(), false, 1)), "sandwich norms");
+        CheckpointFixture q3 = new CheckpointFixture("Qwen3ForCausalLM", dir.resolve("q3"), 21, GgmlType.BF16);
+        assertChanges(q3.reference().nextTokenProbabilities(PROMPT), q3.reference(quantbridge.converters.llamacpp.ReferenceForward.Extras.NONE), "Q/K norms");
+    }
+
+    private static void assertChanges(double[] p, quantbridge.converters.llamacpp.ReferenceForward without, String what) {
+        double[] q = without.nextTokenProbabilities(PROMPT);
+        double change = 0;
+        for (int i = 0; i < p.length; i++) change = Math.max(change, Math.abs(p[i] - q[i]));
+        assertTrue(change > 0.01, what + " changes the prediction by only " + change);
+    }
+
     /** The architecture-specific metadata llama.cpp's converter writes, as llama.cpp reads it back. */
     @Test
     void architectureMetadata(@TempDir Path dir) throws Exception {
