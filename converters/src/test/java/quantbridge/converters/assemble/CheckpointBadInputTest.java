@@ -117,6 +117,16 @@ class CheckpointBadInputTest {
     }
 
     @Test
+    void hugeTokenizerIsRefusedBeforeParsing() throws IOException {
+        CheckpointFixture fx = fixture("Qwen2ForCausalLM");
+        Path t = fx.dir.resolve("tokenizer.json");
+        try (var ch = java.nio.channels.FileChannel.open(t, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {' '}), HfFiles.TOKENIZER_CAP); // sparse
+        }
+        refused(convert(fx.dir), t, "over quantbridge's cap of " + HfFiles.TOKENIZER_CAP + " bytes");
+    }
+
+    @Test
     void deeplyNestedConfigIsRefused() throws IOException {
         CheckpointFixture fx = fixture("LlamaForCausalLM");
         Path c = fx.dir.resolve("config.json");

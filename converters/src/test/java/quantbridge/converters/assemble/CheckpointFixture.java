@@ -59,6 +59,7 @@ final class CheckpointFixture {
     final int vocab;
     final int headDim;
     final GgmlType dtype;
+    final boolean spm;
     /** The stored values by llama.cpp logical name (no {@code .weight}), in Hugging Face row order; norms as stored. */
     final Map<String, double[]> effective = new HashMap<>();
     /** The RoPE cos/sin factor the reference applies (Phi-3's LongRoPE attention factor), 1 by default. */
@@ -75,7 +76,17 @@ final class CheckpointFixture {
      * @param configEdit  changes to config.json before it is written
      */
     CheckpointFixture(String hfArch, Path root, long seed, GgmlType dtype, boolean sharded, Consumer<ObjectNode> configEdit) throws IOException {
+        this(hfArch, root, seed, dtype, sharded, configEdit, false);
+    }
+
+    /**
+     * @param spm a SentencePiece tokenizer.model (made by src/fixtures/hf/make_spm.py with the sentencepiece library; Gemma's
+     *            style, without the dummy prefix space, for the Gemma architectures) instead of a BPE tokenizer.json
+     */
+    CheckpointFixture(String hfArch, Path root, long seed, GgmlType dtype, boolean sharded, Consumer<ObjectNode> configEdit,
+                      boolean spm) throws IOException {
         this.arch = hfArch;
+        this.spm = spm;
         this.dtype = dtype;
         // not named after the architecture: llama.cpp sets Phi-3 token attributes by general.name and then needs Phi-3's own vocabulary
         this.dir = Files.createDirectories(root.resolve("tiny-" + dtype.displayName()));
@@ -83,7 +94,7 @@ final class CheckpointFixture {
         boolean gemma2 = hfArch.equals("Gemma2ForCausalLM"), phi3 = hfArch.equals("Phi3ForCausalLM");
         this.headDim = qwen3 ? 32 : EMBD / HEADS; // Qwen 3 states a head_dim other than hidden / heads (as its real models do)
         SplittableRandom r = new SplittableRandom(seed);
-        vocab = HfFixture.BpeVocab.tokens().size() + 3;
+        vocab = (spm ? HfFixture.spmExpected(spmStyle()).get("vocab_size").asInt() : HfFixture.BpeVocab.tokens().size()) + 3;
         int hd = headDim, kv = HEADS_KV * hd, q = HEADS * hd;
 
         put("model.embed_tokens.weight", "token_embd", gauss(r, vocab * EMBD, gemma || qwen ? 0.15 : 1.0), vocab, EMBD);
@@ -130,16 +141,17 @@ final class CheckpointFixture {
         ObjectNode c = config(tied);
         configEdit.accept(c);
         new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(dir.resolve("config.json").toFile(), c);
-        HfFixture.BpeVocab.writeTokenizer(dir.resolve("tokenizer.json"), qwen ? "qwen2" : "llama3");
+        if (spm) Files.copy(HfFixture.spmDir(spmStyle()).resolve("tokenizer.model"), dir.resolve("tokenizer.model"));
+        else HfFixture.BpeVocab.writeTokenizer(dir.resolve("tokenizer.json"), qwen ? "qwen2" : "llama3");
         ObjectNode tc = new ObjectMapper().createObjectNode();
-        tc.put("bos_token", HfFixture.SPECIAL_BOS);
-        tc.put("eos_token", HfFixture.SPECIAL_EOS);
+        tc.put("bos_token", spm ? "<s>" : HfFixture.SPECIAL_BOS);
+        tc.put("eos_token", spm ? "</s>" : HfFixture.SPECIAL_EOS);
         tc.put("add_bos_token", true);
         tc.put("chat_template", "{% for m in messages %}{{ m['content'] }}{% endfor %}");
         new ObjectMapper().writeValue(dir.resolve("tokenizer_config.json").toFile(), tc);
         ObjectNode gen = new ObjectMapper().createObjectNode();
-        gen.put("bos_token_id", bos());
-        gen.put("eos_token_id", eos());
+        gen.put("bos_token_id", bosId());
+        gen.put("eos_token_id", eosId());
         gen.put("temperature", 0.6);
         gen.put("top_p", 0.9);
         new ObjectMapper().writeValue(dir.resolve("generation_config.json").toFile(), gen);
@@ -149,9 +161,16 @@ final class CheckpointFixture {
 
 
 
+    /** Which of the SentencePiece fixtures: Gemma's (no dummy prefix) for the Gemma architectures. */
+    String spmStyle() { return gemma() ? "GemmaForCausalLM" : "LlamaForCausalLM"; }
+
     static int bos() { return HfFixture.BpeVocab.tokens().indexOf(HfFixture.SPECIAL_BOS); }
 
     static int eos() { return HfFixture.BpeVocab.tokens().indexOf(HfFixture.SPECIAL_EOS); }
+
+    int bosId() { return spm ? 1 : bos(); }
+
+    int eosId() { return spm ? 2 : eos(); }
 
     private ObjectNode config(boolean tied) {
         ObjectNode c = new ObjectMapper().createObjectNode();
@@ -168,8 +187,8 @@ final class CheckpointFixture {
         c.put("rope_theta", 10000.0);
         c.put("vocab_size", vocab);
         c.put("tie_word_embeddings", tied);
-        c.put("bos_token_id", bos());
-        c.put("eos_token_id", eos());
+        c.put("bos_token_id", bosId());
+        c.put("eos_token_id", eosId());
         c.put("torch_dtype", switch (dtype) {
             case F16 -> "float16";
             case BF16 -> "bfloat16";

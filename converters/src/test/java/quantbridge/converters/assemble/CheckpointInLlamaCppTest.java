@@ -53,6 +53,30 @@ class CheckpointInLlamaCppTest {
         LlamaCpp.assertProbabilitiesClose(fx.reference().nextTokenProbabilities(PROMPT), r.probabilities(), 1e-3);
     }
 
+    /**
+     * A SentencePiece tokenizer.model, as Gemma 2 and Phi-3 ship: llama.cpp tokenizes as the sentencepiece library does
+     * (Gemma's without the dummy prefix space) and the model predicts as the Hugging Face one.
+     */
+    @ParameterizedTest
+    @CsvSource({"Gemma2ForCausalLM,BF16", "Phi3ForCausalLM,F16"})
+    void sentencePieceCheckpoint(String hfArch, String dtype, @TempDir Path dir) throws Exception {
+        CheckpointFixture fx = new CheckpointFixture(hfArch, dir, 5, GgmlType.valueOf(dtype), false, c -> { }, true);
+        JsonNode expected = HfFixture.spmExpected(fx.spmStyle()).get("tokenizations");
+        List<String> texts = new java.util.ArrayList<>();
+        expected.fieldNames().forEachRemaining(texts::add);
+        int[] prompt = {1, 272, 267, 261, 277, 40, 300};
+        LlamaCpp.Result r = LlamaCpp.run(convert(fx.dir, dir.resolve("out.gguf"), "f32"), prompt, texts);
+        assertEquals(1, r.bos());
+        assertEquals(2, r.eos());
+        for (String text : texts) {
+            int[] ids = new int[expected.get(text).size()];
+            for (int i = 0; i < ids.length; i++) ids[i] = expected.get(text).get(i).asInt();
+            assertArrayEquals(ids, r.tokenizations().get(text), "tokens of '" + text + "': sentencepiece " + Arrays.toString(ids)
+                    + ", llama.cpp " + Arrays.toString(r.tokenizations().get(text)));
+        }
+        LlamaCpp.assertProbabilitiesClose(fx.reference().nextTokenProbabilities(prompt), r.probabilities(), 1e-3);
+    }
+
     /** Quantized as llama-quantize would: llama.cpp's arithmetic on the file as our reference predicts, and close to the source. */
     @ParameterizedTest
     @CsvSource({"Qwen3ForCausalLM,q8_0", "Gemma2ForCausalLM,q4_k_m", "Phi3ForCausalLM,q6_k", "LlamaForCausalLM,q5_k_s"})
