@@ -5,8 +5,11 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -293,9 +296,12 @@ public final class Assembler {
 
     /**
      * The tensor with its rows reordered ({@code order}: output row to source row). Grouped-affine
-     * rows move with their codes, scales and zero points (groups never straddle rows).
+     * rows move with their codes, scales and zero points (groups never straddle rows). The reordered
+     * bytes go to a temporary file (deleted at once, kept only by its mapping, which {@code arena}
+     * releases), not to memory: the process holds only what the conversion is reading, as for the
+     * source file.
      */
-    static Tensor permuteRows(Tensor t, LongUnaryOperator order, Arena arena) {
+    static Tensor permuteRows(Tensor t, LongUnaryOperator order, Arena arena) throws IOException {
         long rows = t.shape().rows();
         TensorData data = switch (t.data()) {
             case TensorData.Affine a -> new TensorData.Affine(permute(a.codes(), rows, order, arena),
@@ -306,11 +312,26 @@ public final class Assembler {
         return new Tensor(t.name(), t.shape(), t.encoding(), data);
     }
 
-    private static MemorySegment permute(MemorySegment src, long rows, LongUnaryOperator order, Arena arena) {
-        long rowBytes = src.byteSize() / rows;
-        MemorySegment dst = arena.allocate(src.byteSize(), 64);
-        for (long r = 0; r < rows; r++) MemorySegment.copy(src, order.applyAsLong(r) * rowBytes, dst, r * rowBytes, rowBytes);
-        return dst;
+    private static MemorySegment permute(MemorySegment src, long rows, LongUnaryOperator order, Arena arena) throws IOException {
+        long size = src.byteSize();
+        long rowBytes = size / rows;
+        if (size == 0) return src;
+        Path tmp = Files.createTempFile("quantbridge-", ".rows");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            int perBatch = (int) Math.max(1, Math.min(rows, (1 << 20) / Math.max(1, rowBytes)));
+            ByteBuffer buf = ByteBuffer.allocateDirect(Math.toIntExact(perBatch * rowBytes));
+            MemorySegment b = MemorySegment.ofBuffer(buf);
+            for (long r = 0; r < rows; r += perBatch) {
+                int n = (int) Math.min(perBatch, rows - r);
+                for (int i = 0; i < n; i++) MemorySegment.copy(src, order.applyAsLong(r + i) * rowBytes, b, i * rowBytes, rowBytes);
+                buf.clear().limit(Math.toIntExact(n * rowBytes));
+                while (buf.hasRemaining()) ch.write(buf);
+            }
+            if (src.isMapped()) src.unload();
+            return ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 
     /**
