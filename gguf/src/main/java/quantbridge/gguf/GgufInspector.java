@@ -62,8 +62,31 @@ final class GgufInspector {
                         t.byteSize(), t.offset(), f.dataOffset(), null));
             }
             return new Inspection(path, "gguf", header, headerKeys, "key/value pair(s)", metadata, tensors, List.of(),
-                    new LinkedHashMap<>());
+                    legacy(f));
         }
+    }
+
+    /**
+     * What llama.cpp no longer loads in {@code f}, said in the summary: a GGUF v1 header, tensors of
+     * the legacy interleaved types (Q4_0_4_4, Q4_0_4_8, Q4_0_8_8); empty for a current file.
+     */
+    static LinkedHashMap<String, Object> legacy(GgufFile f) {
+        var summary = new LinkedHashMap<String, Object>();
+        if (f.version() == 1) {
+            summary.put("legacy_version", "GGUF v1 (August 2023), which llama.cpp no longer loads; `quantbridge convert IN OUT`"
+                    + " (no --type) writes it as v3 with the same tensors");
+        }
+        var counts = new java.util.TreeMap<String, Integer>();
+        for (GgufFile.TensorInfo t : f.tensorInfos()) {
+            if (t.type().isLegacyInterleaved()) counts.merge(t.type().name(), 1, Integer::sum);
+        }
+        if (!counts.isEmpty()) {
+            StringBuilder sb = new StringBuilder();
+            counts.forEach((k, v) -> sb.append(sb.isEmpty() ? "" : ", ").append(v).append(" ").append(k));
+            summary.put("legacy_types", sb + " tensor(s): legacy interleaved Q4_0 types that llama.cpp no longer loads;"
+                    + " `quantbridge convert IN OUT` (no --type) rewrites them as the q4_0 blocks they hold, byte for byte");
+        }
+        return summary;
     }
 
     /**

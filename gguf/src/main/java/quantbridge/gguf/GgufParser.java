@@ -40,10 +40,12 @@ final class GgufParser {
     /** Longest string (key, name or value): 256 MiB, far above any real one, so the heap stays bounded. */
     static final long MAX_STRING_BYTES = 1L << 28;
 
-    /** ggml type ids that existed once and were removed from GGUF. */
+    /**
+     * ggml type ids that existed once and were removed from GGUF (Q4_0_4_4, Q4_0_4_8 and Q4_0_8_8,
+     * 31 to 33, were removed too, but are read as legacy types: their bytes are Q4_0's).
+     */
     private static final Map<Integer, String> REMOVED_TYPES = Map.of(
-            4, "Q4_2", 5, "Q4_3", 31, "Q4_0_4_4", 32, "Q4_0_4_8", 33, "Q4_0_8_8",
-            36, "IQ4_NL_4_4", 37, "IQ4_NL_4_8", 38, "IQ4_NL_8_8");
+            4, "Q4_2", 5, "Q4_3", 36, "IQ4_NL_4_4", 37, "IQ4_NL_4_8", 38, "IQ4_NL_8_8");
 
     private final MappedFile mapped;
     private final Path path;
@@ -51,6 +53,8 @@ final class GgufParser {
     private final long size;
     private long pos;
     private long valueBudget = MAX_METADATA_VALUES;
+    /** GGUF v1 (August 2023): counts, string and array lengths and dimensions are u32, not u64. */
+    private boolean v1;
 
     private ValueLayout.OfShort i16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private ValueLayout.OfInt i32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -87,19 +91,22 @@ final class GgufParser {
             i32 = i32.withOrder(order);
             i64 = i64.withOrder(order);
         }
-        if (version != 2 && version != 3) {
-            throw error(pos, "unsupported GGUF version " + Integer.toUnsignedString(version)
-                    + (version == 1 ? " (version 1 is obsolete)" : "") + "; quantbridge reads versions 2 and 3");
+        if (version < 1 || version > 3) {
+            throw error(pos, "unsupported GGUF version " + Integer.toUnsignedString(version) + "; quantbridge reads versions 1, 2 and 3");
         }
+        v1 = version == 1;
         pos += 4;
 
         // counts, checked against the bytes left before anything is allocated
-        long countsEnd = Math.min(size, HEADER_SIZE);
-        long nTensors = readCount("tensor count", MIN_TENSOR_INFO, size - countsEnd, "each tensor info takes at least");
-        long nKv = readCount("kv count", MIN_KV, size - countsEnd, "each key-value pair takes at least");
-        if (nTensors * MIN_TENSOR_INFO + nKv * MIN_KV > size - HEADER_SIZE) {
-            throw error(16, "kv count " + nKv + " and tensor count " + nTensors + " cannot fit together in the "
-                    + (size - HEADER_SIZE) + " remaining bytes");
+        int headerSize = v1 ? 16 : HEADER_SIZE;
+        int minTensorInfo = v1 ? 4 + 4 + 4 + 8 : MIN_TENSOR_INFO;
+        int minKv = v1 ? 4 + 1 + 4 + 1 : MIN_KV;
+        long countsEnd = Math.min(size, headerSize);
+        long nTensors = readCount("tensor count", minTensorInfo, size - countsEnd, "each tensor info takes at least");
+        long nKv = readCount("kv count", minKv, size - countsEnd, "each key-value pair takes at least");
+        if (nTensors * minTensorInfo + nKv * minKv > size - headerSize) {
+            throw error(v1 ? 12 : 16, "kv count " + nKv + " and tensor count " + nTensors + " cannot fit together in the "
+                    + (size - headerSize) + " remaining bytes");
         }
 
         // key-value pairs
@@ -171,7 +178,7 @@ final class GgufParser {
         for (int j = 0; j < nDims; j++) {
             long at = pos;
             int dim = j;
-            ne[j] = readI64(() -> t + "ne[" + dim + "] (i64)");
+            ne[j] = v1 ? Integer.toUnsignedLong(readI32(() -> t + "ne[" + dim + "] (u32)")) : readI64(() -> t + "ne[" + dim + "] (i64)");
             if (ne[j] <= 0) throw error(at, t + "ne[" + j + "] is " + ne[j] + ", must be positive");
             try {
                 elements = Math.multiplyExact(elements, ne[j]);
@@ -201,6 +208,11 @@ final class GgufParser {
         } catch (ArithmeticException e) {
             throw error(typeAt, t + "its size in bytes overflows a 64-bit integer");
         }
+        long rows = elements / rowLength;
+        if (type.isLegacyInterleaved() && rows % type.interleavedRows() != 0) {
+            throw error(typeAt, t + "legacy type " + type.displayName() + " interleaves rows in groups of "
+                    + type.interleavedRows() + ", but the tensor has " + rows + " row(s)");
+        }
         long offset = readI64(() -> t + "offset (u64)");
         return new GgufFile.TensorInfo(name, ne, type, offset);
     }
@@ -211,7 +223,8 @@ final class GgufParser {
         Integer[] order = new Integer[infos.size()];
         for (int i = 0; i < infos.size(); i++) {
             GgufFile.TensorInfo ti = infos.get(i);
-            long offsetAt = infoOffsets.get(i) + 8 + utf8Length(ti.name()) + 4 + 8L * ti.ne().length + 4;
+            int lengthBytes = v1 ? 4 : 8;
+            long offsetAt = infoOffsets.get(i) + lengthBytes + utf8Length(ti.name()) + 4 + (long) lengthBytes * ti.ne().length + 4;
             String t = "tensor '" + ti.name() + "': ";
             if (Long.remainderUnsigned(ti.offset(), alignment) != 0) {
                 boolean defaultLayout = alignment > DEFAULT_ALIGNMENT && ti.offset() % DEFAULT_ALIGNMENT == 0;
@@ -242,9 +255,15 @@ final class GgufParser {
 
     // ---- values
 
+    /** A count or length: u64, or u32 in a v1 file. */
+    private long readSize(Supplier<String> what) throws GgufException {
+        if (!v1) return readI64(() -> what.get() + " (u64)");
+        return Integer.toUnsignedLong(readI32(() -> what.get() + " (u32)"));
+    }
+
     private long readCount(String what, int minBytes, long remaining, String unitText) throws GgufException {
         long at = pos;
-        long n = readI64(() -> "the " + what + " (u64)");
+        long n = readSize(() -> "the " + what);
         if (Long.compareUnsigned(n, remaining / minBytes) > 0) {
             throw error(at, what + " " + Long.toUnsignedString(n) + " cannot fit in the " + remaining
                     + " remaining bytes (" + unitText + " " + minBytes + ")");
@@ -260,6 +279,9 @@ final class GgufParser {
         if (type == null) {
             throw error(at, "key '" + key + "': unknown value type " + Integer.toUnsignedString(id)
                     + " (GGUF value types are 0 to 12)");
+        }
+        if (v1 && id > ValueType.ARRAY.id()) {
+            throw error(at, "key '" + key + "': value type " + type + " does not exist in GGUF v1 (its value types are 0 to 9)");
         }
         pos += 4;
         return type;
@@ -293,10 +315,10 @@ final class GgufParser {
         }
         ValueType elementType = readValueType(key);
         long countAt = pos;
-        long n = readI64(() -> "key '" + key + "': the array length (u64)");
+        long n = readSize(() -> "key '" + key + "': the array length");
         long minBytes = switch (elementType) {
-            case STRING -> 8;
-            case ARRAY -> 12;
+            case STRING -> v1 ? 4 : 8;
+            case ARRAY -> v1 ? 8 : 12;
             default -> elementType.size();
         };
         long remaining = size - pos;
@@ -315,7 +337,7 @@ final class GgufParser {
 
     private String readString(Supplier<String> what) throws GgufException {
         long at = pos;
-        long len = readI64(() -> what.get() + ": the string length (u64)");
+        long len = readSize(() -> what.get() + ": the string length");
         long remaining = size - pos;
         if (Long.compareUnsigned(len, remaining) > 0) {
             throw error(at, what.get() + ": string length " + Long.toUnsignedString(len) + " cannot fit in the "

@@ -61,7 +61,7 @@ public final class GgufWriter implements ModelWriter {
      * Writes {@code model} to {@code out}, all or nothing.
      *
      * @throws IllegalArgumentException if GGUF cannot hold the model (a tensor that is not a
-     *         ggml type, a row not a whole number of blocks, an empty dimension, a tensor name of 64
+     *         ggml type, a legacy interleaved type, a row not a whole number of blocks, an empty dimension, a tensor name of 64
      *         bytes or more, a bad {@code general.alignment}, an empty key)
      */
     @Override
@@ -177,6 +177,10 @@ public final class GgufWriter implements ModelWriter {
                 }
                 if (t.data() instanceof TensorData.Affine) {
                     throw new IllegalArgumentException("tensor '" + t.name() + "': GGUF cannot hold grouped-affine data");
+                }
+                if (type.isLegacyInterleaved()) {
+                    throw new IllegalArgumentException("tensor '" + t.name() + "': " + type.displayName()
+                            + " is a legacy type llama.cpp no longer loads; write its blocks as q4_0 (quantbridge convert does)");
                 }
                 int nameBytes = t.name().getBytes(StandardCharsets.UTF_8).length;
                 if (nameBytes >= MAX_NAME_BYTES) {

@@ -2,19 +2,23 @@ package quantbridge.gguf;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import quantbridge.core.ir.GgmlType;
 import quantbridge.core.ir.MetaValue;
 import quantbridge.core.ir.Metadata;
@@ -25,7 +29,8 @@ import quantbridge.core.ir.TensorData;
 import quantbridge.core.ir.ValueType;
 
 /**
- * Reads the GGUF files ggml's own writer produced (../shared/golden/gguf). Expected keys and
+ * Reads the GGUF files ggml's own writer produced (../shared/golden/gguf: alignment 32, and the
+ * same content with general.alignment = 64). Expected keys and
  * values are those the golden README describes, cross-checked with an independent parse of
  * the file; tensor contents are checked against each other through ggml's reference
  * conversions (f16, bf16, q8_0 of the f32 tensor).
@@ -35,18 +40,33 @@ class GgufGoldenTest {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    @Test
-    void readsHeaderAndEveryKeyWithItsExactType() throws Exception {
-        try (GgufFile f = GgufFile.open(Golden.kitchenSink())) {
+    /**
+     * Both golden files, with the alignment and data offset ggml's reader gives them:
+     * kitchen-sink.gguf's header ends at 2751 and is padded to 32; the align64 file holds one
+     * more key (general.alignment = 64, right after general.name), so its header ends at 2783
+     * and its data section starts at 2816.
+     */
+    static Stream<Arguments> goldenFiles() {
+        return Stream.of(Arguments.of(Golden.kitchenSink(), 32, 2752), Arguments.of(Golden.kitchenSinkAlign64(), 64, 2816));
+    }
+
+    static Stream<Path> goldenPaths() {
+        return Stream.of(Golden.kitchenSink(), Golden.kitchenSinkAlign64());
+    }
+
+    @ParameterizedTest
+    @MethodSource("goldenFiles")
+    void readsHeaderAndEveryKeyWithItsExactType(Path file, int alignment, long dataOffset) throws Exception {
+        try (GgufFile f = GgufFile.open(file)) {
             assertEquals(3, f.version());
             assertEquals(ByteOrder.LITTLE_ENDIAN, f.byteOrder());
-            assertEquals(32, f.alignment());
-            // the last tensor info ends at 2751; ggml pads the header to 32
-            assertEquals(2752, f.dataOffset());
+            assertEquals(alignment, f.alignment());
+            assertEquals(dataOffset, f.dataOffset());
 
             Map<String, MetaValue> expected = new LinkedHashMap<>();
             expected.put("general.architecture", MetaValue.string("llama"));
             expected.put("general.name", MetaValue.string("golden \u2713 fixture"));
+            if (alignment != 32) expected.put("general.alignment", MetaValue.u32(alignment));
             expected.put("test.u8", MetaValue.of(ValueType.UINT8, 250));
             expected.put("test.i8", MetaValue.of(ValueType.INT8, -7));
             expected.put("test.u16", MetaValue.of(ValueType.UINT16, 65000));
@@ -79,9 +99,10 @@ class GgufGoldenTest {
         }
     }
 
-    @Test
-    void readsEveryTensorInfoInGgmlLayout() throws Exception {
-        try (GgufFile f = GgufFile.open(Golden.kitchenSink())) {
+    @ParameterizedTest
+    @MethodSource("goldenPaths")
+    void readsEveryTensorInfoInGgmlLayout(Path file) throws Exception {
+        try (GgufFile f = GgufFile.open(file)) {
             List<GgufFile.TensorInfo> infos = f.tensorInfos();
             assertEquals(35, infos.size());
 
@@ -123,9 +144,10 @@ class GgufGoldenTest {
         }
     }
 
-    @Test
-    void tensorContentsAreGgmlConversionsOfTheF32Tensor() throws Exception {
-        try (Model m = new GgufReader().read(Golden.kitchenSink())) {
+    @ParameterizedTest
+    @MethodSource("goldenPaths")
+    void tensorContentsAreGgmlConversionsOfTheF32Tensor(Path file) throws Exception {
+        try (Model m = new GgufReader().read(file)) {
             assertEquals("gguf", m.format());
             assertEquals(35, m.tensors().size());
             MemorySegment f32 = bytes(m.tensor("blk.0.f32.weight").orElseThrow());
@@ -166,19 +188,23 @@ class GgufGoldenTest {
         }
     }
 
-    /**
-     * The align64 golden file declares general.alignment = 64 but is laid out with 32: ggml's
-     * writer takes the alignment from its context, which gguf_set_val_u32 does not change.
-     * Its data section starts at 2784 (not a multiple of 64) and tensor offsets such as 13152
-     * are not multiples of 64; ggml's own reader rejects it too ("has offset 13152, expected
-     * 13184"). We reject it at the first misaligned offset.
-     */
+    /** The two golden files hold the same tensors, byte for byte; only their places differ. */
     @Test
-    void align64GoldenFileContradictsItsOwnAlignment() throws Exception {
-        GgufException e = assertThrows(GgufException.class, () -> GgufFile.open(Golden.kitchenSinkAlign64()));
-        assertTrue(e.getMessage().contains("tensor 'blk.4.q4_1.weight': data offset 13152 is not a multiple of the alignment 64 (it is one of 32: "
-                + "the writer seems to have ignored general.alignment)"),
-                e.getMessage());
+    void align64FileHoldsTheSameTensorBytesAt64ByteOffsets() throws Exception {
+        try (GgufFile a = GgufFile.open(Golden.kitchenSink()); GgufFile b = GgufFile.open(Golden.kitchenSinkAlign64())) {
+            assertEquals(a.tensorInfos().size(), b.tensorInfos().size());
+            for (int i = 0; i < a.tensorInfos().size(); i++) {
+                GgufFile.TensorInfo x = a.tensorInfos().get(i), y = b.tensorInfos().get(i);
+                assertEquals(x.name(), y.name());
+                assertEquals(x.type(), y.type(), x.name());
+                assertArrayEquals(x.ne(), y.ne(), x.name());
+                assertEquals(0, (b.dataOffset() + y.offset()) % 64, "absolute offset of " + y.name());
+                assertEquals(-1, a.tensorData(x).mismatch(b.tensorData(y)), x.name());
+            }
+            // e.g. blk.4.q4_1.weight follows the 864 bytes of q4_0 at 12288, padded to 64: 13184
+            assertEquals(13184, b.tensorInfos().get(4).offset());
+            assertEquals(69312, b.fileSize());
+        }
     }
 
     @Test

@@ -45,12 +45,18 @@ class GgufMalformedTest {
         List<Arguments> c = new ArrayList<>();
         c.add(Arguments.of("wrong magic", GgufBytes.le().raw("GGUX".getBytes()).u32(3).u64(0).u64(0).bytes(),
                 0, "bad magic: expected \"GGUF\", found \"GGUX\" (47 47 55 58)"));
-        c.add(Arguments.of("version 1", GgufBytes.header(ByteOrder.LITTLE_ENDIAN, 1, 0, 0).bytes(),
-                4, "unsupported GGUF version 1 (version 1 is obsolete)"));
-        c.add(Arguments.of("version 1 big-endian", GgufBytes.header(ByteOrder.BIG_ENDIAN, 1, 0, 0).bytes(),
-                4, "unsupported GGUF version 1"));
         c.add(Arguments.of("version 4", GgufBytes.header(ByteOrder.LITTLE_ENDIAN, 4, 0, 0).bytes(),
-                4, "unsupported GGUF version 4; quantbridge reads versions 2 and 3"));
+                4, "unsupported GGUF version 4; quantbridge reads versions 1, 2 and 3"));
+        c.add(Arguments.of("version 4 big-endian", GgufBytes.header(ByteOrder.BIG_ENDIAN, 4, 0, 0).bytes(),
+                4, "unsupported GGUF version 4"));
+        // GGUF v1: counts and lengths are u32, and the 64-bit value types did not exist yet
+        c.add(Arguments.of("v1 value type UINT64", GgufBytes.le().raw("GGUF".getBytes()).u32(1).u32(0).u32(1)
+                        .u32(1).raw((byte) 'k').u32(10).u64(7).bytes(),
+                16 + 4 + 1, "key 'k': value type UINT64 does not exist in GGUF v1 (its value types are 0 to 9)"));
+        c.add(Arguments.of("v1 tensor count", GgufBytes.le().raw("GGUF".getBytes()).u32(1).u32(-1).u32(0).zeros(100).bytes(),
+                8, "tensor count 4294967295 cannot fit in the 100 remaining bytes (each tensor info takes at least 20)"));
+        c.add(Arguments.of("v1 string length", GgufBytes.le().raw("GGUF".getBytes()).u32(1).u32(0).u32(1).u32(1000).zeros(20).bytes(),
+                16, "the key of metadata entry 0: string length 1000 cannot fit in the 20 remaining bytes"));
         c.add(Arguments.of("version 0", GgufBytes.header(ByteOrder.LITTLE_ENDIAN, 0, 0, 0).bytes(),
                 4, "unsupported GGUF version 0"));
         c.add(Arguments.of("tensor count 2^63", GgufBytes.header(Long.MIN_VALUE, 0).zeros(1234).bytes(),
@@ -116,8 +122,14 @@ class GgufMalformedTest {
                 T_NE + 8, "unknown ggml type 43"));
         c.add(Arguments.of("negative ggml type", oneTensor(new long[] {32}, -1, 0, 0),
                 T_NE + 8, "unknown ggml type -1"));
-        c.add(Arguments.of("removed type Q4_0_4_4", oneTensor(new long[] {32}, 31, 0, 0),
-                T_NE + 8, "tensor 't': type 31 (Q4_0_4_4) was removed from GGUF"));
+        c.add(Arguments.of("legacy Q4_0_4_4 with one row", oneTensor(new long[] {32}, 31, 0, 18),
+                T_NE + 8, "tensor 't': legacy type q4_0_4x4 interleaves rows in groups of 4, but the tensor has 1 row(s)"));
+        c.add(Arguments.of("legacy Q4_0_8_8 with 12 rows", oneTensor(new long[] {64, 12}, 33, 0, 12 * 36),
+                T_NE + 16, "tensor 't': legacy type q4_0_8x8 interleaves rows in groups of 8, but the tensor has 12 row(s)"));
+        c.add(Arguments.of("legacy Q4_0_4_8 rows of 3 dims", oneTensor(new long[] {32, 3, 2}, 32, 0, 6 * 18),
+                T_NE + 24, "legacy type q4_0_4x8 interleaves rows in groups of 4, but the tensor has 6 row(s)"));
+        c.add(Arguments.of("legacy Q4_0_4_4 data cut short", oneTensor(new long[] {64, 4}, 31, 0, 8 * 18 - 1),
+                T_NE + 16 + 4, "tensor 't': data [0, +144) relative to the data section at 96 extends past the end of the file (239 bytes)"));
         c.add(Arguments.of("removed type Q4_2", oneTensor(new long[] {32}, 4, 0, 0),
                 T_NE + 8, "type 4 (Q4_2) was removed from GGUF"));
         c.add(Arguments.of("removed type IQ4_NL_8_8", oneTensor(new long[] {32}, 38, 0, 0),
@@ -128,6 +140,11 @@ class GgufMalformedTest {
                 T_NE, "row length ne[0] = 1 is not a multiple of the q4_K block size 256"));
         c.add(Arguments.of("misaligned offset", oneTensor(new long[] {8}, 0, 16, 64),
                 T_NE + 8 + 4, "tensor 't': data offset 16 is not a multiple of the alignment 32"));
+        // what ggml's writer once produced: general.alignment = 64 written, the layout left at 32
+        c.add(Arguments.of("alignment declared but not applied", GgufBytes.header(1, 1).key("general.alignment", 4).u32(64)
+                        .tensor("t", new long[] {8}, 0, 32).pad(64).zeros(64).bytes(),
+                24 + 33 + 9 + 4 + 8 + 4, "tensor 't': data offset 32 is not a multiple of the alignment 64 (it is one of 32: "
+                        + "the writer seems to have ignored general.alignment)"));
         c.add(Arguments.of("tensor past the end of the file", oneTensor(new long[] {64}, 0, 0, 100),
                 T_NE + 8 + 4, "tensor 't': data [0, +256) relative to the data section at 64 extends past the end of the file (164 bytes)"));
         c.add(Arguments.of("tensor offset 2^63", oneTensor(new long[] {8}, 0, Long.MIN_VALUE, 64),

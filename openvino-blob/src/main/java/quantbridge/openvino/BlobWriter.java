@@ -137,6 +137,10 @@ public final class BlobWriter implements ModelWriter {
                     + "; an OpenVINO blob holds only grouped-affine u4/u8 tensors (requantize it first)");
         }
         if (t.shape().rank() != 2) throw new IllegalArgumentException("tensor '" + t.name() + "' has shape " + t.shape() + "; blob layers are matrices");
+        if (g.groupIndexed()) {
+            throw new IllegalArgumentException("tensor '" + t.name() + "' is " + g.displayName()
+                    + ": its groups are not consecutive values (act-order), which an OpenVINO blob cannot hold");
+        }
         if (t.shape().dim(1) % g.groupSize() != 0) {
             throw new IllegalArgumentException("tensor '" + t.name() + "': rows of " + t.shape().dim(1) + " are not a whole number of groups of " + g.groupSize());
         }

@@ -4,12 +4,14 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import quantbridge.core.io.Inspection;
 import quantbridge.core.io.MappedFile;
 import quantbridge.core.io.ModelReader;
@@ -65,25 +67,63 @@ public final class SafetensorsReader implements ModelReader {
         return n > 0 && n <= SafetensorsHeader.MAX_HEADER_BYTES;
     }
 
-    /** Opens a {@code .safetensors} file, or a sharded checkpoint if {@code path} ends with {@code .json}. */
     /** The header, metadata and tensors with their offsets, read from the header only. */
     @Override
     public Inspection inspect(Path path) throws IOException {
         return SafetensorsInspector.inspect(path);
     }
 
+    /**
+     * Opens a {@code .safetensors} file, a sharded checkpoint if {@code path} ends with
+     * {@code .json}, or a Hugging Face checkpoint folder ({@code model.safetensors.index.json},
+     * else {@code model.safetensors}, in it).
+     *
+     * <p>When the file's folder holds a {@code config.json} with a {@code quantization_config}
+     * (or a {@code quantize_config.json}) naming GPTQ, AWQ or compressed-tensors, the packed
+     * tensors of each quantized module {@code P} are presented as one grouped-affine
+     * {@code P.weight} (see {@link HfQuantConfig} and {@link #quantization(Path)}); the other
+     * tensors are as stored.
+     */
     @Override
     public Model read(Path path) throws IOException {
+        if (Files.isDirectory(path)) {
+            Path index = path.resolve("model.safetensors.index.json");
+            Path single = path.resolve("model.safetensors");
+            if (Files.isRegularFile(index)) return read(index);
+            if (Files.isRegularFile(single)) return read(single);
+            throw new SafetensorsException(path, -1, "the folder holds neither model.safetensors.index.json nor model.safetensors");
+        }
         String name = path.getFileName() == null ? "" : path.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (name.endsWith(".json")) return ShardedIndex.open(path);
-        MappedFile mapped = MappedFile.open(path);
+        Model raw;
+        if (name.endsWith(".json")) {
+            raw = ShardedIndex.open(path);
+        } else {
+            MappedFile mapped = MappedFile.open(path);
+            try {
+                SafetensorsHeader header = SafetensorsHeader.parse(path, mapped.segment());
+                raw = new Model(FORMAT, metadata(List.of(header)), tensors(header, mapped.segment()), mapped);
+            } catch (IOException | RuntimeException e) {
+                mapped.close();
+                throw e;
+            }
+        }
         try {
-            SafetensorsHeader header = SafetensorsHeader.parse(path, mapped.segment());
-            return new Model(FORMAT, metadata(List.of(header)), tensors(header, mapped.segment()), mapped);
+            Optional<HfQuantConfig> q = quantization(path);
+            return q.isEmpty() ? raw : HfQuantized.apply(raw, path, q.get());
         } catch (IOException | RuntimeException e) {
-            mapped.close();
+            raw.close();
             throw e;
         }
+    }
+
+    /**
+     * The quantization declared beside {@code path} (a safetensors file or index: its folder's
+     * {@code config.json} / {@code quantize_config.json}; a folder: its own), or empty for a
+     * float checkpoint. Bad or hostile config files are a {@link SafetensorsException}.
+     */
+    public static Optional<HfQuantConfig> quantization(Path path) throws IOException {
+        Path dir = Files.isDirectory(path) ? path : path.toAbsolutePath().getParent();
+        return dir == null ? Optional.empty() : HfQuantConfig.of(dir);
     }
 
     /** The tensors of one file in data order, as views of its mapping {@code whole}. */

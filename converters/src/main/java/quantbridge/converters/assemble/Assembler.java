@@ -305,7 +305,8 @@ public final class Assembler {
         long rows = t.shape().rows();
         TensorData data = switch (t.data()) {
             case TensorData.Affine a -> new TensorData.Affine(permute(a.codes(), rows, order, arena),
-                    permute(a.scales(), rows, order, arena), a.zeroPoints() == null ? null : permute(a.zeroPoints(), rows, order, arena));
+                    permute(a.scales(), rows, order, arena), a.zeroPoints() == null ? null : permute(a.zeroPoints(), rows, order, arena),
+                    a.groupIndex());
             case TensorData.Bytes b -> new TensorData.Bytes(permute(b.segment(), rows, order, arena));
             case TensorData.Streamed s -> throw new IllegalArgumentException(t.name() + ": streamed data cannot be permuted");
         };

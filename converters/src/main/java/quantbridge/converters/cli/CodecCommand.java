@@ -182,12 +182,16 @@ final class CodecCommand implements Runnable {
             long rowOut = 4L * cols;
             long rows = rowsOf(in, Files.size(in), rowIn, (cols / type.blockSize()) + " " + type.displayName() + " blocks");
             BlockCodec codec = codec();
+            if (rows % type.interleavedRows() != 0) {
+                throw CliException.input(in + ": " + rows + " row(s) of " + type.displayName() + ", which interleaves rows in groups of "
+                        + type.interleavedRows());
+            }
             try (MappedFile src = MappedFile.open(in)) {
                 if (src.size() != rows * rowIn) throw CliException.input(in + ": changed while being read");
                 AtomicOutput.write(out, force, ch -> {
                     float[] row = new float[cols];
                     streamRows(ch, rows, rowOut, (r, buf, off) -> {
-                        codec.decode(src.segment(), r * rowIn, row, 0, cols);
+                        codec.decodeRows(src.segment(), r, 1, cols, row, 0);
                         MemorySegment.copy(row, 0, buf, F32_LE, off, cols);
                     });
                 });

@@ -50,7 +50,9 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--type", paramLabel = "TYPE",
             description = "llama-quantize's type name (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q2_K_S, Q3_K_S, Q3_K_M, Q3_K_L, "
                     + "Q4_K_S, Q4_K_M, Q5_K_S, Q5_K_M, Q6_K, IQ4_NL, IQ4_XS, TQ1_0, TQ2_0, MXFP4_MOE, F16, BF16, F32, ...; "
-                    + "Q3_K, Q4_K, Q5_K are Q3_K_M, Q4_K_M, Q5_K_M) or a ggml type name (every quantizable tensor gets it); for OpenVINO blob output u4_sym, u4_asym, u8_sym or u8_asym.")
+                    + "Q3_K, Q4_K, Q5_K are Q3_K_M, Q4_K_M, Q5_K_M) or a ggml type name (every quantizable tensor gets it); for OpenVINO blob output u4_sym, u4_asym, u8_sym or u8_asym. "
+                    + "Without --type, a GGUF input is copied: every tensor keeps its type and order, legacy q4_0_4x4/q4_0_4x8/q4_0_8x8 "
+                    + "tensors become the q4_0 blocks they were made from, and the output is GGUF v3.")
     String type;
 
     @Option(names = "--group-size", paramLabel = "N", description = "For u4_sym/u4_asym/u8_sym/u8_asym (OpenVINO blob output): values per group (default 128 for u4, one group per row for u8).")
@@ -168,7 +170,11 @@ final class ConvertCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** How the output types are chosen: grouped-affine for u4_sym etc., else llama-quantize's policy for --type. */
+    /**
+     * How the output types are chosen: grouped-affine for u4_sym etc.; without --type and a typed output
+     * (GGUF), "copy": every tensor in its own type, legacy interleaved ones rescued as q4_0; else
+     * llama-quantize's policy for --type.
+     */
     private Planner.Types types(ModelWriter writer) throws CliException {
         AffineEncoder.Spec affine = type == null ? null : AffineEncoder.Spec.parse(type, groupSize);
         if (affine != null) {
@@ -178,7 +184,23 @@ final class ConvertCommand implements Callable<Integer> {
             }
             return new Planner.Types.Affine(affine);
         }
+        if (type == null && writer.typedMetadata()) {
+            checkCopyOptions();
+            return new Planner.Types.Copy(parseEach(kvOverrides, PolicyOptions.KvOverride::parse));
+        }
         return new Planner.Types.Policy(options(writer));
+    }
+
+    /** Without --type (copy), the options of llama-quantize's type choice have nothing to act on. */
+    private void checkCopyOptions() throws CliException {
+        String needsType = imatrixFile != null ? "--imatrix" : pure ? "--pure" : leaveOutputTensor ? "--leave-output-tensor"
+                : outputTensorType != null ? "--output-tensor-type" : tokenEmbeddingType != null ? "--token-embedding-type"
+                : !tensorTypes.isEmpty() ? "--tensor-type" : tensorTypeFile != null ? "--tensor-type-file"
+                : !includeWeights.isEmpty() ? "--include-weights" : !excludeWeights.isEmpty() ? "--exclude-weights"
+                : base != null ? "--base" : groupSize != null ? "--group-size" : run.names != null ? "--names" : null;
+        if (needsType != null) {
+            throw CliException.usage(needsType + " needs --type (without --type, convert copies every tensor in its own type)");
+        }
     }
 
     /** The importance matrix after --include-weights / --exclude-weights, or null without --imatrix. */

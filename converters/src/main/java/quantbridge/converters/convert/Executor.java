@@ -28,6 +28,7 @@ import quantbridge.converters.requant.NonFiniteValueException;
 import quantbridge.converters.requant.SourceRows;
 import quantbridge.core.codec.BlockCodec;
 import quantbridge.core.codec.Codecs;
+import quantbridge.core.codec.Q4_0Interleave;
 import quantbridge.core.io.MappedFile;
 import quantbridge.core.ir.GgmlType;
 import quantbridge.core.ir.GroupedAffine;
@@ -216,6 +217,7 @@ public final class Executor implements AutoCloseable {
         Chunk chunk(long first, int n) throws IOException {
             int values = n * rowLength;
             if (job.route() == Route.COPY) return copy(first, n, values);
+            if (job.route() == Route.DE_INTERLEAVE) return deinterleave(first, n, values);
             Scratch sc = SCRATCH.get();
             float[] x = sc.x(values);
             if (job.rowOrder() == null) {
@@ -274,6 +276,37 @@ public final class Executor implements AutoCloseable {
             return new Chunk(slice, new ErrorStats(), null, bad, values, null);
         }
 
+        /**
+         * Rows {@code [first, first+n)} of a legacy interleaved tensor as plain Q4_0: each group of rows
+         * they touch is de-interleaved, and its rows in range kept. The error is measured as for any
+         * route (the source decoded through its own codec against the output), and is zero.
+         */
+        private Chunk deinterleave(long first, int n, int values) throws IOException {
+            GgmlType legacy = (GgmlType) src.encoding();
+            int group = legacy.interleavedRows();
+            int blocksPerRow = rowLength / 32;
+            long groupBytes = Q4_0Interleave.groupBytes(legacy, blocksPerRow);
+            MemorySegment all = ((TensorData.Bytes) src.data()).segment();
+            byte[] bytes = new byte[(int) (n * outRowBytes)];
+            byte[] plain = new byte[(int) groupBytes];
+            long last = first + n - 1;
+            for (long g = first / group; g <= last / group; g++) {
+                Q4_0Interleave.toQ4_0(legacy, all, g * groupBytes, blocksPerRow, plain, 0);
+                long from = Math.max(first, g * group), to = Math.min(last, g * group + group - 1);
+                System.arraycopy(plain, (int) ((from - g * group) * outRowBytes), bytes, (int) ((from - first) * outRowBytes),
+                        (int) ((to - from + 1) * outRowBytes));
+            }
+            Scratch sc = SCRATCH.get();
+            float[] x = sc.x(values);
+            rows.decode(first, n, x);
+            long bad = check(x, values, first);
+            release(first, n);
+            MemorySegment seg = MemorySegment.ofArray(bytes);
+            long[] hist = new long[16];
+            Histogram.count(target, bytes, bytes.length, hist);
+            return new Chunk(seg, compare(x, seg, values, sc, bad == 0), null, bad, values, hist);
+        }
+
         private void encode(float[] x, long first, int n, MemorySegment seg) {
             for (int r = 0; r < n; r++) {
                 float[] imp = null;
@@ -302,7 +335,7 @@ public final class Executor implements AutoCloseable {
 
         /** The scale of the source group of each 32-value block of {@code row}. */
         private void groupScales(long row, float[] hints) {
-            if (!(src.encoding() instanceof GroupedAffine g) || g.groupSize() % 32 != 0) {
+            if (!(src.encoding() instanceof GroupedAffine g) || g.groupSize() % 32 != 0 || g.groupIndexed()) {
                 Arrays.fill(hints, 0f);
                 return;
             }

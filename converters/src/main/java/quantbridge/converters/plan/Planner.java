@@ -59,7 +59,25 @@ public final class Planner {
         /** Every float matrix is quantized to grouped-affine codes (OpenVINO blob output). */
         record Affine(AffineEncoder.Spec spec) implements Types {
         }
+
+        /**
+         * No type asked ({@code convert} without {@code --type}, "copy"): a GGUF model rewritten with
+         * every tensor in its own type, in its own order, and the metadata in its own order, except
+         * legacy interleaved tensors (Q4_0_4_4, Q4_0_4_8, Q4_0_8_8), which become the plain Q4_0 blocks
+         * they were made from, with {@code general.file_type} 33, 34 or 35 becoming 2 (MOSTLY_Q4_0).
+         * Useful beyond the rescue: a v1/v2 file rewritten as v3, re-aligned, re-split.
+         */
+        record Copy(List<PolicyOptions.KvOverride> kvOverrides) implements Types {
+            public Copy {
+                kvOverrides = List.copyOf(kvOverrides);
+            }
+        }
     }
+
+    /** llama.cpp's {@code LLAMA_FTYPE_MOSTLY_Q4_0}. */
+    static final int FTYPE_MOSTLY_Q4_0 = 2;
+    /** {@code LLAMA_FTYPE_MOSTLY_Q4_0_4_4}, {@code _4_8}, {@code _8_8}: the file types of the legacy interleaved files. */
+    static final List<Long> LEGACY_FTYPES = List.of(33L, 34L, 35L);
 
     /** Which way {@code --names} maps tensor names. */
     public enum Direction { TO_HF, TO_GGUF }
@@ -122,6 +140,15 @@ public final class Planner {
                 for (int i = 0; i < tensors.size(); i++) all.add(affine(tensors.get(i), outNames.get(i), a.spec(), writer));
                 yield all;
             }
+            case Types.Copy c -> {
+                if (!Formats.reader(model.format()).map(ModelReader::typedMetadata).orElse(false) || !writer.typedMetadata()) {
+                    throw new PlanException(PlanException.Kind.NOT_CONVERTIBLE, "without --type, convert copies GGUF models (every tensor"
+                            + " in its own type); give --type to convert a " + model.format() + " model");
+                }
+                List<PlannedTensor> all = new ArrayList<>();
+                for (int i = 0; i < tensors.size(); i++) all.add(copy(tensors.get(i), outNames.get(i), writer));
+                yield all;
+            }
         };
         long fallbacks = planned.stream().filter(p -> p.decision() != null && p.decision().fallback()).count();
         return new Plan(typeName(request.types()), planned, metadata(model, writer, request, planned), fallbacks, warnings);
@@ -136,6 +163,7 @@ public final class Planner {
             case Types.Policy p -> p.options().ftype().displayName();
             case Types.Every e -> e.type().displayName();
             case Types.Affine a -> a.spec().displayName();
+            case Types.Copy c -> "copy";
         };
     }
 
@@ -237,6 +265,16 @@ public final class Planner {
             note = join(note, src.displayName() + " values are not floats: kept");
         }
         Encoding target = d.target() != null ? d.target() : src;
+        if (target instanceof GgmlType legacy && legacy.isLegacyInterleaved() && !target.equals(src)) {
+            throw new PlanException(PlanException.Kind.NOT_STORABLE, "tensor '" + name + "': " + legacy.displayName()
+                    + " is a legacy type llama.cpp no longer loads; quantbridge reads it but does not write it (q4_0 holds the same blocks)");
+        }
+        if (src instanceof GgmlType g && g.isLegacyInterleaved() && rowOrder == null && writer.stores(GgmlType.Q4_0)
+                && (target.equals(src) || target == GgmlType.Q4_0)) {
+            // the q4_0 blocks the legacy tensor was made from, moved back into row order: never re-encoded
+            return new PlannedTensor(t, name, GgmlType.Q4_0, Route.DE_INTERLEAVE, d, null, join(note, "legacy " + g.displayName()
+                    + " rows de-interleaved"), null);
+        }
         if (d.target() == null && !writer.stores(src)) {
             if (!SourceRows.decodable(t)) throw notStorable(writer, t.name(), src);
             target = GgmlType.F32;
@@ -257,7 +295,8 @@ public final class Planner {
         } else if (src instanceof GroupedAffine g) {
             route = affineRoute(t, type);
             if (type == GgmlType.Q4_0 && route == Route.SEARCH_Q4_0 && g.bits() == 4 && g.symmetric()) {
-                note = join(note, g.groupSize() % 32 != 0 ? "groups of " + g.groupSize() + " do not hold whole q4_0 blocks"
+                note = join(note, g.groupIndexed() ? "act-order groups are not consecutive values: no exact transcode"
+                        : g.groupSize() % 32 != 0 ? "groups of " + g.groupSize() + " do not hold whole q4_0 blocks"
                         : "f32 scales that are not fp16 values: no exact transcode");
             }
         } else if (src instanceof GgmlType g && g.isQuantized()) {
@@ -331,6 +370,17 @@ public final class Planner {
         return new PlannedTensor(t, name, type, route, null, null, order != null ? "Q/K rows permuted" : "", order);
     }
 
+    /** Copy: the tensor in its own type, or a legacy interleaved one as the Q4_0 blocks it holds. */
+    private static PlannedTensor copy(Tensor t, String name, ModelWriter writer) throws PlanException {
+        TensorDecision keep = new TensorDecision(name, false, null, false, false, "");
+        if (t.encoding() instanceof GgmlType g && g.isLegacyInterleaved()) {
+            return new PlannedTensor(t, name, GgmlType.Q4_0, Route.DE_INTERLEAVE, keep, null, "legacy " + g.displayName()
+                    + " rows de-interleaved", null);
+        }
+        if (!writer.stores(t.encoding())) throw notStorable(writer, name, t.encoding());
+        return new PlannedTensor(t, name, t.encoding(), Route.COPY, keep, null, "", null);
+    }
+
     /** Grouped-affine output: a float matrix quantized as the spec says. */
     private static PlannedTensor affine(Tensor t, String name, AffineEncoder.Spec spec, ModelWriter writer) throws PlanException {
         GroupedAffine g = spec.encoding(t.shape().rowLength());
@@ -345,7 +395,8 @@ public final class Planner {
     /** The best route from a grouped-affine tensor to {@code type}. */
     static Route affineRoute(Tensor t, GgmlType type) {
         GroupedAffine g = (GroupedAffine) t.encoding();
-        AffineBlocks.Kind k = AffineBlocks.route(g, type);
+        // act-order (a group index): a block's 32 values span several groups, so there is no exact transcode
+        AffineBlocks.Kind k = g.groupIndexed() ? null : AffineBlocks.route(g, type);
         if (k != null && g.groupSize() % 32 == 0 && AffineBlocks.scalesFitFp16(t)) return k == AffineBlocks.Kind.EXACT ? Route.TRANSCODE : Route.TRANSCODE_MIN;
         return type == GgmlType.Q4_0 ? Route.SEARCH_Q4_0 : Route.ENCODE;
     }
@@ -357,6 +408,21 @@ public final class Planner {
     /** The output metadata: as llama-quantize writes it for a typed format (GGUF), else a flat map. */
     static Metadata metadata(Model model, ModelWriter writer, Request request, List<PlannedTensor> planned) {
         Metadata in = model.metadata();
+        if (request.types() instanceof Types.Copy c) {
+            boolean rescued = planned.stream().anyMatch(p -> p.route() == Route.DE_INTERLEAVE);
+            Metadata.Builder b = Metadata.builder();
+            for (var e : in.asMap().entrySet()) {
+                String key = e.getKey();
+                MetaValue v = e.getValue();
+                if (key.equals("split.no") || key.equals("split.count") || key.equals("split.tensors.count")) continue;
+                if (key.equals("general.file_type") && rescued && v.type().isInteger() && LEGACY_FTYPES.contains(v.asLong())) {
+                    v = MetaValue.of(v.type(), FTYPE_MOSTLY_Q4_0);
+                }
+                b.add(key, v);
+            }
+            for (PolicyOptions.KvOverride o : c.kvOverrides()) b.remove(o.key()).put(o.key(), o.value());
+            return b.build();
+        }
         if (writer.typedMetadata()) {
             PolicyOptions options = request.types() instanceof Types.Policy p ? p.options() : null;
             Imatrix imatrix = request.imatrix();

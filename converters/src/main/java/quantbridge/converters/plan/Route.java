@@ -17,7 +17,12 @@ public enum Route {
     /** Grouped-affine values to Q4_0, per block the better of ggml's reference and a least-squares scale search. */
     SEARCH_Q4_0("decode -> q4_0, best of scale search and ggml reference per block"),
     /** Decoded to float32 rows and quantized to grouped-affine codes as NNCF does (OpenVINO blob output). */
-    ENCODE_GROUPED_AFFINE("decode -> grouped-affine codes (NNCF's formulas)");
+    ENCODE_GROUPED_AFFINE("decode -> grouped-affine codes (NNCF's formulas)"),
+    /**
+     * A legacy interleaved tensor (Q4_0_4_4, Q4_0_4_8, Q4_0_8_8) written as the plain Q4_0 blocks it
+     * was made from: bytes moved back into row order, nothing decoded or encoded.
+     */
+    DE_INTERLEAVE("de-interleave (exact)");
 
     private final String description;
 

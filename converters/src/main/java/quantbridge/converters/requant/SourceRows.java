@@ -12,11 +12,13 @@ import quantbridge.core.ir.TensorData;
 /**
  * Decodes rows of a source tensor to float32: ggml types through their codec (F16 and BF16
  * exactly, quantized types as ggml's {@code to_float}), grouped-affine tensors as
- * {@code (code - zero) * scale} in float32.
+ * {@code (code - zero) * scale} in float32 (with a group index, column {@code c} takes the scale
+ * and zero point of group {@code groupIndex[c]} of its row).
  */
 public final class SourceRows {
 
     private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
     private final Tensor tensor;
@@ -55,7 +57,7 @@ public final class SourceRows {
     public void decode(long first, int n, float[] dst) {
         if (codec != null) {
             MemorySegment seg = ((TensorData.Bytes) tensor.data()).segment();
-            codec.decode(seg, first * rowBytes, dst, 0, n * rowLength);
+            codec.decodeRows(seg, first, n, rowLength, dst, 0);
             return;
         }
         GroupedAffine g = (GroupedAffine) tensor.encoding();
@@ -64,6 +66,10 @@ public final class SourceRows {
         int groupsPerRow = rowLength / gs;
         int implicitZero = g.implicitZeroPoint();
         byte[] codes = new byte[rowLength];
+        if (a.hasGroupIndex()) {
+            decodeIndexed(g, a, first, n, dst, codes);
+            return;
+        }
         for (int r = 0; r < n; r++) {
             long row = first + r;
             MemorySegment.copy(a.codes(), ValueLayout.JAVA_BYTE, row * rowLength, codes, 0, rowLength);
@@ -74,6 +80,29 @@ public final class SourceRows {
                 int base = k * gs;
                 int o = r * rowLength + base;
                 for (int j = 0; j < gs; j++) dst[o + j] = (float) (Byte.toUnsignedInt(codes[base + j]) - z) * s;
+            }
+        }
+    }
+
+    /** Rows of a group-indexed tensor: column {@code c} uses group {@code groupIndex[c]} of its row. */
+    private void decodeIndexed(GroupedAffine g, TensorData.Affine a, long first, int n, float[] dst, byte[] codes) {
+        int groupsPerRow = rowLength / g.groupSize();
+        int[] gidx = new int[rowLength];
+        MemorySegment.copy(a.groupIndex(), I32, 0, gidx, 0, rowLength);
+        float[] s = new float[groupsPerRow];
+        int[] z = new int[groupsPerRow];
+        for (int r = 0; r < n; r++) {
+            long row = first + r;
+            MemorySegment.copy(a.codes(), ValueLayout.JAVA_BYTE, row * rowLength, codes, 0, rowLength);
+            for (int k = 0; k < groupsPerRow; k++) {
+                long gi = row * groupsPerRow + k;
+                s[k] = scale(g, a, gi);
+                z[k] = g.symmetric() ? g.implicitZeroPoint() : Byte.toUnsignedInt(a.zeroPoints().get(ValueLayout.JAVA_BYTE, gi));
+            }
+            int o = r * rowLength;
+            for (int c = 0; c < rowLength; c++) {
+                int k = gidx[c];
+                dst[o + c] = (float) (Byte.toUnsignedInt(codes[c]) - z[k]) * s[k];
             }
         }
     }

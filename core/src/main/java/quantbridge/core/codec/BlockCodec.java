@@ -17,6 +17,17 @@ public interface BlockCodec {
      */
     void decode(MemorySegment src, long srcOffset, float[] dst, int dstOffset, int n);
 
+    /**
+     * Decodes {@code rows} whole rows of {@code rowLength} values each, from row {@code firstRow}
+     * of a tensor whose bytes start at {@code tensor + 0}, into {@code dst[dstOffset ..]}. For
+     * every row-major type this is {@link #decode} at the row's byte offset; the legacy
+     * interleaved types ({@link GgmlType#isLegacyInterleaved()}), whose rows are stored in
+     * groups, need it.
+     */
+    default void decodeRows(MemorySegment tensor, long firstRow, int rows, int rowLength, float[] dst, int dstOffset) {
+        decode(tensor, firstRow * type().byteSize(rowLength), dst, dstOffset, Math.multiplyExact(rows, rowLength));
+    }
+
     /** Whether ggml can quantize to this type (false for Q8_1, Q8_K-only-internal types, integers). */
     boolean canEncode();
 

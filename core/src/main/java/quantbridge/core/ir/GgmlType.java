@@ -15,6 +15,12 @@ public enum GgmlType implements Encoding {
     IQ3_S(21, 256, 110), IQ2_S(22, 256, 82), IQ4_XS(23, 256, 136),
     I8(24, 1, 1), I16(25, 1, 2), I32(26, 1, 4), I64(27, 1, 8), F64(28, 1, 8),
     IQ1_M(29, 256, 56), BF16(30, 1, 2),
+    /** Legacy: Q4_0 blocks of 4 rows interleaved in 4-byte chunks (llama.cpp, July to December 2024). */
+    Q4_0_4_4(31, 32, 18),
+    /** Legacy: Q4_0 blocks of 4 rows interleaved in 8-byte chunks (llama.cpp, July to December 2024). */
+    Q4_0_4_8(32, 32, 18),
+    /** Legacy: Q4_0 blocks of 8 rows interleaved in 8-byte chunks (llama.cpp, July to December 2024). */
+    Q4_0_8_8(33, 32, 18),
     TQ1_0(34, 256, 54), TQ2_0(35, 256, 66),
     MXFP4(39, 32, 17), NVFP4(40, 64, 36), Q1_0(41, 128, 18), Q2_0(42, 64, 18);
 
@@ -57,9 +63,26 @@ public enum GgmlType implements Encoding {
     /** True for block-quantized types (everything that is neither float nor integer). */
     public boolean isQuantized() { return !isFloat() && !isInteger(); }
 
-    /** ggml's name of the type: {@code f32}, {@code q4_0}, {@code q4_K}, {@code iq2_xxs}. */
+    /**
+     * True for the row-interleaved Q4_0 types llama.cpp wrote between July and December 2024
+     * ({@link #Q4_0_4_4}, {@link #Q4_0_4_8}, {@link #Q4_0_8_8}) and has refused to load since
+     * (build b4282). Their bytes are a permutation of Q4_0's: {@link #interleavedRows()} rows'
+     * blocks of one block column are stored together, the rows' fp16 scales first, then their
+     * code bytes in chunks of {@link #interleaveChunk()} bytes taken from the rows in turn,
+     * every code byte XOR 0x88.
+     */
+    public boolean isLegacyInterleaved() { return this == Q4_0_4_4 || this == Q4_0_4_8 || this == Q4_0_8_8; }
+
+    /** Rows interleaved together: 4 for Q4_0_4_4 and Q4_0_4_8, 8 for Q4_0_8_8, 1 for every other type. */
+    public int interleavedRows() { return this == Q4_0_8_8 ? 8 : isLegacyInterleaved() ? 4 : 1; }
+
+    /** Code bytes taken from one row at a time: 4 for Q4_0_4_4, 8 for Q4_0_4_8 and Q4_0_8_8, 0 for every other type. */
+    public int interleaveChunk() { return this == Q4_0_4_4 ? 4 : isLegacyInterleaved() ? 8 : 0; }
+
+    /** ggml's name of the type: {@code f32}, {@code q4_0}, {@code q4_K}, {@code iq2_xxs}, {@code q4_0_4x4}. */
     @Override
     public String displayName() {
+        if (isLegacyInterleaved()) return "q4_0_" + interleavedRows() + "x" + interleaveChunk();
         String n = name().toLowerCase(Locale.ROOT);
         return n.endsWith("_k") ? n.substring(0, n.length() - 2) + "_K" : n;
     }
@@ -84,10 +107,10 @@ public enum GgmlType implements Encoding {
         return id >= 0 && id < ID_LIMIT ? Optional.ofNullable(BY_ID[id]) : Optional.empty();
     }
 
-    /** The type with this name, as ggml spells it or in any case ({@code q4_k}, {@code Q4_K}). */
+    /** The type with this name, as ggml spells it or in any case ({@code q4_k}, {@code Q4_K}, {@code q4_0_4x4}, {@code Q4_0_4_4}). */
     public static Optional<GgmlType> byName(String name) {
         for (GgmlType t : values()) {
-            if (t.name().equalsIgnoreCase(name)) return Optional.of(t);
+            if (t.name().equalsIgnoreCase(name) || t.displayName().equalsIgnoreCase(name)) return Optional.of(t);
         }
         return Optional.empty();
     }

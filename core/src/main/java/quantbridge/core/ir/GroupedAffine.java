@@ -11,12 +11,28 @@ package quantbridge.core.ir;
  * unsigned byte per group in the same order. A symmetric encoding has the implicit zero
  * point {@code 2^(bits-1)} (8 for u4, 128 for u8).
  *
- * @param bits      4 or 8
- * @param groupSize values per group; equal to the row length for per-row (u8) scales
- * @param scaleType {@link GgmlType#F16} or {@link GgmlType#F32}
- * @param symmetric true if there are no stored zero points
+ * <p>Group index (act-order: GPTQ {@code desc_act}, compressed-tensors group act-order): when
+ * {@code groupIndexed} is true the groups are not runs of consecutive values. The data then also
+ * holds {@link TensorData.Affine#groupIndex()}: one little-endian int32 per column (the row
+ * length of them, shared by all rows) naming the group, {@code 0 .. cols/groupSize - 1}, whose
+ * scale and zero point that column uses: {@code value[r][c] = scale[r][gidx[c]] * (code[r][c] -
+ * zero[r][gidx[c]])}. A group need not be used by exactly {@code groupSize} columns; there are
+ * still {@code cols/groupSize} groups per row. Block transcodes need contiguous groups, so an
+ * indexed tensor is decoded to float (exactly: the products are float32 values) and re-encoded.
+ *
+ * @param bits         4 or 8
+ * @param groupSize    values per group; equal to the row length for per-row (u8) scales
+ * @param scaleType    {@link GgmlType#F16} or {@link GgmlType#F32}
+ * @param symmetric    true if there are no stored zero points
+ * @param groupIndexed true if a per-column group index says which group each column uses
  */
-public record GroupedAffine(int bits, int groupSize, GgmlType scaleType, boolean symmetric) implements Encoding {
+public record GroupedAffine(int bits, int groupSize, GgmlType scaleType, boolean symmetric, boolean groupIndexed)
+        implements Encoding {
+
+    /** Groups of consecutive values (no group index). */
+    public GroupedAffine(int bits, int groupSize, GgmlType scaleType, boolean symmetric) {
+        this(bits, groupSize, scaleType, symmetric, false);
+    }
 
     public GroupedAffine {
         if (bits != 4 && bits != 8) throw new IllegalArgumentException("bits must be 4 or 8, not " + bits);
@@ -34,10 +50,14 @@ public record GroupedAffine(int bits, int groupSize, GgmlType scaleType, boolean
 
     @Override
     public String displayName() {
-        return "u" + bits + "/g" + groupSize + (symmetric ? "/sym" : "/asym") + "/" + scaleType.displayName();
+        return "u" + bits + "/g" + groupSize + (symmetric ? "/sym" : "/asym") + "/" + scaleType.displayName()
+                + (groupIndexed ? "/gidx" : "");
     }
 
-    /** Code bytes + scale bytes + zero-point bytes for {@code elements} values. */
+    /**
+     * Code bytes + scale bytes + zero-point bytes for {@code elements} values (a group index,
+     * one int32 per column, is not counted: its size depends on the row length, not on the values).
+     */
     @Override
     public long byteSize(long elements) {
         if (elements < 0 || elements % groupSize != 0) {

@@ -18,6 +18,16 @@ public record Tensor(String name, Shape shape, Encoding encoding, TensorData dat
             throw new IllegalArgumentException(name + ": " + encoding.displayName() + " data must be "
                     + (affine ? "grouped-affine parts" : "block bytes"));
         }
+        if (encoding instanceof GroupedAffine g && data instanceof TensorData.Affine a) {
+            if (g.groupIndexed() != a.hasGroupIndex()) {
+                throw new IllegalArgumentException(name + ": " + encoding.displayName() + (g.groupIndexed()
+                        ? " needs a group index" : " has consecutive groups, but the data has a group index"));
+            }
+            if (g.groupIndexed() && a.groupIndexByteSize() != Math.multiplyExact(shape.rowLength(), 4L)) {
+                throw new IllegalArgumentException(name + ": the group index holds " + a.groupIndexByteSize()
+                        + " bytes, rows of " + shape.rowLength() + " need " + 4 * shape.rowLength());
+            }
+        }
         long expected = encoding.byteSize(shape.elements());
         if (data.byteSize() != expected) {
             throw new IllegalArgumentException(name + ": " + shape + " " + encoding.displayName() + " needs "
