@@ -16,8 +16,8 @@ import quantbridge.core.io.ModelFormatException;
  */
 public final class HfFiles {
 
-    /** config.json, generation_config.json, quantize_config.json: real ones are a few KiB. */
-    public static final long CONFIG_CAP = 4L << 20;
+    /** config.json, generation_config.json: real ones are a few KiB (the same cap as the safetensors reader's for config.json). */
+    public static final long CONFIG_CAP = 16L << 20;
     /** tokenizer.json, tokenizer_config.json, added_tokens.json, tokenizer.model: the largest real ones are about 35 MiB; parsed whole, so capped to stay within a 512 MiB heap. */
     public static final long TOKENIZER_CAP = 64L << 20;
     /** JSON nesting: real files nest fewer than 10 levels. */

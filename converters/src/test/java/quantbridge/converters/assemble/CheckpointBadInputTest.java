@@ -111,7 +111,7 @@ class CheckpointBadInputTest {
         CheckpointFixture fx = fixture("LlamaForCausalLM");
         Path c = fx.dir.resolve("config.json");
         try (var ch = java.nio.channels.FileChannel.open(c, java.nio.file.StandardOpenOption.WRITE)) {
-            ch.write(java.nio.ByteBuffer.wrap(new byte[] {' '}), HfFiles.CONFIG_CAP + 10); // a sparse 4 MiB file
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {' '}), HfFiles.CONFIG_CAP + 10); // a sparse file just over the cap
         }
         refused(convert(fx.dir), c, "is " + (HfFiles.CONFIG_CAP + 11) + " bytes, over quantbridge's cap of " + HfFiles.CONFIG_CAP + " bytes");
     }
