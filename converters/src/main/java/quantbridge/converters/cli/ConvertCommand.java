@@ -226,6 +226,7 @@ final class ConvertCommand implements Callable<Integer> {
 
     /** Refuses the options that do not apply to a Hugging Face folder as input. */
     private void checkFolderOptions(ModelWriter writer) throws CliException {
+        if (type == null) throw CliException.usage("a Hugging Face folder needs --type (e.g. --type F16, Q8_0, Q4_K_M)");
         if (base != null) throw CliException.usage("--base applies to an OpenVINO blob as input, not to the Hugging Face folder " + input);
         if (run.names != null) throw CliException.usage("--names does not apply to a Hugging Face folder: its GGUF has llama.cpp's names");
         if (!writer.typedMetadata()) {

@@ -177,5 +177,10 @@ class CheckpointBadInputTest {
         code = Main.run(new PrintWriter(o), new PrintWriter(e), "convert", fx.dir.toString(), dir.resolve("out.gguf").toString(), "--type", "f16", "--names", "hf");
         assertEquals(2, code);
         assertTrue(e.toString().contains("--names does not apply to a Hugging Face folder"), e::toString);
+        e = new StringWriter();
+        code = Main.run(new PrintWriter(o), new PrintWriter(e), "convert", fx.dir.toString(), dir.resolve("out.gguf").toString());
+        assertEquals(2, code);
+        assertTrue(e.toString().contains("a Hugging Face folder needs --type"), e::toString);
+        assertFalse(Files.exists(dir.resolve("out.gguf")));
     }
 }
