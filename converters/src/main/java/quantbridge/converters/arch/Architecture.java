@@ -47,17 +47,38 @@ public record Architecture(String gguf, List<String> hfClasses, List<String> mod
         /** SentencePiece text gets no leading space ({@code tokenizer.ggml.add_space_prefix} false). */
         NO_SPACE_PREFIX,
         /** The output matrix is always the embedding matrix: {@code output.weight} is never written. */
-        ALWAYS_TIED
+        ALWAYS_TIED,
+        /** Writes {@code ARCH.attn_logit_softcapping} and {@code ARCH.final_logit_softcapping} (Gemma 2; both required in config.json). */
+        LOGIT_SOFTCAPPING,
+        /** Writes {@code ARCH.attention.sliding_window}: config.json's {@code sliding_window}, 0 when it has none (Phi-3, Gemma 2). */
+        SLIDING_WINDOW,
+        /**
+         * Phi-3's RoPE: {@code ARCH.rope.scaling.original_context_length} from config.json's
+         * {@code original_max_position_embeddings} (required), the rotated dimensions from
+         * {@code partial_rotary_factor}, and a {@code longrope}/{@code su} {@code rope_scaling} as the
+         * {@code rope_factors_long}/{@code rope_factors_short} tensors with {@code ARCH.rope.scaling.attn_factor}.
+         */
+        PHI3_ROPE
     }
 
     /** A tensor's dimensions in terms of the config: {@code [rows, cols]} or {@code [n]}. */
     public enum Dims {
-        VOCAB_BY_HIDDEN, HIDDEN, Q_BY_HIDDEN, KV_BY_HIDDEN, HIDDEN_BY_Q, FF_BY_HIDDEN, HIDDEN_BY_FF, Q, KV, HEAD_DIM_HALF
+        VOCAB_BY_HIDDEN, HIDDEN, Q_BY_HIDDEN, KV_BY_HIDDEN, HIDDEN_BY_Q, FF_BY_HIDDEN, HIDDEN_BY_FF, Q, KV, HEAD_DIM_HALF,
+        /** {@code [q + 2 kv, hidden]}: Q, K and V projections fused (Phi-3's {@code qkv_proj}). */
+        QKV_BY_HIDDEN,
+        /** {@code [2 ff, hidden]}: gate and up projections fused, gate first (Phi-3's {@code gate_up_proj}). */
+        FF2_BY_HIDDEN,
+        /** {@code [head_dim]}: one weight per value of a head (Qwen 3's per-head Q/K norms). */
+        HEAD_DIM,
+        /** {@code [rotated dims / 2]}: one factor per rotated pair (Phi-3's long/short RoPE factors). */
+        ROPE_HALF
     }
 
     /** The role of a tensor, for the assembler's per-role rules. */
     public enum Role {
-        EMBEDDING, NORM, WEIGHT, BIAS, OUTPUT, ROPE_FREQS
+        EMBEDDING, NORM, WEIGHT, BIAS, OUTPUT, ROPE_FREQS,
+        /** Computed from config.json's {@code rope_scaling} (Phi-3's {@code long_factor}/{@code short_factor}), not read. */
+        ROPE_FACTORS
     }
 
     /**

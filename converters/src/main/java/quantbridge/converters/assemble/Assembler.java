@@ -1,11 +1,15 @@
 package quantbridge.converters.assemble;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -18,6 +22,7 @@ import java.util.stream.Stream;
 import quantbridge.converters.arch.Architecture;
 import quantbridge.core.codec.Fp16;
 import quantbridge.core.io.Formats;
+import quantbridge.core.io.ModelReader;
 import quantbridge.core.ir.GgmlType;
 import quantbridge.core.ir.GroupedAffine;
 import quantbridge.core.ir.MetaValue;
@@ -41,17 +46,22 @@ public final class Assembler {
     /**
      * An assembled model and what the user should know about it.
      *
-     * @param model    the model (format {@code gguf}); closing it releases the base's mapping and permuted copies
+     * @param model    the model (format {@code gguf}); closing it releases the weights' mapping and any permuted copies
      * @param warnings what was not carried over exactly
+     * @param qkRowsInHfOrder whether the Q/K rows are still in Hugging Face order: the conversion must permute them as
+     *                 llama.cpp's converter does (plan it with GGUF naming), so that no copy of them is held
      */
-    public record Assembly(Model model, List<String> warnings) {
+    public record Assembly(Model model, List<String> warnings, boolean qkRowsInHfOrder) {
+        public Assembly {
+            warnings = List.copyOf(warnings);
+        }
     }
 
     private Assembler() {
     }
 
     /**
-     * Assembles the model.
+     * Assembles the model from an OpenVINO blob and the Hugging Face folder it was made from.
      *
      * @param blob     the opened OpenVINO blob (its layers are named like {@code layers.0.self_attn.q_proj})
      * @param blobPath its file, for messages
@@ -59,20 +69,28 @@ public final class Assembler {
      * @throws AssembleException listing every tensor that neither the blob nor the base can give, or any bad base file
      */
     public static Assembly assemble(Model blob, Path blobPath, Path baseDir) throws IOException {
-        return assemble(blob, blobPath, baseDir, null);
+        Map<String, Tensor> blobLayers = new HashMap<>();
+        for (Tensor t : blob.tensors()) blobLayers.put(layerKey(t.name()), t);
+        return build(baseDir, blobLayers, blobPath);
     }
 
     /**
-     * Assembles a model that holds every tensor itself in Hugging Face naming, such as an
-     * OpenVINO IR export (its compressed weights as grouped-affine codes, its norms and biases as
-     * floats), with the {@code config.json} and tokenizer of {@code folder} beside it: the model
-     * is both the "blob" and the "base", and no safetensors are read.
+     * Assembles the model of a Hugging Face checkpoint folder alone: its weights (opened through
+     * the installed readers, {@code model.safetensors} or the sharded index), config, tokenizer and
+     * generation config. Every tensor of the checkpoint must have its place (a few that llama.cpp's
+     * converter drops too, such as {@code rotary_emb.inv_freq}, are skipped), and every tensor the
+     * architecture needs must be there with the shape config.json implies. Float Q/K rows are left in
+     * Hugging Face order ({@link Assembly#qkRowsInHfOrder()}) for the conversion to permute as it streams.
+     *
+     * @throws AssembleException for a missing, extra or misshapen tensor, or any bad file of the folder
      */
-    public static Assembly assembleComplete(Model model, Path modelPath, Path folder) throws IOException {
-        return assemble(model, modelPath, folder, new Model(model.format(), model.metadata(), model.tensors()));
+    public static Assembly checkpoint(Path dir) throws IOException {
+        return build(dir, null, null);
     }
 
-    private static Assembly assemble(Model blob, Path blobPath, Path baseDir, Model givenBase) throws IOException {
+    /** @param blobLayers the blob's layers by {@link #layerKey}, or null for a checkpoint alone */
+    private static Assembly build(Path baseDir, Map<String, Tensor> blobLayers, Path blobPath) throws IOException {
+        boolean checkpoint = blobLayers == null;
         HfConfig cfg = HfConfig.read(baseDir);
         HfTokenizer tok = HfTokenizer.read(baseDir, cfg.vocabSize());
         if (tok.tokens().size() != cfg.vocabSize()) {
@@ -80,60 +98,92 @@ public final class Assembler {
                     + cfg.vocabSize() + " (the embedding rows)");
         }
         List<String> warnings = new ArrayList<>(tok.warnings());
-        Model base = givenBase != null ? givenBase : openBase(baseDir);
+        Path weights = checkpoint ? checkpointWeights(baseDir) : weightsFile(baseDir);
+        Model base = Formats.open(weights);
         Arena arena = Arena.ofShared();
         boolean done = false;
         try {
-            Map<String, Tensor> blobLayers = new HashMap<>();
-            for (Tensor t : blob.tensors()) blobLayers.put(layerKey(t.name()), t);
+            Map<String, Tensor> blobMap = checkpoint ? Map.of() : blobLayers;
             Set<String> usedBlob = new HashSet<>();
             List<String> missing = new ArrayList<>();
             List<Tensor> out = new ArrayList<>();
-            Sources src = new Sources(blobLayers, usedBlob, base, missing, blobPath, baseDir);
+            Set<String> usedBase = new HashSet<>();
+            Sources src = new Sources(blobMap, usedBlob, base, usedBase, missing, checkpoint, weights);
 
             Architecture arch = cfg.arch();
             boolean tied = cfg.tiedEmbeddings() || arch.has(Architecture.Trait.ALWAYS_TIED);
+            List<Tensor> qk = new ArrayList<>();
             for (Architecture.TensorName tn : arch.tensors()) {
                 int layers = tn.perLayer() ? cfg.numLayers() : 1;
                 for (int l = 0; l < layers; l++) {
                     switch (tn.role()) {
                         case ROPE_FREQS -> {
-                            if (arch.has(Architecture.Trait.LLAMA3_ROPE_FREQS) && cfg.ropeScaling() != null
-                                    && cfg.ropeScaling().path("rope_type").asText(cfg.ropeScaling().path("type").asText("")).equals("llama3")) {
+                            if (arch.has(Architecture.Trait.LLAMA3_ROPE_FREQS) && cfg.ropeScalingType().equals("llama3")) {
                                 out.add(llama3RopeFactors(cfg, arena));
+                            }
+                        }
+                        case ROPE_FACTORS -> {
+                            if (arch.has(Architecture.Trait.PHI3_ROPE) && cfg.ropeScaling() != null) {
+                                out.add(Phi3Rope.factors(cfg, tn.gguf(), baseDir.resolve("config.json"), arena));
                             }
                         }
                         case OUTPUT -> {
                             if (!tied) {
-                                src.take(tn.hf(l), tn.gguf(l), shape(tn.dims(), cfg)).ifPresent(out::add);
-                            } else if (blobLayers.containsKey(layerKey(tn.hf(l)))) {
+                                src.take(tn.hf(l), tn.gguf(l), shape(tn.dims(), cfg), tn.role()).ifPresent(out::add);
+                            } else if (blobMap.containsKey(layerKey(tn.hf(l)))) {
                                 usedBlob.add(layerKey(tn.hf(l)));
                                 warnings.add("the embeddings are tied (tie_word_embeddings): the blob's " + layerKey(tn.hf(l)) + " is not used");
+                            } else if (checkpoint && base.tensor(tn.hf(l)).isPresent()) {
+                                usedBase.add(tn.hf(l));
+                                warnings.add("the embeddings are tied (tie_word_embeddings): the checkpoint's " + tn.hf(l) + " is not used");
                             }
                         }
                         default -> {
-                            Optional<Tensor> t = src.take(tn.hf(l), tn.gguf(l), shape(tn.dims(), cfg));
+                            Optional<Tensor> t = src.take(tn.hf(l), tn.gguf(l), shape(tn.dims(), cfg), tn.role());
                             if (t.isEmpty()) continue;
                             Tensor x = t.get();
-                            Optional<LongUnaryOperator> order;
-                            try {
-                                order = arch.rowOrder(x.name(), x.shape().rows(), cfg.numHeads(), cfg.numKvHeads(), true);
-                            } catch (IllegalArgumentException e) {
-                                throw new AssembleException(baseDir.resolve("config.json"), e.getMessage());
-                            }
-                            if (order.isPresent()) x = permuteRows(x, order.get(), arena);
                             if (tn.role() == Architecture.Role.NORM && arch.normOffset() != 0f) x = toF32(x, arch.normOffset(), arena);
+                            if (arch.permutesQk() && QK.matcher(x.name()).matches()) qk.add(x);
                             out.add(x);
                         }
                     }
                 }
             }
             if (!missing.isEmpty()) {
-                throw new AssembleException(blobPath, "cannot assemble a complete " + cfg.ggufArch() + " model with base " + baseDir
-                        + ": " + String.join("; ", missing));
+                String what = String.join("; ", missing.subList(0, Math.min(missing.size(), 6)))
+                        + (missing.size() > 6 ? "; and " + (missing.size() - 6) + " more" : "");
+                throw checkpoint
+                        ? new AssembleException(weights, "cannot assemble a complete " + cfg.ggufArch() + " model: " + what)
+                        : new AssembleException(blobPath, "cannot assemble a complete " + cfg.ggufArch() + " model with base " + baseDir + ": " + what);
             }
-            for (String k : blobLayers.keySet()) {
+            if (checkpoint) {
+                List<String> extra = new ArrayList<>();
+                for (Tensor t : base.tensors()) {
+                    if (!usedBase.contains(t.name()) && !t.name().endsWith(".rotary_emb.inv_freq")) extra.add(t.name());
+                }
+                if (!extra.isEmpty()) {
+                    throw new AssembleException(weights, "tensor '" + extra.get(0) + "' has no place in a " + cfg.hfArchitecture()
+                            + " model (" + cfg.ggufArch() + ")" + (extra.size() > 1 ? "; nor have " + (extra.size() - 1) + " more" : ""));
+                }
+            }
+            for (String k : blobMap.keySet()) {
                 if (!usedBlob.contains(k)) warnings.add("the blob's layer '" + k + "' has no place in a " + cfg.ggufArch() + " model and is not used");
+            }
+            // llama's Q/K rows are permuted as llama.cpp's converter does: float rows of a checkpoint by the conversion as it
+            // streams (no copy); grouped-affine rows here, codes and per-group parameters together
+            boolean planPermutes = checkpoint && qk.stream().allMatch(t -> t.encoding() instanceof GgmlType g && g.isFloat());
+            if (!planPermutes) {
+                for (int i = 0; i < out.size(); i++) {
+                    Tensor x = out.get(i);
+                    if (!qk.contains(x)) continue;
+                    Optional<LongUnaryOperator> order;
+                    try {
+                        order = arch.rowOrder(x.name(), x.shape().rows(), cfg.numHeads(), cfg.numKvHeads(), true);
+                    } catch (IllegalArgumentException e) {
+                        throw new AssembleException(baseDir.resolve("config.json"), e.getMessage());
+                    }
+                    if (order.isPresent()) out.set(i, permuteRows(x, order.get(), arena));
+                }
             }
             out.replaceAll(t -> t.shape().rank() == 1 && t.encoding() instanceof GgmlType g && g != GgmlType.F32 && g.isFloat()
                     ? toF32(t, 0f, arena) : t);
@@ -146,7 +196,7 @@ public final class Assembler {
                 }
             });
             done = true;
-            return new Assembly(model, List.copyOf(warnings));
+            return new Assembly(model, warnings, planPermutes && arch.permutesQk());
         } finally {
             if (!done) {
                 try {
@@ -157,6 +207,8 @@ public final class Assembler {
             }
         }
     }
+
+    private static final java.util.regex.Pattern QK = java.util.regex.Pattern.compile("blk\\.\\d+\\.attn_[qk]\\.weight");
 
     /** A tensor's shape from the config. */
     static Shape shape(Architecture.Dims dims, HfConfig c) {
@@ -172,12 +224,21 @@ public final class Assembler {
             case Q -> Shape.of(q);
             case KV -> Shape.of(kv);
             case HEAD_DIM_HALF -> Shape.of(c.headDim() / 2);
+            case QKV_BY_HIDDEN -> Shape.of((long) q + 2L * kv, d);
+            case FF2_BY_HIDDEN -> Shape.of(2L * c.intermediateSize(), d);
+            case HEAD_DIM -> Shape.of(c.headDim());
+            case ROPE_HALF -> Shape.of(Phi3Rope.ropeDims(c) / 2);
         };
     }
 
-    /** Where each tensor comes from: the blob if it has the layer, else the base's float weights. */
-    private record Sources(Map<String, Tensor> blob, Set<String> usedBlob, Model base, List<String> missing, Path blobPath, Path baseDir) {
-        Optional<Tensor> take(String hfName, String ggufName, Shape shape) {
+    /**
+     * Where each tensor comes from: the blob if it has the layer, else the base's float weights; a
+     * checkpoint alone gives every tensor (its linear layers may be grouped-affine, as a quantized
+     * checkpoint's reader gives them).
+     */
+    private record Sources(Map<String, Tensor> blob, Set<String> usedBlob, Model base, Set<String> usedBase, List<String> missing,
+                           boolean checkpoint, Path weights) {
+        Optional<Tensor> take(String hfName, String ggufName, Shape shape, Architecture.Role role) {
             String key = layerKey(hfName);
             Tensor t = hfName.endsWith(".weight") ? blob.get(key) : null;
             String from = "the blob's " + key;
@@ -186,15 +247,19 @@ public final class Assembler {
             } else {
                 Optional<Tensor> b = base.tensor(hfName);
                 if (b.isEmpty()) {
-                    missing.add((hfName.endsWith(".weight") && !hfName.contains("norm") && !hfName.contains("embed")
+                    missing.add(checkpoint ? "the checkpoint has no tensor '" + hfName + "'"
+                            : hfName.endsWith(".weight") && !hfName.contains("norm") && !hfName.contains("embed")
                             ? "the blob has no " + key + " and the base has no float weight for it either (" + hfName + ")"
-                            : "the base has no " + hfName));
+                            : "the base has no " + hfName);
                     return Optional.empty();
                 }
                 t = b.get();
-                usedBlob.add(key); // (when the model is its own base, its biases come this way)
-                from = "the base's " + hfName;
-                if (!(t.encoding() == GgmlType.F32 || t.encoding() == GgmlType.F16 || t.encoding() == GgmlType.BF16)) {
+                usedBase.add(hfName);
+                from = checkpoint ? "tensor '" + hfName + "'" : "the base's " + hfName;
+                // a checkpoint's matrices may be quantized (grouped-affine codes, an IR export's MXFP4 blocks)
+                boolean quantizedOk = checkpoint && (role == Architecture.Role.WEIGHT || role == Architecture.Role.OUTPUT
+                        || role == Architecture.Role.EMBEDDING);
+                if (!(t.encoding() == GgmlType.F32 || t.encoding() == GgmlType.F16 || t.encoding() == GgmlType.BF16 || quantizedOk)) {
                     missing.add(from + " is " + t.encoding().displayName() + ", not a float weight (f32, f16, bf16)");
                     return Optional.empty();
                 }
@@ -213,25 +278,43 @@ public final class Assembler {
         return n.endsWith(".weight") ? n.substring(0, n.length() - 7) : n;
     }
 
-    private static Model openBase(Path dir) throws IOException {
+    /**
+     * A checkpoint's weights: the folder itself where an installed reader takes it whole (an
+     * OpenVINO IR export), else its safetensors ({@link #weightsFile}).
+     */
+    static Path checkpointWeights(Path dir) throws IOException {
+        for (ModelReader r : Formats.readers()) {
+            if (r.accepts(dir, new byte[0])) return dir;
+        }
+        return weightsFile(dir);
+    }
+
+    /**
+     * The weights file of a Hugging Face folder: {@code model.safetensors.index.json} (sharded),
+     * else {@code model.safetensors}, else its only {@code .safetensors} file.
+     */
+    public static Path weightsFile(Path dir) throws IOException {
         Path index = dir.resolve("model.safetensors.index.json");
-        if (Files.isRegularFile(index)) return Formats.open(index);
+        if (Files.isRegularFile(index)) return index;
         Path single = dir.resolve("model.safetensors");
-        if (Files.isRegularFile(single)) return Formats.open(single);
+        if (Files.isRegularFile(single)) return single;
         List<Path> files;
         try (Stream<Path> s = Files.list(dir)) {
             files = s.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().toList();
         }
-        if (files.size() == 1) return Formats.open(files.get(0));
-        throw new AssembleException(dir, files.isEmpty() ? "the base folder has no .safetensors weights"
-                : "the base folder has " + files.size() + " .safetensors files and no model.safetensors.index.json");
+        if (files.size() == 1) return files.get(0);
+        throw new AssembleException(dir, files.isEmpty() ? "the model folder has no .safetensors weights"
+                : "the model folder has " + files.size() + " .safetensors files and no model.safetensors.index.json");
     }
 
     /**
      * The tensor with its rows reordered ({@code order}: output row to source row). Grouped-affine
-     * rows move with their codes, scales and zero points (groups never straddle rows).
+     * rows move with their codes, scales and zero points (groups never straddle rows). The reordered
+     * bytes go to a temporary file (deleted at once, kept only by its mapping, which {@code arena}
+     * releases), not to memory: the process holds only what the conversion is reading, as for the
+     * source file.
      */
-    static Tensor permuteRows(Tensor t, LongUnaryOperator order, Arena arena) {
+    static Tensor permuteRows(Tensor t, LongUnaryOperator order, Arena arena) throws IOException {
         long rows = t.shape().rows();
         TensorData data = switch (t.data()) {
             case TensorData.Affine a -> new TensorData.Affine(permute(a.codes(), rows, order, arena),
@@ -243,11 +326,26 @@ public final class Assembler {
         return new Tensor(t.name(), t.shape(), t.encoding(), data);
     }
 
-    private static MemorySegment permute(MemorySegment src, long rows, LongUnaryOperator order, Arena arena) {
-        long rowBytes = src.byteSize() / rows;
-        MemorySegment dst = arena.allocate(src.byteSize(), 64);
-        for (long r = 0; r < rows; r++) MemorySegment.copy(src, order.applyAsLong(r) * rowBytes, dst, r * rowBytes, rowBytes);
-        return dst;
+    private static MemorySegment permute(MemorySegment src, long rows, LongUnaryOperator order, Arena arena) throws IOException {
+        long size = src.byteSize();
+        long rowBytes = size / rows;
+        if (size == 0) return src;
+        Path tmp = Files.createTempFile("quantbridge-", ".rows");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            int perBatch = (int) Math.max(1, Math.min(rows, (1 << 20) / Math.max(1, rowBytes)));
+            ByteBuffer buf = ByteBuffer.allocateDirect(Math.toIntExact(perBatch * rowBytes));
+            MemorySegment b = MemorySegment.ofBuffer(buf);
+            for (long r = 0; r < rows; r += perBatch) {
+                int n = (int) Math.min(perBatch, rows - r);
+                for (int i = 0; i < n; i++) MemorySegment.copy(src, order.applyAsLong(r + i) * rowBytes, b, i * rowBytes, rowBytes);
+                buf.clear().limit(Math.toIntExact(n * rowBytes));
+                while (buf.hasRemaining()) ch.write(buf);
+            }
+            if (src.isMapped()) src.unload();
+            return ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 
     /**
@@ -301,12 +399,21 @@ public final class Assembler {
         return Tensor.of("rope_freqs.weight", Shape.of(n), GgmlType.F32, seg);
     }
 
+    /** A positive number config.json must give. */
+    private static double positive(HfConfig c, String key, Path config) throws AssembleException {
+        JsonNode v = c.json().path(key);
+        if (!v.isNumber() || !(v.asDouble() > 0) || v.asDouble() > 1e9) {
+            throw new AssembleException(config, "expected a positive number '" + key + "' for " + c.hfArchitecture() + ", found "
+                    + (v.isMissingNode() ? "none" : HfConfig.abbreviated(v)));
+        }
+        return v.asDouble();
+    }
+
     private static Metadata metadata(HfConfig c, HfTokenizer tok, Path baseDir, List<String> warnings) throws IOException {
         String a = c.ggufArch();
         Metadata.Builder b = Metadata.builder();
         b.put("general.architecture", MetaValue.string(a));
-        Path name = baseDir.toAbsolutePath().normalize().getFileName();
-        b.put("general.name", MetaValue.string(name == null ? "model" : name.toString()));
+        b.put("general.name", MetaValue.string(HfFolder.modelName(baseDir)));
         Path gen = baseDir.resolve("generation_config.json");
         if (Files.isRegularFile(gen)) {
             // the model's recommended sampling, under llama.cpp's general.sampling.* keys
@@ -329,9 +436,28 @@ public final class Assembler {
             b.put(a + ".attention.key_length", MetaValue.u32(c.headDim()));
             b.put(a + ".attention.value_length", MetaValue.u32(c.headDim()));
         }
-        if (c.arch().has(Architecture.Trait.ROPE_DIMENSION_COUNT)) b.put(a + ".rope.dimension_count", MetaValue.u32(c.headDim()));
+        if (c.arch().has(Architecture.Trait.ROPE_DIMENSION_COUNT)) {
+            b.put(a + ".rope.dimension_count", MetaValue.u32(c.arch().has(Architecture.Trait.PHI3_ROPE) ? Phi3Rope.ropeDims(c) : c.headDim()));
+        }
         if (c.arch().has(Architecture.Trait.VOCAB_SIZE)) b.put(a + ".vocab_size", MetaValue.u32(tok.tokens().size()));
-        if (c.ropeScaling() != null) {
+        Path config = baseDir.resolve("config.json");
+        if (c.arch().has(Architecture.Trait.LOGIT_SOFTCAPPING)) {
+            b.put(a + ".attn_logit_softcapping", MetaValue.f32((float) positive(c, "attn_logit_softcapping", config)));
+            b.put(a + ".final_logit_softcapping", MetaValue.f32((float) positive(c, "final_logit_softcapping", config)));
+            b.put(a + ".attention.sliding_window", MetaValue.u32((long) positive(c, "sliding_window", config)));
+            // llama.cpp scales Gemma 2's attention by 1/sqrt(head_dim) (1/sqrt(hidden/heads) for the 46-layer 27B) and ignores this key
+            double expected = c.numLayers() == 46 ? (double) c.hiddenSize() / c.numHeads() : c.headDim();
+            if (c.json().path("query_pre_attn_scalar").isNumber() && c.json().get("query_pre_attn_scalar").asDouble() != expected) {
+                warnings.add("query_pre_attn_scalar is " + c.json().get("query_pre_attn_scalar") + " but llama.cpp scales attention by 1/sqrt("
+                        + (long) expected + ")");
+            }
+        } else if (c.arch().has(Architecture.Trait.SLIDING_WINDOW)) {
+            JsonNode sw = c.json().path("sliding_window");
+            b.put(a + ".attention.sliding_window", MetaValue.u32(sw.canConvertToLong() && sw.asLong() > 0 ? sw.asLong() : 0));
+        }
+        if (c.arch().has(Architecture.Trait.PHI3_ROPE)) {
+            Phi3Rope.metadata(c, config, b);
+        } else if (c.ropeScaling() != null) {
             String type = c.ropeScaling().path("rope_type").asText(c.ropeScaling().path("type").asText(""));
             double factor = c.ropeScaling().path("factor").asDouble(0);
             switch (type) {

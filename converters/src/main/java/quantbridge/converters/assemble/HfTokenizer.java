@@ -167,11 +167,7 @@ public final class HfTokenizer {
         if (id >= 0 && id < tokens.size()) b.put("tokenizer.ggml." + what + "_token_id", MetaValue.u32(id));
     }
 
-    static JsonNode readJson(Path file) throws AssembleException {
-        try {
-            return new ObjectMapper().readTree(file.toFile());
-        } catch (IOException e) {
-            throw new AssembleException(file, "not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
-        }
+    static JsonNode readJson(Path file) throws IOException {
+        return HfFiles.readJson(file);
     }
 }

@@ -29,7 +29,7 @@ final class SentencePieceVocab {
         List<Integer> types = new ArrayList<>();
         boolean addDummyPrefix = true;
         try {
-            CodedInputStream in = CodedInputStream.newInstance(Files.readAllBytes(file));
+            CodedInputStream in = CodedInputStream.newInstance(HfFiles.readBytes(file));
             for (int tag; (tag = in.readTag()) != 0; ) {
                 if (tag == (1 << 3 | 2)) {
                     int limit = in.pushLimit(in.readRawVarint32());
@@ -91,9 +91,9 @@ final class SentencePieceVocab {
      * they look special, else user defined), each with score -1000, as llama.cpp's converter does.
      */
     private static void addedTokens(Path addedFile, Path configFile, List<String> tokens, List<Float> scores, List<Integer> types,
-                                    List<String> warnings) throws AssembleException {
+                                    List<String> warnings) throws java.io.IOException {
         if (Files.isRegularFile(addedFile)) {
-            for (var e : HfTokenizer.readJson(addedFile).properties()) {
+            for (var e : HfFiles.readJson(addedFile).properties()) {
                 int id = e.getValue().asInt(-1);
                 if (id < 0 || id >= tokens.size()) {
                     warnings.add("added token '" + e.getKey() + "' has id " + e.getValue() + ", outside the vocabulary: left out");
@@ -105,7 +105,7 @@ final class SentencePieceVocab {
             }
         }
         if (Files.isRegularFile(configFile)) {
-            for (var e : HfTokenizer.readJson(configFile).path("added_tokens_decoder").properties()) {
+            for (var e : HfFiles.readJson(configFile).path("added_tokens_decoder").properties()) {
                 int id;
                 try {
                     id = Integer.parseInt(e.getKey());

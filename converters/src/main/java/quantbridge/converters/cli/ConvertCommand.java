@@ -14,6 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import quantbridge.converters.assemble.Assembler;
+import quantbridge.converters.assemble.HfFolder;
 import quantbridge.converters.convert.Conversion;
 import quantbridge.converters.plan.Ftype;
 import quantbridge.converters.plan.Imatrix;
@@ -39,7 +40,8 @@ import quantbridge.core.ir.Model;
                 "Grouped-affine (OpenVINO) layers are transcoded exactly where the target type allows it."})
 final class ConvertCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "IN", description = "The input model.")
+    @Parameters(index = "0", paramLabel = "IN", description = "The input model: a file, or a Hugging Face model folder "
+            + "(config.json, safetensors, tokenizer; or org/name of one in the local Hugging Face cache) for a complete GGUF.")
     Path input;
 
     @Parameters(index = "1", paramLabel = "OUT", description = "The output file (.gguf, .safetensors or .pth).")
@@ -120,8 +122,15 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (dryRun) Inputs.requireModel(input);
-        else Inputs.checkPaths(input, output, run.force);
+        // a model folder with its Hugging Face config.json (a checkpoint, an OpenVINO IR export) is assembled whole
+        Optional<Path> hfDir = HfFolder.find(input.toString()).filter(d -> java.nio.file.Files.isRegularFile(d.resolve("config.json")));
+        if (hfDir.isPresent()) {
+            if (!dryRun) Inputs.requireWritable(output, run.force);
+        } else if (dryRun) {
+            Inputs.requireModel(input);
+        } else {
+            Inputs.checkPaths(input, output, run.force);
+        }
         int nThreads = Inputs.threads(run.threads);
         ModelWriter writer;
         try {
@@ -132,10 +141,16 @@ final class ConvertCommand implements Callable<Integer> {
         split.check(writer);
         Planner.Types types = types(writer);
         if (dryRun && types instanceof Planner.Types.Affine) throw CliException.usage("--dry-run does not apply to " + type + " (grouped-affine) output");
+        if (hfDir.isPresent()) checkFolderOptions(writer);
         Imatrix imatrix = imatrix();
         PrintWriter out = spec.commandLine().getOut();
         java.util.SortedSet<Integer> prune = pruneLayers();
-        try (Model opened = Formats.open(input); Model full = withBase(opened, writer, out)) {
+        Assembler.Assembly checkpoint = hfDir.isPresent() ? checkpoint(hfDir.get(), out) : null;
+        // a checkpoint's float Q/K rows are permuted (llama) by the conversion as it streams, as --names gguf does
+        Planner.Naming naming = checkpoint == null ? run.naming()
+                : checkpoint.qkRowsInHfOrder() ? new Planner.Naming(Planner.Direction.TO_GGUF, 0, 0) : Planner.Naming.NONE;
+        try (Model opened = checkpoint != null ? checkpoint.model() : Formats.open(input);
+             Model full = checkpoint != null ? new Model(opened.format(), opened.metadata(), opened.tensors()) : withBase(opened, writer, out)) {
             Model model = full;
             if (!prune.isEmpty()) {
                 LayerPruning pruning = LayerPruning.of(full, prune);
@@ -145,7 +160,7 @@ final class ConvertCommand implements Callable<Integer> {
             Plan plan;
             try {
                 plan = Planner.plan(model, writer, new Planner.Request(types, imatrix,
-                        imatrixFile == null ? null : imatrixFile.toString(), run.naming()));
+                        imatrixFile == null ? null : imatrixFile.toString(), naming));
             } catch (PlanException e) {
                 throw CliException.input(input + ": " + e.getMessage());
             }
@@ -210,18 +225,27 @@ final class ConvertCommand implements Callable<Integer> {
         }
     }
 
+    /** Refuses the options that do not apply to a Hugging Face folder as input. */
+    private void checkFolderOptions(ModelWriter writer) throws CliException {
+        if (type == null) throw CliException.usage("a Hugging Face folder needs --type (e.g. --type F16, Q8_0, Q4_K_M)");
+        if (base != null) throw CliException.usage("--base applies to an OpenVINO blob as input, not to the Hugging Face folder " + input);
+        if (run.names != null) throw CliException.usage("--names does not apply to a Hugging Face folder: its GGUF has llama.cpp's names");
+        if (!writer.typedMetadata()) {
+            throw CliException.usage("a Hugging Face folder converts to GGUF, not " + writer.format()
+                    + " (to convert its weights file alone, give that file as IN)");
+        }
+    }
+
+    /** The complete llama.cpp model of a Hugging Face checkpoint folder (package assemble). */
+    private Assembler.Assembly checkpoint(Path dir, PrintWriter out) throws IOException {
+        Assembler.Assembly a = Assembler.checkpoint(dir);
+        if (!run.quiet) for (String w : a.warnings()) out.println("warning: " + w);
+        return a;
+    }
+
     /** The input itself, or with {@code --base} the model assembled from it and the base folder. */
     private Model withBase(Model input, ModelWriter writer, PrintWriter out) throws IOException, CliException {
-        if (base == null) {
-            // an OpenVINO IR export folder with its Hugging Face config.json: every tensor is in the export
-            if (writer.typedMetadata() && java.nio.file.Files.isDirectory(this.input)
-                    && java.nio.file.Files.isRegularFile(this.input.resolve("config.json"))) {
-                Assembler.Assembly a = Assembler.assembleComplete(input, this.input, this.input);
-                if (!run.quiet) for (String w : a.warnings()) out.println("warning: " + w);
-                return a.model();
-            }
-            return new Model(input.format(), input.metadata(), input.tensors());
-        }
+        if (base == null) return new Model(input.format(), input.metadata(), input.tensors());
         boolean affineLayers = !input.tensors().isEmpty() && input.tensors().stream().allMatch(t -> t.encoding() instanceof GroupedAffine);
         if (!affineLayers || !writer.typedMetadata()) {
             throw CliException.usage("--base needs an OpenVINO blob as input and a GGUF output, not " + input.format() + " to " + writer.format());

@@ -9,6 +9,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import quantbridge.converters.assemble.HfFolder;
+import quantbridge.converters.assemble.HfInspection;
 import quantbridge.core.io.Formats;
 import quantbridge.core.io.Inspection;
 
@@ -19,10 +21,12 @@ import quantbridge.core.io.Inspection;
 @Command(name = "inspect",
         description = {"Shows a model file's header, metadata, tensors and totals per type, like gguf-py's gguf_dump.",
                 "Reads GGUF, safetensors (and a sharded .safetensors.index.json), OpenVINO u4/u8 blobs (.pth)",
-                "and OpenVINO IR exports (a folder with openvino_model.xml/.bin, or an IR .xml)."})
+                "and OpenVINO IR exports (a folder with openvino_model.xml/.bin, or an IR .xml).",
+                "For a Hugging Face model folder: its architecture and sizes, the GGUF metadata convert would write, and its tensors."})
 final class InspectCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "FILE", description = "The model file (or an OpenVINO IR export folder).")
+    @Parameters(paramLabel = "FILE", description = "The model file, an OpenVINO IR export folder, or a Hugging Face model folder "
+            + "(or org/name of one in the local Hugging Face cache).")
     Path file;
 
     @Option(names = "--json", description = "Print one JSON document: typed metadata (arrays complete), tensors, totals.")
@@ -33,8 +37,16 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Inputs.requireModel(file);
-        Inspection in = inspect(file);
+        java.util.Optional<Path> dir = HfFolder.find(file.toString());
+        boolean wholeFolderFormat = dir.isPresent() && Formats.readers().stream().anyMatch(r -> r.accepts(dir.get(), new byte[0]));
+        Inspection in;
+        if (dir.isPresent() && !wholeFolderFormat) {
+            in = HfInspection.of(dir.get());
+        } else {
+            Path p = dir.orElse(file);
+            Inputs.requireModel(p);
+            in = inspect(p);
+        }
         PrintWriter out = spec.commandLine().getOut();
         if (json) JsonReport.print(in, out);
         else TextReport.print(in, out);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.function.LongUnaryOperator;
 import org.junit.jupiter.api.Test;
@@ -22,7 +23,7 @@ class ArchitecturesTest {
                     assertEquals(t.hf(l), a.toHf(t.gguf(l)), a.gguf() + " " + t.gguf(l));
                 }
             }
-            assertEquals("blk.3.attn_q.weight", a.toGguf("layers.3.self_attn.q_proj.weight"), "without the model. prefix");
+            if (a != Architectures.PHI3) assertEquals("blk.3.attn_q.weight", a.toGguf("layers.3.self_attn.q_proj.weight"), "without the model. prefix");
             assertEquals("something.else", a.toHf("something.else"), "unknown names are kept");
             assertEquals("rope_freqs.weight", a.toHf("rope_freqs.weight"), "no Hugging Face name: kept");
         }
@@ -56,6 +57,47 @@ class ArchitecturesTest {
         assertEquals("llama", Architectures.forHf("", "mistral").orElseThrow().gguf());
         assertEquals(Architectures.GEMMA, Architectures.forHf("Unknown", "gemma").orElseThrow());
         assertTrue(Architectures.forHf("PhiForCausalLM", "phi").isEmpty());
+        assertEquals(Architectures.QWEN3, Architectures.forHf("", "qwen3").orElseThrow());
+        assertEquals(Architectures.GEMMA2, Architectures.forHf("Gemma2ForCausalLM", "").orElseThrow());
+        assertEquals(Architectures.PHI3, Architectures.forHf("Phi3ForCausalLM", "phi3").orElseThrow());
+        assertEquals("llama, mistral, qwen2, qwen3, gemma, gemma2, phi3", Architectures.supportedModelTypes());
         assertEquals(Architectures.QWEN2, Architectures.forGguf("qwen2").orElseThrow());
+    }
+
+    /** Qwen 3: no Q/K/V biases, per-head Q/K norms of head_dim values (gguf-py: attn_q_norm, attn_k_norm). */
+    @Test
+    void qwen3() {
+        Architecture a = Architectures.QWEN3;
+        assertEquals("qwen3", a.gguf());
+        assertEquals("blk.5.attn_q_norm.weight", a.toGguf("model.layers.5.self_attn.q_norm.weight"));
+        assertEquals("model.layers.5.self_attn.k_norm.weight", a.toHf("blk.5.attn_k_norm.weight"));
+        assertEquals(Architecture.Dims.HEAD_DIM, a.tensors().stream().filter(t -> t.gguf().contains("attn_k_norm")).findFirst().orElseThrow().dims());
+        assertTrue(a.ofRole(Architecture.Role.BIAS).isEmpty());
+        assertFalse(a.permutesQk());
+    }
+
+    /** Gemma 2: four norms per block under llama.cpp's names, all stored as 1 + w; soft-capping and sliding window written. */
+    @Test
+    void gemma2() {
+        Architecture a = Architectures.GEMMA2;
+        assertEquals("blk.0.post_attention_norm.weight", a.toGguf("model.layers.0.post_attention_layernorm.weight"));
+        assertEquals("blk.0.ffn_norm.weight", a.toGguf("model.layers.0.pre_feedforward_layernorm.weight"));
+        assertEquals("blk.0.post_ffw_norm.weight", a.toGguf("model.layers.0.post_feedforward_layernorm.weight"));
+        assertEquals(5, a.ofRole(Architecture.Role.NORM).size());
+        assertEquals(1f, a.normOffset());
+        assertTrue(a.has(Architecture.Trait.LOGIT_SOFTCAPPING) && a.has(Architecture.Trait.SLIDING_WINDOW) && a.has(Architecture.Trait.ALWAYS_TIED));
+    }
+
+    /** Phi-3: the fused projections keep their fusion (attn_qkv, ffn_up); no Q/K/V or gate tensors. */
+    @Test
+    void phi3() {
+        Architecture a = Architectures.PHI3;
+        assertEquals("blk.2.attn_qkv.weight", a.toGguf("model.layers.2.self_attn.qkv_proj.weight"));
+        assertEquals("blk.2.ffn_up.weight", a.toGguf("model.layers.2.mlp.gate_up_proj.weight"));
+        assertEquals("model.layers.2.mlp.gate_up_proj.weight", a.toHf("blk.2.ffn_up.weight"));
+        assertTrue(a.tensors().stream().noneMatch(t -> t.gguf().contains("attn_q.") || t.gguf().contains("ffn_gate")));
+        assertEquals(List.of("rope_factors_long.weight", "rope_factors_short.weight"),
+                a.ofRole(Architecture.Role.ROPE_FACTORS).stream().map(Architecture.TensorName::gguf).toList());
+        assertFalse(a.permutesQk());
     }
 }

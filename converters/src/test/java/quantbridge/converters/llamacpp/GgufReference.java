@@ -44,10 +44,16 @@ public final class GgufReference {
                     (int) (long) md.getLong(a + ".feed_forward_length").orElseThrow(), nVocab,
                     md.get(a + ".attention.layer_norm_rms_epsilon").orElseThrow().asDouble(),
                     md.get(a + ".rope.freq_base").orElseThrow().asDouble(),
-                    !a.equals("llama"), a.equals("gemma"), false, w.containsKey("blk.0.attn_q.bias"),
+                    !a.equals("llama"), a.startsWith("gemma"), false, w.containsKey("blk.0.attn_q.bias"),
                     (int) (long) md.getLong(a + ".attention.key_length")
                             .orElse((long) nEmbd / md.getLong(a + ".attention.head_count").orElseThrow()));
-            return new ReferenceForward(c, w::get);
+            boolean gemma2 = a.equals("gemma2");
+            var x = new ReferenceForward.Extras(w.containsKey("blk.0.attn_q_norm"), gemma2,
+                    gemma2 ? md.get(a + ".attn_logit_softcapping").orElseThrow().asDouble() : 0,
+                    gemma2 ? md.get(a + ".final_logit_softcapping").orElseThrow().asDouble() : 0,
+                    gemma2 ? (int) (long) md.getLong(a + ".attention.sliding_window").orElseThrow() : 0, w.containsKey("blk.0.attn_qkv"),
+                    md.get(a + ".rope.scaling.attn_factor").map(v -> v.asDouble()).orElse(1.0));
+            return new ReferenceForward(c, x, w::get);
         }
     }
 

@@ -35,12 +35,35 @@ public final class ReferenceForward {
         }
     }
 
+    /**
+     * The variants of the newer architectures (all off in {@link #NONE}).
+     *
+     * @param qkNorm        Qwen 3: an RMSNorm over each head of Q and of K ({@code attn_q_norm}, {@code attn_k_norm}) before RoPE
+     * @param sandwichNorms Gemma 2: RMSNorm of the attention output ({@code post_attention_norm}) and of the MLP output
+     *                      ({@code post_ffw_norm}) before each residual add
+     * @param attnSoftcap   Gemma 2: attention scores become {@code cap * tanh(score / cap)} (0: off)
+     * @param finalSoftcap  Gemma 2: logits become {@code cap * tanh(logit / cap)} (0: off)
+     * @param slidingWindow Gemma 2: the even layers attend to the last {@code slidingWindow} positions only (0: off)
+     * @param fused         Phi-3: one {@code attn_qkv} matrix (Q, K, V rows in turn) and one {@code ffn_up} matrix (gate rows, then up rows)
+     * @param ropeMscale    Phi-3's LongRoPE attention factor: RoPE's cos and sin are multiplied by it (1: off)
+     */
+    public record Extras(boolean qkNorm, boolean sandwichNorms, double attnSoftcap, double finalSoftcap, int slidingWindow, boolean fused,
+                         double ropeMscale) {
+        public static final Extras NONE = new Extras(false, false, 0, 0, 0, false, 1);
+    }
+
     private final Config c;
+    private final Extras ext;
     private final Function<String, double[]> w;
 
     /** @param weights gives each tensor's values by llama.cpp name ({@code output} may fall back to {@code token_embd}) */
     public ReferenceForward(Config config, Function<String, double[]> weights) {
+        this(config, Extras.NONE, weights);
+    }
+
+    public ReferenceForward(Config config, Extras extras, Function<String, double[]> weights) {
         this.c = config;
+        this.ext = extras;
         this.w = weights;
     }
 
@@ -73,13 +96,25 @@ public final class ReferenceForward {
             double[][] q = new double[n][], k = new double[n][], v = new double[n][];
             for (int t = 0; t < n; t++) {
                 double[] h = rmsNorm(x[t], w.apply(b + "attn_norm"));
-                q[t] = matVec(w.apply(b + "attn_q"), h, c.nHead() * hd);
-                k[t] = matVec(w.apply(b + "attn_k"), h, kvDim);
-                v[t] = matVec(w.apply(b + "attn_v"), h, kvDim);
+                int qDim = c.nHead() * hd;
+                if (ext.fused()) {
+                    double[] qkv = matVec(w.apply(b + "attn_qkv"), h, qDim + 2 * kvDim);
+                    q[t] = java.util.Arrays.copyOfRange(qkv, 0, qDim);
+                    k[t] = java.util.Arrays.copyOfRange(qkv, qDim, qDim + kvDim);
+                    v[t] = java.util.Arrays.copyOfRange(qkv, qDim + kvDim, qDim + 2 * kvDim);
+                } else {
+                    q[t] = matVec(w.apply(b + "attn_q"), h, qDim);
+                    k[t] = matVec(w.apply(b + "attn_k"), h, kvDim);
+                    v[t] = matVec(w.apply(b + "attn_v"), h, kvDim);
+                }
                 if (c.qkvBias()) {
                     add(q[t], w.apply(b + "attn_q.bias"));
                     add(k[t], w.apply(b + "attn_k.bias"));
                     add(v[t], w.apply(b + "attn_v.bias"));
+                }
+                if (ext.qkNorm()) {
+                    headNorm(q[t], w.apply(b + "attn_q_norm"));
+                    headNorm(k[t], w.apply(b + "attn_k_norm"));
                 }
                 rope(q[t], t, c.nHead());
                 rope(k[t], t, c.nHeadKv());
@@ -91,34 +126,62 @@ public final class ReferenceForward {
                     int kvh = h / (c.nHead() / c.nHeadKv());
                     double[] s = new double[t + 1];
                     double max = Double.NEGATIVE_INFINITY;
-                    for (int u = 0; u <= t; u++) {
+                    int from = ext.slidingWindow() > 0 && l % 2 == 0 ? Math.max(0, t - ext.slidingWindow() + 1) : 0;
+                    for (int u = from; u <= t; u++) {
                         double dot = 0;
                         for (int i = 0; i < hd; i++) dot += q[t][h * hd + i] * k[u][kvh * hd + i];
                         s[u] = dot / Math.sqrt(hd);
+                        if (ext.attnSoftcap() > 0) s[u] = ext.attnSoftcap() * Math.tanh(s[u] / ext.attnSoftcap());
                         max = Math.max(max, s[u]);
                     }
                     double sum = 0;
-                    for (int u = 0; u <= t; u++) {
+                    for (int u = from; u <= t; u++) {
                         s[u] = Math.exp(s[u] - max);
                         sum += s[u];
                     }
-                    for (int u = 0; u <= t; u++) {
+                    for (int u = from; u <= t; u++) {
                         for (int i = 0; i < hd; i++) att[h * hd + i] += s[u] / sum * v[u][kvh * hd + i];
                     }
                 }
-                add(x[t], matVec(wo, att, d));
+                double[] o = matVec(wo, att, d);
+                if (ext.sandwichNorms()) o = rmsNorm(o, w.apply(b + "post_attention_norm"));
+                add(x[t], o);
             }
             for (int t = 0; t < n; t++) {
                 double[] h = rmsNorm(x[t], w.apply(b + "ffn_norm"));
-                double[] g = matVec(w.apply(b + "ffn_gate"), h, c.nFf());
-                double[] u = matVec(w.apply(b + "ffn_up"), h, c.nFf());
+                double[] g, u;
+                if (ext.fused()) {
+                    double[] gu = matVec(w.apply(b + "ffn_up"), h, 2 * c.nFf());
+                    g = java.util.Arrays.copyOfRange(gu, 0, c.nFf());
+                    u = java.util.Arrays.copyOfRange(gu, c.nFf(), 2 * c.nFf());
+                } else {
+                    g = matVec(w.apply(b + "ffn_gate"), h, c.nFf());
+                    u = matVec(w.apply(b + "ffn_up"), h, c.nFf());
+                }
                 for (int i = 0; i < g.length; i++) g[i] = (c.gemma() ? gelu(g[i]) : silu(g[i])) * u[i];
-                add(x[t], matVec(w.apply(b + "ffn_down"), g, d));
+                double[] down = matVec(w.apply(b + "ffn_down"), g, d);
+                if (ext.sandwichNorms()) down = rmsNorm(down, w.apply(b + "post_ffw_norm"));
+                add(x[t], down);
             }
         }
         double[] h = rmsNorm(x[n - 1], w.apply("output_norm"));
         double[] out = w.apply("output");
-        return matVec(out != null ? out : embd, h, c.nVocab());
+        double[] logits = matVec(out != null ? out : embd, h, c.nVocab());
+        if (ext.finalSoftcap() > 0) {
+            for (int i = 0; i < logits.length; i++) logits[i] = ext.finalSoftcap() * Math.tanh(logits[i] / ext.finalSoftcap());
+        }
+        return logits;
+    }
+
+    /** RMSNorm of each head of {@code v} (length head_dim each) by one weight per head value (Qwen 3's Q/K norms; no 1 + w). */
+    private void headNorm(double[] v, double[] weight) {
+        int hd = c.headDim();
+        for (int o = 0; o < v.length; o += hd) {
+            double ss = 0;
+            for (int i = 0; i < hd; i++) ss += v[o + i] * v[o + i];
+            double r = 1 / Math.sqrt(ss / hd + c.eps());
+            for (int i = 0; i < hd; i++) v[o + i] = v[o + i] * r * weight[i];
+        }
     }
 
     private double[] rmsNorm(double[] x, double[] weight) {
@@ -137,7 +200,7 @@ public final class ReferenceForward {
             int o = h * hd;
             for (int i = 0; i < hd / 2; i++) {
                 double theta = pos * Math.pow(c.ropeTheta(), -2.0 * i / hd) / (divisors == null ? 1 : divisors[i]);
-                double cos = Math.cos(theta), sin = Math.sin(theta);
+                double cos = Math.cos(theta) * ext.ropeMscale(), sin = Math.sin(theta) * ext.ropeMscale();
                 int a = c.ropeNeox() ? o + i : o + 2 * i;
                 int b = c.ropeNeox() ? o + i + hd / 2 : o + 2 * i + 1;
                 double x0 = v[a], x1 = v[b];

@@ -46,7 +46,8 @@ public final class Formats {
             for (ModelReader r : readers()) {
                 if (r.accepts(path, new byte[0])) return r;
             }
-            throw new ModelFormatException(ModelFormatException.Kind.NOT_A_MODEL, path, -1, "is a directory, not a model file");
+            throw new ModelFormatException(ModelFormatException.Kind.NOT_A_MODEL, path, -1,
+                    "is a directory, not a model file nor a Hugging Face model folder (it has no config.json)");
         }
         byte[] head;
         try (InputStream in = Files.newInputStream(path)) {

@@ -1,0 +1,111 @@
+package quantbridge.converters.assemble;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import quantbridge.converters.cli.Main;
+import quantbridge.converters.llamacpp.LlamaCpp;
+import quantbridge.core.io.Formats;
+import quantbridge.core.ir.Model;
+import quantbridge.core.ir.Tensor;
+import quantbridge.core.ir.TensorData;
+
+/**
+ * Quantized checkpoints (GPTQ, AWQ, compressed-tensors, made by {@code src/fixtures/hf-quant/make_hf_quant.py}) as whole
+ * Hugging Face folders: {@code convert HF_DIR OUT.gguf --type T} assembles them with llama.cpp's names and metadata (the
+ * safetensors reader plugs in through Formats), llama's Q/K codes permuted with their group parameters; on the exact routes
+ * {@code dequantize OUT.gguf --names hf} gives back the checkpoint's dequantized values bit for bit, and llama.cpp loads
+ * and runs the file.
+ */
+class QuantCheckpointFolderTest {
+
+    @TempDir
+    static Path fixtures;
+
+    @BeforeAll
+    static void generate() throws Exception {
+        Path generator = Path.of(System.getProperty("qb.root"), "src", "fixtures", "hf-quant", "make_hf_quant.py");
+        Assumptions.assumeTrue(java.nio.file.Files.isRegularFile(generator), "no quantized-checkpoint generator");
+        Process p = new ProcessBuilder("/usr/bin/python3", generator.toString(), fixtures.toString()).redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "generator timed out");
+        assertEquals(0, p.exitValue(), "make_hf_quant.py failed:\n" + log);
+    }
+
+    /** A byte-level BPE tokenizer of 30 tokens (the generator's models have a vocabulary of 48: the rest is padding). */
+    static void addTokenizer(Path dir) throws Exception {
+        ObjectMapper om = new ObjectMapper();
+        ObjectNode root = om.createObjectNode();
+        root.put("version", "1.0");
+        var added = root.putArray("added_tokens");
+        String[] specials = {"<s>", "</s>"};
+        for (int i = 0; i < 2; i++) {
+            ObjectNode a = added.addObject();
+            a.put("id", 28 + i);
+            a.put("content", specials[i]);
+            a.put("special", true);
+        }
+        root.putObject("pre_tokenizer").put("type", "ByteLevel").put("add_prefix_space", false);
+        ObjectNode model = root.putObject("model");
+        model.put("type", "BPE");
+        model.put("byte_fallback", false);
+        ObjectNode vocab = model.putObject("vocab");
+        vocab.put("\u0120", 0);
+        vocab.put("\u010a", 1);
+        for (char c = 'a'; c <= 'z'; c++) vocab.put(String.valueOf(c), 2 + (c - 'a'));
+        model.putArray("merges");
+        om.writeValue(dir.resolve("tokenizer.json").toFile(), root);
+        ObjectNode tc = om.createObjectNode();
+        tc.put("bos_token", "<s>");
+        tc.put("eos_token", "</s>");
+        om.writeValue(dir.resolve("tokenizer_config.json").toFile(), tc);
+    }
+
+    private static void run(String... args) {
+        StringWriter o = new StringWriter(), e = new StringWriter();
+        int code = Main.run(new PrintWriter(o), new PrintWriter(e), args);
+        assertEquals(0, code, () -> String.join(" ", args) + " failed:\n" + o + e);
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource({"gptq-v1-4bit-sym, q4_0", "gptq-v1-8bit-sym, q8_0", "awq-gemm, q8_0", "ct-pack-4bit-sym, q4_0",
+            "qwen2-gptq-v2-4bit-sym, q4_0", "awq-gemm-sharded, q5_0"})
+    void exactRoutesThroughTheFolder(String name, String type, @TempDir Path dir) throws Exception {
+        Path ckpt = fixtures.resolve(name);
+        addTokenizer(ckpt);
+        Path gguf = dir.resolve("out.gguf");
+        run("convert", ckpt.toString(), gguf.toString(), "--type", type, "--pure", "--quiet");
+        Path back = dir.resolve("back.safetensors");
+        run("dequantize", gguf.toString(), back.toString(), "--names", "hf", "--quiet");
+        int linears = 0;
+        try (Model expected = Formats.open(fixtures.resolve(name + ".expected.safetensors")); Model got = Formats.open(back)) {
+            for (Tensor e : expected.tensors()) {
+                Tensor g = got.tensor(e.name()).orElseThrow(() -> new AssertionError("no " + e.name() + " in the dequantized GGUF"));
+                MemorySegment a = ((TensorData.Bytes) e.data()).segment(), b = ((TensorData.Bytes) g.data()).segment();
+                assertEquals(e.shape(), g.shape(), e.name());
+                assertEquals(-1L, a.mismatch(b), () -> e.name() + ": the GGUF's values are not the checkpoint's, bit for bit");
+                linears++;
+            }
+        }
+        assertTrue(linears >= 7, "every quantized linear compared: " + linears);
+        // llama.cpp loads and runs the file (the generator's weights are too small for a next-token distribution worth
+        // comparing: its logits are nearly uniform); skipped, visibly, without node-llama-cpp
+        LlamaCpp.assumeAvailable();
+        LlamaCpp.Result r = LlamaCpp.run(gguf, new int[] {28, 9, 6, 13, 13, 16}, List.of());
+        assertEquals(name.startsWith("qwen2") ? "qwen2" : "llama", r.architecture());
+        assertEquals(48, r.nVocab());
+    }
+}
