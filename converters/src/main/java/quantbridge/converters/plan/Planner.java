@@ -299,6 +299,9 @@ public final class Planner {
                         : g.groupSize() % 32 != 0 ? "groups of " + g.groupSize() + " do not hold whole q4_0 blocks"
                         : "f32 scales that are not fp16 values: no exact transcode");
             }
+            if (type == GgmlType.Q8_0 && route == Route.ENCODE && g.bits() == 8 && !g.symmetric()) {
+                note = join(note, "u8 code − zero spans beyond q8_0's [-128, 127]: decoded and re-encoded");
+            }
         } else if (src instanceof GgmlType g && g.isQuantized()) {
             note = join(note, "requantizing from " + g.displayName());
         }
@@ -398,6 +401,8 @@ public final class Planner {
         // act-order (a group index): a block's 32 values span several groups, so there is no exact transcode
         AffineBlocks.Kind k = g.groupIndexed() ? null : AffineBlocks.route(g, type);
         if (k != null && g.groupSize() % 32 == 0 && AffineBlocks.scalesFitFp16(t)) return k == AffineBlocks.Kind.EXACT ? Route.TRANSCODE : Route.TRANSCODE_MIN;
+        // u8 with zero points (NNCF's int8_asym): exact in Q8_0 only where every code − zero fits a signed byte
+        if (type == GgmlType.Q8_0 && g.groupSize() % 32 == 0 && AffineBlocks.codesFitQ8_0(t) && AffineBlocks.scalesFitFp16(t)) return Route.TRANSCODE;
         return type == GgmlType.Q4_0 ? Route.SEARCH_Q4_0 : Route.ENCODE;
     }
 

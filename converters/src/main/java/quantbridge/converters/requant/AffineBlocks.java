@@ -33,6 +33,30 @@ public final class AffineBlocks {
         return true;
     }
 
+    /**
+     * Whether every {@code code − zero} of an asymmetric u8 tensor fits Q8_0's signed byte
+     * [−128, 127]: then its codes move into Q8_0 blocks exactly ({@code d} = scale). This depends
+     * on the values (a min–max zero point usually spans 255), so it reads every code once.
+     */
+    public static boolean codesFitQ8_0(Tensor t) {
+        GroupedAffine g = (GroupedAffine) t.encoding();
+        if (g.bits() != 8 || g.symmetric() || g.groupIndexed()) return false;
+        TensorData.Affine a = (TensorData.Affine) t.data();
+        long groups = a.zeroPoints().byteSize();
+        int n = g.groupSize();
+        for (long gi = 0; gi < groups; gi++) {
+            int z = Byte.toUnsignedInt(a.zeroPoints().get(ValueLayout.JAVA_BYTE, gi));
+            int lo = 255, hi = 0;
+            for (long i = gi * n, end = i + n; i < end; i++) {
+                int c = Byte.toUnsignedInt(a.codes().get(ValueLayout.JAVA_BYTE, i));
+                lo = Math.min(lo, c);
+                hi = Math.max(hi, c);
+            }
+            if (lo - z < -128 || hi - z > 127) return false;
+        }
+        return true;
+    }
+
     /** The fp16 bits of group {@code gi}'s scale (already checked to fit). */
     private static short scaleHalf(GroupedAffine g, TensorData.Affine a, long gi) {
         return g.scaleType() == GgmlType.F16 ? SourceRows.scaleBits(a, gi) : Fp16.fromFloat(SourceRows.scale(g, a, gi));

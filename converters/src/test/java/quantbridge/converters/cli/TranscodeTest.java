@@ -190,6 +190,27 @@ class TranscodeTest {
         assertEquals(Route.ENCODE, q50.get("u8.weight").result().planned().route(), "u8 codes do not fit five bits");
     }
 
+    /** NNCF's int8_asym (u8 + zero points): exact in Q8_0 only where every code − zero fits a signed byte. */
+    @Test
+    void u8WithZeroPointsIntoQ8_0WhereTheValuesAllow() throws Exception {
+        Random r = new Random(9);
+        Tensor narrow = affine("narrow", 4, 128, 8, 128, GgmlType.F16, false, r, true);
+        TensorData.Affine a = (TensorData.Affine) narrow.data();
+        for (long gi = 0; gi < a.zeroPoints().byteSize(); gi++) {
+            int z = 64 + r.nextInt(128);
+            a.zeroPoints().set(java.lang.foreign.ValueLayout.JAVA_BYTE, gi, (byte) z);
+            for (long i = gi * 128; i < gi * 128 + 128; i++) {
+                int c = Math.max(0, Math.min(255, z - 128 + r.nextInt(256)));
+                a.codes().set(java.lang.foreign.ValueLayout.JAVA_BYTE, i, (byte) c);
+            }
+        }
+        Map<String, Out> q = run(List.of(narrow, affine("wide", 4, 128, 8, 128, GgmlType.F16, false, r, true)), Ftype.Q8_0);
+        assertExact(q.get("narrow.weight"), "code − zero within [-128, 127]");
+        Out wide = q.get("wide.weight");
+        assertEquals(Route.ENCODE, wide.result().planned().route(), "code − zero beyond [-128, 127]");
+        assertTrue(wide.result().planned().note().contains("decoded and re-encoded"), wide.result().planned().note());
+    }
+
     /** The exact route was taken, and ggml's decoder gives back every value exactly. */
     private static void assertExact(Out o, String what) {
         assertEquals(Route.TRANSCODE, o.result().planned().route(), what);
