@@ -21,6 +21,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import quantbridge.core.io.InputFiles;
 
 /**
  * The parsed and validated header of one safetensors file.
@@ -108,6 +109,7 @@ public final class SafetensorsHeader {
 
     /** Reads and validates the header of {@code file} (reads only the header bytes). */
     public static SafetensorsHeader read(Path file) throws IOException {
+        InputFiles.requireRegular(file);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             return parse(file, size, (offset, length) -> {

@@ -13,6 +13,7 @@ import java.util.TreeSet;
 import quantbridge.core.io.MappedFile;
 import quantbridge.core.ir.Model;
 import quantbridge.core.ir.Tensor;
+import quantbridge.core.io.InputFiles;
 
 /**
  * Opens a sharded checkpoint through its index, {@code {"metadata": {...}, "weight_map":
@@ -29,6 +30,7 @@ final class ShardedIndex {
     }
 
     static Model open(Path index) throws IOException {
+        InputFiles.requireRegular(index);
         long size = Files.size(index);
         if (size > Json.MAX_BYTES) {
             throw new SafetensorsException(index, 0, "index is " + size + " bytes, over the limit of " + Json.MAX_BYTES);

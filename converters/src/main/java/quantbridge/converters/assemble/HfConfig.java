@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import quantbridge.core.io.InputFiles;
 
 /**
  * The parts of a Hugging Face {@code config.json} that llama.cpp's metadata needs, with the
@@ -31,6 +32,7 @@ public record HfConfig(String ggufArch, String hfArchitecture, int hiddenSize, i
     public static HfConfig read(Path dir) throws IOException {
         Path file = dir.resolve("config.json");
         if (!Files.isRegularFile(file)) throw new AssembleException(dir, "the base folder has no config.json");
+        InputFiles.requireRegular(file);
         JsonNode j;
         try {
             j = new ObjectMapper().readTree(file.toFile());

@@ -170,6 +170,7 @@ public final class HfTokenizer {
     }
 
     static JsonNode readJson(Path file) throws AssembleException {
+        if (!Files.isRegularFile(file)) throw new AssembleException(file, "is not a regular file"); // never open a named pipe
         try {
             return new ObjectMapper().readTree(file.toFile());
         } catch (IOException e) {

@@ -5,6 +5,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import quantbridge.core.io.InputFiles;
 
 /** Checks on the files a command is given, with the messages {@link CliErrors} prints. */
 public final class Inputs {
@@ -21,6 +22,7 @@ public final class Inputs {
     public static Path requireFile(Path path) throws IOException, CliException {
         if (!Files.exists(path)) throw new NoSuchFileException(path.toString());
         if (Files.isDirectory(path)) throw CliException.input(path + ": is a directory, not a file");
+        InputFiles.requireRegular(path); // a named pipe, a device, /proc/self/mem: one line, exit 2, never opened
         if (!Files.isReadable(path)) throw new AccessDeniedException(path.toString());
         return path;
     }

@@ -14,6 +14,7 @@ import picocli.CommandLine.Spec;
 import quantbridge.core.io.Formats;
 import quantbridge.core.io.ModelFormatException;
 import quantbridge.core.io.ModelReader;
+import quantbridge.core.io.InputFiles;
 
 /**
  * {@code quantbridge inspect FILE [--json]}: the header, metadata and tensor table of a
@@ -57,6 +58,7 @@ final class InspectCommand implements Callable<Integer> {
     /** The reader that accepts {@code path}, chosen like {@link Formats#open} does. */
     static ModelReader readerOf(Path path) throws IOException {
         byte[] head;
+        InputFiles.requireRegular(path);
         try (InputStream in = Files.newInputStream(path)) {
             head = in.readNBytes(16);
         }

@@ -3,7 +3,6 @@ package quantbridge.core.io;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -26,8 +25,7 @@ public final class Formats {
 
     /** Opens any file an installed reader accepts. */
     public static Model open(Path path) throws IOException {
-        if (!Files.exists(path)) throw new NoSuchFileException(path.toString());
-        if (Files.isDirectory(path)) throw new ModelFormatException(path, -1, "is a directory, not a model file");
+        InputFiles.requireRegular(path);
         byte[] head = new byte[16];
         int n;
         try (InputStream in = Files.newInputStream(path)) {
