@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -19,6 +20,9 @@ final class Json {
     static final long MAX_BYTES = 100_000_000L;
 
     static final JsonMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+                    // a header of a million tensor names: interning each name (the default) takes seconds
+                    .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
+                    .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
                     .streamReadConstraints(StreamReadConstraints.builder()
                             .maxStringLength((int) MAX_BYTES)
                             .maxNameLength((int) MAX_BYTES)
@@ -27,6 +31,9 @@ final class Json {
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
+
+    /** Reads one value in the middle of a document (what follows it is the caller's). */
+    static final ObjectReader VALUE = MAPPER.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private Json() {
     }
@@ -41,20 +48,27 @@ final class Json {
             if (root == null || root.isMissingNode()) throw new SafetensorsException(file, base, what + " is empty");
             return root;
         } catch (JsonProcessingException e) {
+            throw failure(file, e, base, what);
+        } catch (IOException e) {
+            throw new SafetensorsException(file, base, "cannot parse " + what + ": " + e.getMessage());
+        }
+    }
+
+    /** The one-line refusal for a JSON syntax error (duplicate keys included) in bytes starting at {@code base}. */
+    static SafetensorsException failure(Path file, JsonProcessingException e, long base, String what) {
+        {
             JsonLocation loc = e.getLocation();
             long at = loc != null && loc.getByteOffset() >= 0 ? base + loc.getByteOffset() : base;
             String msg = e.getOriginalMessage() == null ? e.getClass().getSimpleName() : e.getOriginalMessage();
             msg = msg.replaceAll("\\s+", " ").trim();
             if (msg.startsWith("Duplicate field ")) {
-                throw new SafetensorsException(file, at, what + " is not valid: it repeats the key "
+                return new SafetensorsException(file, at, what + " is not valid: it repeats the key "
                         + msg.substring("Duplicate field ".length()) + " (duplicate keys are not allowed)");
             }
             if (msg.startsWith("Trailing token")) {
-                throw new SafetensorsException(file, at, what + " is not valid JSON: more content after its top-level value");
+                return new SafetensorsException(file, at, what + " is not valid JSON: more content after its top-level value");
             }
-            throw new SafetensorsException(file, at, what + " is not valid JSON: " + msg);
-        } catch (IOException e) {
-            throw new SafetensorsException(file, base, "cannot parse " + what + ": " + e.getMessage());
+            return new SafetensorsException(file, at, what + " is not valid JSON: " + msg);
         }
     }
 

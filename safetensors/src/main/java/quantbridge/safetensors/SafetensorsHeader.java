@@ -1,5 +1,8 @@
 package quantbridge.safetensors;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -162,25 +165,37 @@ public final class SafetensorsHeader {
         }
         byte[] header = source.read(8, (int) n);
         checkUtf8(file, header);
-        if (n == 0 || header[0] != '{') {
-            throw new SafetensorsException(file, 8, "header must be a JSON object starting with '{', found "
-                    + (n == 0 ? "an empty header" : describeByte(header[0])));
-        }
-        JsonNode root = Json.parse(file, header, 8, "header");
-        if (!root.isObject()) {
-            throw new SafetensorsException(file, 8, "header must be a JSON object, found " + Json.kind(root));
+        int first = 0;
+        while (first < n && isJsonSpace(header[first])) first++; // padding before the object: Hugging Face accepts it too
+        if (first == n || header[first] != '{') {
+            throw new SafetensorsException(file, 8 + first, "header must be a JSON object starting with '{', found "
+                    + (n == 0 ? "an empty header" : first == n ? "only whitespace" : describeByte(header[first])));
         }
 
+        // streamed one tensor at a time: a header of a million tensors never becomes one JSON tree
         Map<String, String> metadata = new LinkedHashMap<>();
         List<Entry> entries = new ArrayList<>();
-        for (Map.Entry<String, JsonNode> field : root.properties()) {
-            String name = field.getKey();
-            JsonNode value = field.getValue();
-            if (name.equals(METADATA_KEY)) {
-                readMetadata(file, value, metadata);
-            } else {
-                entries.add(readEntry(file, name, value));
+        try (JsonParser p = Json.MAPPER.createParser(header)) {
+            p.nextToken(); // the '{' checked above
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                p.nextToken();
+                JsonNode value = Json.VALUE.readTree(p);
+                if (value == null) value = com.fasterxml.jackson.databind.node.NullNode.getInstance();
+                if (name.equals(METADATA_KEY)) {
+                    readMetadata(file, value, metadata);
+                } else {
+                    entries.add(readEntry(file, name, value));
+                }
             }
+            if (t != JsonToken.END_OBJECT) throw new SafetensorsException(file, 8, "header is not valid JSON: the object is not closed");
+            if (p.nextToken() != null) {
+                long at = p.currentTokenLocation().getByteOffset();
+                throw new SafetensorsException(file, 8 + Math.max(0, at), "header is not valid JSON: more content after its top-level value");
+            }
+        } catch (JsonProcessingException e) {
+            throw Json.failure(file, e, 8, "header");
         }
 
         List<Entry> byOffset = new ArrayList<>(entries);
@@ -202,6 +217,8 @@ public final class SafetensorsHeader {
         }
         return new SafetensorsHeader(file, fileSize, n, entries, byOffset, metadata);
     }
+
+    private static boolean isJsonSpace(byte b) { return b == ' ' || b == '\t' || b == '\n' || b == '\r'; }
 
     private static void checkUtf8(Path file, byte[] header) throws SafetensorsException {
         CharsetDecoder dec = StandardCharsets.UTF_8.newDecoder()
@@ -255,7 +272,7 @@ public final class SafetensorsHeader {
         }
         long begin = unsigned(file, name, "data_offsets[0]", offsets.get(0));
         long end = unsigned(file, name, "data_offsets[1]", offsets.get(1));
-        return new Entry(name, dtype.textValue(), shape, begin, end);
+        return new Entry(name, Dtype.byName(dtype.textValue()).orElseThrow().name(), shape, begin, end);
     }
 
     private static JsonNode required(Path file, String name, JsonNode obj, String key) throws SafetensorsException {

@@ -57,7 +57,8 @@ class SafetensorsMalformedTest {
                 Arguments.of("non-UTF-8 header", withBadUtf8(), "header is not valid UTF-8: found byte 0xff", 11L),
                 Arguments.of("header is a JSON array", TestData.file("[1, 2, 3]", new byte[0]),
                         "header must be a JSON object starting with '{', found 0x5b ('[')", 8L),
-                Arguments.of("header starts with a space", TestData.file(" {}", new byte[0]), "starting with '{', found 0x20", 8L),
+                Arguments.of("header of whitespace only", TestData.file("  \n ", new byte[0]), "starting with '{', found only whitespace", 12L),
+                Arguments.of("whitespace, then not an object", TestData.file("  [1]", new byte[0]), "starting with '{', found 0x5b ('[')", 10L),
                 Arguments.of("header is broken JSON", TestData.file("{\"a\":{\"dtype\":", new byte[0]), "header is not valid JSON", -2L),
                 Arguments.of("JSON with trailing content", TestData.file("{} {}", new byte[0]),
                         "header is not valid JSON: more content after its top-level value", -2L),
@@ -234,5 +235,37 @@ class SafetensorsMalformedTest {
             }
         }
         assertTrue(accepted < 3000, "damage was noticed at least sometimes");
+    }
+
+    /**
+     * Whitespace before the JSON object (padded headers some tools write) is accepted, as Hugging
+     * Face's reader accepts it since its PR 686; so is whitespace after it.
+     */
+    @Test
+    void whitespaceBeforeTheHeaderIsAccepted() throws IOException {
+        byte[] content = TestData.file(" \t\r\n{\"a\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}   ", new byte[] {7, 9});
+        Path file = TestData.write(dir, "padded.safetensors", content);
+        try (var m = new SafetensorsReader().read(file)) {
+            assertEquals(1, m.tensors().size());
+            assertEquals(9, m.tensors().getFirst().data() instanceof quantbridge.core.ir.TensorData.Bytes b
+                    ? b.segment().get(java.lang.foreign.ValueLayout.JAVA_BYTE, 1) : -1);
+        }
+        assertEquals(1, SafetensorsHeader.read(file).entries().size());
+        Path unnamed = TestData.write(dir, "padded.bin", content);
+        assertTrue(new SafetensorsReader().accepts(unnamed, java.util.Arrays.copyOf(content, 16)), "recognised by its bytes too");
+    }
+
+    /** Zero-element tensors (a dimension of 0) carry no data and are accepted, as ggml and Hugging Face accept them. */
+    @Test
+    void zeroElementTensorsAreAccepted() throws IOException {
+        byte[] content = TestData.file("{\"e\":{\"dtype\":\"F32\",\"shape\":[0,4],\"data_offsets\":[0,0]},"
+                + "\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", new byte[4]);
+        Path file = TestData.write(dir, "zero.safetensors", content);
+        try (var m = new SafetensorsReader().read(file)) {
+            assertEquals(2, m.tensors().size());
+            var e = m.tensors().stream().filter(t -> t.name().equals("e")).findFirst().orElseThrow();
+            assertEquals(0, e.shape().elements());
+            assertEquals(4, e.shape().dim(1));
+        }
     }
 }
