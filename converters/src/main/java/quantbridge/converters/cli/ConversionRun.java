@@ -27,7 +27,58 @@ final class ConversionRun {
     static void checkPaths(Path in, Path out, boolean force) throws IOException, CliException {
         Inputs.requireFile(in);
         Inputs.requireWritable(out, force);
-        if (Files.exists(out) && Files.isSameFile(in, out)) throw CliException.usage("the output " + out + " is the input file");
+        if (Files.exists(out) && Files.isSameFile(in, out)) throw CliException.input("the output " + out + " is the input file");
+    }
+
+    /**
+     * Checks the {@code --report} file (null: none) like an output, before anything is written:
+     * never the input, not the output, its folder exists and takes a new file, and unless
+     * {@code force} nothing is there yet (a dangling link counts as something).
+     */
+    static void checkReport(Path in, Path out, Path report, boolean force) throws IOException, CliException {
+        if (report == null) return;
+        Path r = report.toAbsolutePath().normalize();
+        boolean exists = Files.exists(report, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        if (r.equals(in.toAbsolutePath().normalize()) || (exists && Files.exists(report) && Files.isSameFile(in, report))) {
+            throw CliException.input("--report " + report + " is the input file; the report is an output");
+        }
+        if (r.equals(out.toAbsolutePath().normalize()) || (exists && Files.exists(out) && Files.isSameFile(out, report))) {
+            throw CliException.input("--report " + report + " is the output file; give the report a name of its own");
+        }
+        Inputs.requireWritable(report, force);
+        // the report is written last: make sure now that its folder takes a new file, so that a
+        // conversion is not thrown away at the end for a report that cannot be written
+        Path probe;
+        try {
+            probe = Files.createTempFile(r.getParent(), ".quantbridge-report-", ".probe");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new java.nio.file.AccessDeniedException(report.toString());
+        } catch (java.nio.file.FileSystemException e) {
+            throw new java.nio.file.FileSystemException(report.toString(), null, e.getReason());
+        }
+        Files.deleteIfExists(probe);
+    }
+
+    /**
+     * Writes the JSON report atomically, after the output; if it cannot be written, the output
+     * just written is removed too (a run either leaves both or neither).
+     */
+    static void writeReport(Path reportFile, boolean force, Path output, IOBody json) throws IOException {
+        try {
+            quantbridge.core.io.AtomicOutput.write(reportFile, force, ch -> {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(json.text().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                while (b.hasRemaining()) ch.write(b);
+            });
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(output);
+            throw e;
+        }
+    }
+
+    /** The report's text, made when it is written. */
+    @FunctionalInterface
+    interface IOBody {
+        String text() throws IOException;
     }
 
     /** The number of threads asked for, checked. */
@@ -71,7 +122,7 @@ final class ConversionRun {
             }
         }
         report.finish();
-        if (reportFile != null) report.writeJson(reportFile);
+        if (reportFile != null) writeReport(reportFile, force, output, report::json);
         return report;
     }
 }

@@ -118,7 +118,10 @@ final class ConvertCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (dryRun) Inputs.requireFile(input);
-        else ConversionRun.checkPaths(input, output, run.force);
+        else {
+            ConversionRun.checkPaths(input, output, run.force);
+            ConversionRun.checkReport(input, output, run.reportFile, run.force);
+        }
         int nThreads = ConversionRun.threads(run.threads);
         ModelWriter writer;
         try {
@@ -254,7 +257,7 @@ final class ConvertCommand implements Callable<Integer> {
             e.put("relative", d.error().relative());
             e.put("values", d.error().count());
         }
-        java.nio.file.Files.writeString(run.reportFile, om.writeValueAsString(root) + "\n");
+        ConversionRun.writeReport(run.reportFile, run.force, output, () -> om.writeValueAsString(root) + "\n");
     }
 
     /** The policy options from the command line. */

@@ -73,6 +73,7 @@ final class DequantizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ConversionRun.checkPaths(input, output, run.force);
+        ConversionRun.checkReport(input, output, run.reportFile, run.force);
         int nThreads = ConversionRun.threads(run.threads);
         GgmlType target = switch (dtype.toLowerCase(Locale.ROOT)) {
             case "f32" -> GgmlType.F32;

@@ -29,13 +29,13 @@ public final class Inputs {
 
     /**
      * Requires that {@code out} may be written: its folder exists, and unless {@code force}
-     * it does not exist yet (checked again by {@link quantbridge.core.io.AtomicOutput}).
+     * it does not exist yet, a link included, even one to nothing (checked again by {@link quantbridge.core.io.AtomicOutput}).
      */
     public static Path requireWritable(Path out, boolean force) throws IOException, CliException {
         Path dir = out.toAbsolutePath().getParent();
         if (dir == null || !Files.isDirectory(dir)) throw CliException.input(out + ": the folder " + dir + " does not exist");
         if (Files.isDirectory(out)) throw CliException.input(out + ": is a directory");
-        if (!force && Files.exists(out)) throw new java.nio.file.FileAlreadyExistsException(out + " exists (use --force to overwrite)");
+        if (!force && Files.exists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS)) throw new java.nio.file.FileAlreadyExistsException(out + " exists (use --force to overwrite)");
         return out;
     }
 }

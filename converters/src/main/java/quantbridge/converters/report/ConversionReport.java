@@ -259,7 +259,12 @@ public final class ConversionReport implements Requantizer.Listener {
 
     /** Writes the JSON report. */
     public void writeJson(Path file) throws IOException {
+        Files.writeString(file, json());
+    }
+
+    /** The report as indented JSON text with a final newline (what {@link #writeJson} writes). */
+    public String json() throws IOException {
         ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        Files.writeString(file, om.writeValueAsString(toJson()) + "\n");
+        return om.writeValueAsString(toJson()) + "\n";
     }
 }

@@ -69,7 +69,7 @@ public final class AtomicOutput {
         if (dests.size() != bodies.size()) throw new IllegalArgumentException(dests.size() + " files but " + bodies.size() + " bodies");
         if (!overwrite) {
             for (Path d : dests) {
-                if (Files.exists(d.toAbsolutePath())) throw new FileAlreadyExistsException(d + " exists (use --force to overwrite)");
+                if (Files.exists(d.toAbsolutePath(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) throw new FileAlreadyExistsException(d + " exists (use --force to overwrite)");
             }
         }
         List<Path> temps = new ArrayList<>();
