@@ -174,7 +174,8 @@ final class GgufParser {
             long at = pos;
             int dim = j;
             ne[j] = readI64(() -> t + "ne[" + dim + "] (i64)");
-            if (ne[j] <= 0) throw error(at, t + "ne[" + j + "] is " + ne[j] + ", must be positive");
+            // 0 is allowed, as ggml allows it: a zero-element tensor carries no data
+            if (ne[j] < 0) throw error(at, t + "ne[" + j + "] is " + ne[j] + ", must not be negative");
             try {
                 elements = Math.multiplyExact(elements, ne[j]);
             } catch (ArithmeticException e) {
