@@ -117,12 +117,14 @@ public record MetaValue(ValueType type, Object value) {
         return (Array) value;
     }
 
-    /** The value as text: unsigned integers unsigned, floats as Java prints them. */
+    /** The value as text: unsigned integers unsigned, floats as Java prints them; a large array read lazily shows its first 16 items. */
     @Override
     public String toString() {
         return switch (type) {
             case UINT64 -> Long.toUnsignedString((Long) value);
-            case ARRAY -> asArray().items().toString();
+            case ARRAY -> asArray().items() instanceof LazyItems lazy
+                    ? lazy.subList(0, 16).toString().replaceFirst("]$", ", ... (" + lazy.size() + " items)]") // large: never all at once
+                    : asArray().items().toString();
             default -> String.valueOf(value);
         };
     }
