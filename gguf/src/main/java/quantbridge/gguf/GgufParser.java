@@ -33,8 +33,12 @@ final class GgufParser {
     static final int MIN_TENSOR_INFO = 8 + 4 + 4 + 8;
     /** Fewest bytes one key-value pair takes: key length, one key byte, type, a one-byte value. */
     static final int MIN_KV = 8 + 1 + 4 + 1;
-    /** Most metadata values (array elements included) one file may hold, so that the heap stays bounded. */
-    static final long MAX_METADATA_VALUES = 1L << 24;
+    /**
+     * Most metadata values (array elements included) one file may hold as objects, so that the heap
+     * stays bounded (about 200 MB at most); a large array kept in the file ({@link GgufLazyArray})
+     * counts as one.
+     */
+    static final long MAX_METADATA_VALUES = 1L << 22;
     /** Deepest nesting of arrays in arrays. */
     static final int MAX_ARRAY_DEPTH = 16;
     /** Longest string (key, name or value): 256 MiB, far above any real one, so the heap stays bounded. */

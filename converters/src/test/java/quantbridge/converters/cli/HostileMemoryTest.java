@@ -26,7 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Metadata must not cost many times its size on disk (issue 16): a GGUF holding one array of
  * 16,000,000 empty strings (128 MB) and a safetensors file with 1,000,000 zero-size tensors
  * (a 58 MB header) are inspected, as text and as JSON, by a child JVM limited to
- * {@code -Xmx512m}; so is every hostile input the fuzz corpora hold. The two big files are
+ * {@code -Xmx512m}; a GGUF of 16 million small values in nested arrays is refused in one line
+ * there, not with an out-of-memory error; every hostile input the fuzz corpora hold is inspected
+ * or refused there too. The two big files are
  * generated here (written field by field from the formats' specifications), never committed.
  */
 class HostileMemoryTest {
@@ -46,6 +48,21 @@ class HostileMemoryTest {
             out.write(h.array(), 0, h.position());
             byte[] empties = new byte[8 * 65536]; // each: a u64 length of 0
             for (int left = n; left > 0; left -= 65536) out.write(empties, 0, 8 * Math.min(left, 65536));
+        }
+        return file;
+    }
+
+    /** GGUF v3, no tensors, one key: an array of {@code outer} arrays of {@code inner} UINT8 values 200 (each array small, all of them many). */
+    static Path nestedArraysGguf(Path file, int outer, int inner) throws IOException {
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
+            ByteBuffer h = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
+            byte[] key = "hostile.nested".getBytes(StandardCharsets.US_ASCII);
+            h.put("GGUF".getBytes(StandardCharsets.US_ASCII)).putInt(3).putLong(0).putLong(1);
+            h.putLong(key.length).put(key).putInt(9).putInt(9).putLong(outer); // ARRAY of ARRAY
+            out.write(h.array(), 0, h.position());
+            ByteBuffer a = ByteBuffer.allocate(12 + inner).order(ByteOrder.LITTLE_ENDIAN).putInt(0).putLong(inner);
+            while (a.hasRemaining()) a.put((byte) 200);
+            for (int i = 0; i < outer; i++) out.write(a.array());
         }
         return file;
     }
@@ -103,9 +120,14 @@ class HostileMemoryTest {
         Path gguf = emptyStringsGguf(dir.resolve("strings.gguf"), 16_000_000);
         Path st = zeroSizeSafetensors(dir.resolve("zeros.safetensors"), 1_000_000);
         assertEquals(128_000_063, Files.size(gguf));
-        List<String> lines = inspectUnder512m(List.of(gguf, st));
-        assertEquals(4, lines.size(), String.join("\n", lines));
-        for (String l : lines) assertTrue(l.startsWith("0 "), "inspected without running out of memory: " + l);
+        // 16 million small values, each an object if made: refused by the cap on values made, never out of memory
+        Path nested = nestedArraysGguf(dir.resolve("nested.gguf"), 16_366, 1024);
+        List<String> lines = inspectUnder512m(List.of(gguf, st, nested));
+        assertEquals(6, lines.size(), String.join("\n", lines));
+        for (String l : lines.subList(0, 4)) assertTrue(l.startsWith("0 "), "inspected without running out of memory: " + l);
+        for (String l : lines.subList(4, 6)) {
+            assertTrue(l.startsWith("2 ") && l.contains("exceeds quantbridge's limit of 4194304 metadata values per file"), l);
+        }
     }
 
     /** Every committed fuzz input of every reader: inspected (or refused in one line, exit 2), none over 10 s. */
