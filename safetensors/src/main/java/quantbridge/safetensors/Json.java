@@ -48,17 +48,16 @@ final class Json {
             if (root == null || root.isMissingNode()) throw new SafetensorsException(file, base, what + " is empty");
             return root;
         } catch (JsonProcessingException e) {
-            throw failure(file, e, base, what);
+            throw failure(file, e, bytes, base, what);
         } catch (IOException e) {
             throw new SafetensorsException(file, base, "cannot parse " + what + ": " + e.getMessage());
         }
     }
 
     /** The one-line refusal for a JSON syntax error (duplicate keys included) in bytes starting at {@code base}. */
-    static SafetensorsException failure(Path file, JsonProcessingException e, long base, String what) {
+    static SafetensorsException failure(Path file, JsonProcessingException e, byte[] bytes, long base, String what) {
         {
-            JsonLocation loc = e.getLocation();
-            long at = loc != null && loc.getByteOffset() >= 0 ? base + loc.getByteOffset() : base;
+            long at = base + offset(e.getLocation(), bytes);
             String msg = e.getOriginalMessage() == null ? e.getClass().getSimpleName() : e.getOriginalMessage();
             msg = msg.replaceAll("\\s+", " ").trim();
             if (msg.startsWith("Duplicate field ")) {
@@ -70,6 +69,26 @@ final class Json {
             }
             return new SafetensorsException(file, at, what + " is not valid JSON: " + msg);
         }
+    }
+
+    /**
+     * The byte offset of {@code loc} in {@code utf8} (valid UTF-8), or 0 if unknown. Without field
+     * name canonicalization Jackson reads bytes through a char reader, which knows only char
+     * offsets: these are turned back into byte offsets here.
+     */
+    static long offset(JsonLocation loc, byte[] utf8) {
+        if (loc == null) return 0;
+        if (loc.getByteOffset() >= 0) return loc.getByteOffset();
+        long chars = loc.getCharOffset();
+        if (chars < 0) return 0;
+        int i = 0;
+        for (long c = 0; c < chars && i < utf8.length; ) {
+            int b = utf8[i] & 0xff;
+            int len = b < 0x80 ? 1 : b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4;
+            c += len == 4 ? 2 : 1; // a 4-byte sequence is two UTF-16 units
+            i += len;
+        }
+        return Math.min(i, utf8.length);
     }
 
     /** "a string \"x\"", "a number 3", ... for messages; long values are cut. */

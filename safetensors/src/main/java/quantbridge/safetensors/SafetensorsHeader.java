@@ -47,6 +47,9 @@ public final class SafetensorsHeader {
     /** Largest header accepted, as in Hugging Face's safetensors (100 MB). */
     public static final long MAX_HEADER_BYTES = Json.MAX_BYTES;
 
+    /** Most {@code __metadata__} entries read (real files hold a handful; each costs heap). */
+    public static final int MAX_METADATA_ENTRIES = 1 << 18;
+
     /** The key of the metadata object in a header. */
     public static final String METADATA_KEY = "__metadata__";
 
@@ -180,7 +183,11 @@ public final class SafetensorsHeader {
             JsonToken t;
             while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
-                p.nextToken();
+                JsonToken valueStart = p.nextToken();
+                if (name.equals(METADATA_KEY) && valueStart == JsonToken.START_OBJECT) {
+                    streamMetadata(file, header, p, metadata); // entry by entry: a huge __metadata__ is never one tree
+                    continue;
+                }
                 JsonNode value = Json.VALUE.readTree(p);
                 if (value == null) value = com.fasterxml.jackson.databind.node.NullNode.getInstance();
                 if (name.equals(METADATA_KEY)) {
@@ -191,11 +198,11 @@ public final class SafetensorsHeader {
             }
             if (t != JsonToken.END_OBJECT) throw new SafetensorsException(file, 8, "header is not valid JSON: the object is not closed");
             if (p.nextToken() != null) {
-                long at = p.currentTokenLocation().getByteOffset();
-                throw new SafetensorsException(file, 8 + Math.max(0, at), "header is not valid JSON: more content after its top-level value");
+                throw new SafetensorsException(file, 8 + Json.offset(p.currentTokenLocation(), header),
+                        "header is not valid JSON: more content after its top-level value");
             }
         } catch (JsonProcessingException e) {
-            throw Json.failure(file, e, 8, "header");
+            throw Json.failure(file, e, header, 8, "header");
         }
 
         List<Entry> byOffset = new ArrayList<>(entries);
@@ -234,6 +241,22 @@ public final class SafetensorsHeader {
             }
             if (!r.isOverflow()) return; // underflow: every byte decoded
             out.clear(); // only validating: drop the decoded text
+        }
+    }
+
+    /** Reads the {@code __metadata__} object the parser is at (its '{' read), one entry at a time, up to {@link #MAX_METADATA_ENTRIES}. */
+    private static void streamMetadata(Path file, byte[] header, JsonParser p, Map<String, String> into) throws IOException {
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String key = p.currentName();
+            if (p.nextToken() != JsonToken.VALUE_STRING) {
+                throw new SafetensorsException(file, -1, METADATA_KEY + " must map strings to strings, but '"
+                        + key + "' is " + Json.kind(Json.VALUE.readTree(p)));
+            }
+            if (into.size() == MAX_METADATA_ENTRIES) {
+                throw new SafetensorsException(file, 8 + Json.offset(p.currentTokenLocation(), header), METADATA_KEY
+                        + " holds more than " + MAX_METADATA_ENTRIES + " entries, quantbridge's limit");
+            }
+            into.put(key, p.getText());
         }
     }
 

@@ -61,7 +61,7 @@ class SafetensorsMalformedTest {
                 Arguments.of("whitespace, then not an object", TestData.file("  [1]", new byte[0]), "starting with '{', found 0x5b ('[')", 10L),
                 Arguments.of("header is broken JSON", TestData.file("{\"a\":{\"dtype\":", new byte[0]), "header is not valid JSON", -2L),
                 Arguments.of("JSON with trailing content", TestData.file("{} {}", new byte[0]),
-                        "header is not valid JSON: more content after its top-level value", -2L),
+                        "header is not valid JSON: more content after its top-level value", 11L),
                 Arguments.of("__metadata__ with a number", TestData.file("{\"__metadata__\":{\"format\":\"pt\",\"epoch\":3}}", new byte[0]),
                         "__metadata__ must map strings to strings, but 'epoch' is a number 3", -1L),
                 Arguments.of("__metadata__ not an object", TestData.file("{\"__metadata__\":[\"pt\"]}", new byte[0]),
@@ -267,5 +267,27 @@ class SafetensorsMalformedTest {
             assertEquals(0, e.shape().elements());
             assertEquals(4, e.shape().dim(1));
         }
+    }
+
+    /** A __metadata__ of more entries than quantbridge keeps is refused in one line (read entry by entry, never as one tree). */
+    @Test
+    void tooManyMetadataEntriesAreRefused() throws IOException {
+        StringBuilder sb = new StringBuilder("{\"__metadata__\":{");
+        for (int i = 0; i <= SafetensorsHeader.MAX_METADATA_ENTRIES; i++) sb.append(i == 0 ? "" : ",").append("\"k").append(i).append("\":\"\"");
+        Path file = TestData.write(dir, "meta.safetensors", TestData.file(sb.append("}}").toString(), new byte[0]));
+        SafetensorsException e = assertThrows(SafetensorsException.class, () -> SafetensorsHeader.read(file));
+        assertTrue(e.getMessage().contains("__metadata__ holds more than 262144 entries, quantbridge's limit"), e.getMessage());
+        Path ok = TestData.write(dir, "meta-ok.safetensors", TestData.file("{\"__metadata__\":{\"a\":\"1\",\"b\":\"2\"}}", new byte[0]));
+        assertEquals(java.util.Map.of("a", "1", "b", "2"), SafetensorsHeader.read(ok).metadata());
+    }
+
+    /** Offsets stay byte offsets after non-ASCII text (the header is parsed as chars, offsets mapped back to bytes). */
+    @Test
+    void offsetsAfterNonAsciiTextAreByteOffsets() throws IOException {
+        String json = "{\"__metadata__\":{\"\u00fc\":\"\u2713\ud83e\udd99\"}} {}";
+        Path file = TestData.write(dir, "utf8.safetensors", TestData.file(json, new byte[0]));
+        SafetensorsException e = assertThrows(SafetensorsException.class, () -> SafetensorsHeader.read(file));
+        long expected = 8 + json.getBytes(StandardCharsets.UTF_8).length - 2; // the second '{'
+        assertEquals(expected, e.offset(), e.getMessage());
     }
 }
