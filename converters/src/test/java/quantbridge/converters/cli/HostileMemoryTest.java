@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * 16,000,000 empty strings (128 MB) and a safetensors file with 1,000,000 zero-size tensors
  * (a 58 MB header) are inspected, as text and as JSON, by a child JVM limited to
  * {@code -Xmx512m}; a GGUF of 16 million small values in nested arrays is refused in one line
- * there, not with an out-of-memory error; every hostile input the fuzz corpora hold is inspected
+ * there, not with an out-of-memory error, and so is an index of 2,000,000 tensors whose shard is
+ * missing; every hostile input the fuzz corpora hold is inspected
  * or refused there too. The two big files are
  * generated here (written field by field from the formats' specifications), never committed.
  */
@@ -63,6 +64,18 @@ class HostileMemoryTest {
             ByteBuffer a = ByteBuffer.allocate(12 + inner).order(ByteOrder.LITTLE_ENDIAN).putInt(0).putLong(inner);
             while (a.hasRemaining()) a.put((byte) 200);
             for (int i = 0; i < outer; i++) out.write(a.array());
+        }
+        return file;
+    }
+
+    /** A safetensors index whose weight_map puts {@code n} tensors in one shard (which is not there). */
+    static Path bigIndex(Path file, int n) throws IOException {
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
+            out.write("{\"metadata\":{\"total_size\":0},\"weight_map\":{".getBytes(StandardCharsets.US_ASCII));
+            for (int i = 0; i < n; i++) {
+                out.write(((i == 0 ? "" : ",") + "\"t" + i + "\":\"model-00001-of-00001.safetensors\"").getBytes(StandardCharsets.US_ASCII));
+            }
+            out.write("}}".getBytes(StandardCharsets.US_ASCII));
         }
         return file;
     }
@@ -122,8 +135,11 @@ class HostileMemoryTest {
         assertEquals(128_000_063, Files.size(gguf));
         // 16 million small values, each an object if made: refused by the cap on values made, never out of memory
         Path nested = nestedArraysGguf(dir.resolve("nested.gguf"), 16_366, 1024);
-        List<String> lines = inspectUnder512m(List.of(gguf, st, nested));
-        assertEquals(6, lines.size(), String.join("\n", lines));
+        // an index of 2,000,000 tensors (90 MB) is read entry by entry: the missing shard is named, no out-of-memory error
+        Path index = bigIndex(dir.resolve("model.safetensors.index.json"), 2_000_000);
+        List<String> lines = inspectUnder512m(List.of(gguf, st, nested, index));
+        assertEquals(8, lines.size(), String.join("\n", lines));
+        for (String l : lines.subList(6, 8)) assertTrue(l.startsWith("2 ") && l.contains("which does not exist"), l);
         for (String l : lines.subList(0, 4)) assertTrue(l.startsWith("0 "), "inspected without running out of memory: " + l);
         for (String l : lines.subList(4, 6)) {
             assertTrue(l.startsWith("2 ") && l.contains("exceeds quantbridge's limit of 4194304 metadata values per file"), l);
