@@ -33,12 +33,18 @@ final class GgufParser {
     static final int MIN_TENSOR_INFO = 8 + 4 + 4 + 8;
     /** Fewest bytes one key-value pair takes: key length, one key byte, type, a one-byte value. */
     static final int MIN_KV = 8 + 1 + 4 + 1;
-    /** Most metadata values (array elements included) one file may hold, so that the heap stays bounded. */
-    static final long MAX_METADATA_VALUES = 1L << 24;
+    /**
+     * Most metadata values (array elements included) one file may hold as objects, so that the heap
+     * stays bounded (about 200 MB at most); a large array kept in the file ({@link GgufLazyArray})
+     * counts as one.
+     */
+    static final long MAX_METADATA_VALUES = 1L << 22;
     /** Deepest nesting of arrays in arrays. */
     static final int MAX_ARRAY_DEPTH = 16;
     /** Longest string (key, name or value): 256 MiB, far above any real one, so the heap stays bounded. */
     static final long MAX_STRING_BYTES = 1L << 28;
+    /** Arrays longer than this stay in the file ({@link GgufLazyArray}) until their elements are asked for. */
+    static final long LAZY_ARRAY_MIN = 1024;
 
     /**
      * ggml type ids that existed once and were removed from GGUF (Q4_0_4_4, Q4_0_4_8 and Q4_0_8_8,
@@ -179,7 +185,8 @@ final class GgufParser {
             long at = pos;
             int dim = j;
             ne[j] = v1 ? Integer.toUnsignedLong(readI32(() -> t + "ne[" + dim + "] (u32)")) : readI64(() -> t + "ne[" + dim + "] (i64)");
-            if (ne[j] <= 0) throw error(at, t + "ne[" + j + "] is " + ne[j] + ", must be positive");
+            // 0 is allowed, as ggml allows it: a zero-element tensor carries no data
+            if (ne[j] < 0) throw error(at, t + "ne[" + j + "] is " + ne[j] + ", must not be negative");
             try {
                 elements = Math.multiplyExact(elements, ne[j]);
             } catch (ArithmeticException e) {
@@ -326,6 +333,7 @@ final class GgufParser {
             throw error(countAt, "key '" + key + "': array of " + Long.toUnsignedString(n) + " " + elementType
                     + " values cannot fit in the " + remaining + " remaining bytes");
         }
+        if (n > LAZY_ARRAY_MIN && elementType != ValueType.ARRAY) return lazyArray(key, elementType, n, countAt);
         if (n > valueBudget) {
             throw error(countAt, "key '" + key + "': array of " + n + " values exceeds quantbridge's limit of "
                     + MAX_METADATA_VALUES + " metadata values per file");
@@ -333,6 +341,74 @@ final class GgufParser {
         List<MetaValue> items = new ArrayList<>((int) Math.min(n, 1 << 16));
         for (long i = 0; i < n; i++) items.add(readValue(elementType, key, depth + 1));
         return MetaValue.array(elementType, items);
+    }
+
+    /**
+     * A large array of scalars or strings, checked element by element but left in the file:
+     * its heap cost is a few bytes per {@link GgufLazyArray#STRIDE} strings, not an object per
+     * element (16 million empty strings cost 4 MB instead of gigabytes).
+     */
+    private MetaValue lazyArray(String key, ValueType elementType, long n, long countAt) throws GgufException {
+        if (n > Integer.MAX_VALUE - 8) {
+            throw error(countAt, "key '" + key + "': array of " + n + " values exceeds quantbridge's limit of "
+                    + (Integer.MAX_VALUE - 8) + " elements");
+        }
+        long start = pos;
+        long[] starts = null;
+        if (elementType == ValueType.STRING) {
+            starts = new long[(int) ((n + GgufLazyArray.STRIDE - 1) / GgufLazyArray.STRIDE)];
+            for (long i = 0; i < n; i++) {
+                if (i % GgufLazyArray.STRIDE == 0) starts[(int) (i / GgufLazyArray.STRIDE)] = pos - start;
+                skipString(() -> "key '" + key + "': a string value");
+            }
+        } else {
+            pos += n * elementType.size(); // fits: checked against the bytes left by the caller
+        }
+        --valueBudget;
+        return MetaValue.array(elementType, new GgufLazyArray(elementType, detached(start, pos - start), (int) n, starts,
+                i64.order()));
+    }
+
+    /**
+     * Bytes {@code [start, start + length)} of the file as a mapping of their own, released by the
+     * garbage collector (so they outlive the file's own mapping), or a heap copy if the file
+     * cannot be mapped again.
+     */
+    private MemorySegment detached(long start, long length) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(path, java.nio.file.StandardOpenOption.READ)) {
+            if (ch.size() == size) return ch.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, start, length, java.lang.foreign.Arena.ofAuto());
+        } catch (java.io.IOException | RuntimeException e) {
+            // fall through: copy
+        }
+        return MemorySegment.ofArray(seg.asSlice(start, length).toArray(ValueLayout.JAVA_BYTE));
+    }
+
+    /** Checks one string like {@link #readString} (length, UTF-8) without making it. */
+    private void skipString(Supplier<String> what) throws GgufException {
+        long at = pos;
+        long len = readSize(() -> what.get() + ": the string length");
+        long remaining = size - pos;
+        if (Long.compareUnsigned(len, remaining) > 0) {
+            throw error(at, what.get() + ": string length " + Long.toUnsignedString(len) + " cannot fit in the "
+                    + remaining + " remaining bytes");
+        }
+        if (len > MAX_STRING_BYTES) {
+            throw error(at, what.get() + ": string length " + len + " exceeds the " + MAX_STRING_BYTES + " bytes quantbridge allows for one string");
+        }
+        if (len > 0) {
+            ByteBuffer in = seg.asSlice(pos, len).asByteBuffer();
+            if (!isAscii(in)) {
+                CharBuffer out = CharBuffer.allocate((int) len);
+                utf8.reset();
+                CoderResult r = utf8.decode(in, out, true);
+                if (!r.isError()) r = utf8.flush(out);
+                if (r.isError()) {
+                    throw error(pos + in.position(), what.get() + ": not valid UTF-8 (string of " + len + " bytes at offset "
+                            + pos + ")");
+                }
+            }
+        }
+        pos += len;
     }
 
     private String readString(Supplier<String> what) throws GgufException {

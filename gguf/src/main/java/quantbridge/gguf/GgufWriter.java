@@ -61,8 +61,10 @@ public final class GgufWriter implements ModelWriter {
      * Writes {@code model} to {@code out}, all or nothing.
      *
      * @throws IllegalArgumentException if GGUF cannot hold the model (a tensor that is not a
-     *         ggml type, a legacy interleaved type, a row not a whole number of blocks, an empty dimension, a tensor name of 64
-     *         bytes or more, a bad {@code general.alignment}, an empty key)
+     * @throws IllegalArgumentException if GGUF cannot hold the model (a tensor that is not a
+     *         ggml type, a legacy interleaved type, a row not a whole number of blocks, a tensor name of
+     *         64 bytes or more, a bad {@code general.alignment}, an empty key), or ggml could not load
+     *         what it would write (a key or tensor name holding NUL, an array of arrays)
      */
     @Override
     public void write(Model model, Path out, boolean overwrite) throws IOException {
@@ -163,8 +165,18 @@ public final class GgufWriter implements ModelWriter {
                     throw new IllegalArgumentException("general.alignment is " + alignment + ", must be a non-zero power of two");
                 }
             }
-            for (String key : model.metadata().asMap().keySet()) {
+            for (Map.Entry<String, MetaValue> e : model.metadata().asMap().entrySet()) {
+                String key = e.getKey();
                 if (key.isEmpty()) throw new IllegalArgumentException("GGUF keys must not be empty");
+                // what the GGUF format allows but ggml refuses: such a file would not load in llama.cpp
+                if (key.indexOf('\0') >= 0) {
+                    throw new IllegalArgumentException("key '" + key + "': holds a NUL character; ggml cuts keys at NUL "
+                            + "(two keys may become one), so llama.cpp could not load the file");
+                }
+                if (e.getValue().type() == ValueType.ARRAY && e.getValue().asArray().elementType() == ValueType.ARRAY) {
+                    throw new IllegalArgumentException("key '" + key + "': an array of arrays; ggml does not read nested "
+                            + "arrays, so llama.cpp could not load the file");
+                }
             }
             List<GgmlType> types = new ArrayList<>();
             List<long[]> nes = new ArrayList<>();
@@ -182,18 +194,16 @@ public final class GgufWriter implements ModelWriter {
                     throw new IllegalArgumentException("tensor '" + t.name() + "': " + type.displayName()
                             + " is a legacy type llama.cpp no longer loads; write its blocks as q4_0 (quantbridge convert does)");
                 }
+                if (t.name().indexOf('\0') >= 0) {
+                    throw new IllegalArgumentException("tensor '" + t.name() + "': its name holds a NUL character; ggml cuts "
+                            + "names at NUL, so llama.cpp could not load the file");
+                }
                 int nameBytes = t.name().getBytes(StandardCharsets.UTF_8).length;
                 if (nameBytes >= MAX_NAME_BYTES) {
                     throw new IllegalArgumentException("tensor '" + t.name() + "': its name is " + nameBytes
                             + " bytes; ggml reads names of at most " + (MAX_NAME_BYTES - 1) + " (rename it)");
                 }
-                long[] ne = t.shape().ggmlNe();
-                for (long d : ne) {
-                    if (d <= 0) {
-                        throw new IllegalArgumentException("tensor '" + t.name() + "': shape " + t.shape()
-                                + " has an empty dimension, which quantbridge's GGUF reader rejects");
-                    }
-                }
+                long[] ne = t.shape().ggmlNe(); // a dimension of 0 is fine: ggml reads zero-element tensors
                 long rowLength = ne.length == 0 ? 1 : ne[0];
                 if (rowLength % type.blockSize() != 0) {
                     throw new IllegalArgumentException("tensor '" + t.name() + "': row length " + rowLength

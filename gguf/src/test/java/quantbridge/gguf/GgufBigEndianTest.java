@@ -94,11 +94,14 @@ class GgufBigEndianTest {
         try (Model m = new GgufReader().read(p)) {
             byte[] tok = ((TensorData.Bytes) m.tensor("tok").orElseThrow().data()).segment().toArray(ValueLayout.JAVA_BYTE);
             assertArrayEquals(new byte[] {1, -2, 3, -4, 5, 6, 7, 8}, tok);
-            new GgufWriter().write(m, out, false);
+            // the nested array is read, but not written: ggml could not load it
+            assertThrows(IllegalArgumentException.class, () -> new GgufWriter().write(m, out, false));
+            Model flat = new Model(m.format(), m.metadata().toBuilder().remove("nested").build(), m.tensors());
+            new GgufWriter().write(flat, out, false);
             try (GgufFile le = GgufFile.open(out)) {
                 assertEquals(ByteOrder.LITTLE_ENDIAN, le.byteOrder());
                 assertEquals(3, le.version());
-                assertEquals(m.metadata(), le.metadata());
+                assertEquals(flat.metadata(), le.metadata());
                 assertArrayEquals(tok, le.tensorData(le.tensorInfos().getFirst()).toArray(ValueLayout.JAVA_BYTE));
             }
         }

@@ -86,7 +86,7 @@ public final class BlobReader implements ModelReader {
         Arena arena = Arena.ofShared();
         try {
             TorchArchive archive = TorchArchive.open(mapped);
-            Model m = new Layers(archive, arena).model(() -> {
+            Model m = new Layers(archive, arena, mapped.size()).model(() -> {
                 try {
                     mapped.close();
                 } finally {
@@ -108,19 +108,46 @@ public final class BlobReader implements ModelReader {
         private final Arena arena;
         private final Metadata.Builder meta = Metadata.builder();
         private final List<Tensor> tensors = new ArrayList<>();
+        /** Metadata values and characters still allowed (shared pickle parts count once per use). */
+        private long metaBudget = MAX_META_UNITS;
+        /** Zero points still allowed to be checked or converted: one per byte of the file. */
+        private long zeroPointBudget;
 
-        Layers(TorchArchive archive, Arena arena) {
+        Layers(TorchArchive archive, Arena arena, long fileSize) {
             this.archive = archive;
             this.file = archive.file;
             this.arena = arena;
+            this.zeroPointBudget = fileSize;
+        }
+
+        /** Counts a metadata value against the budget; refuses a blob whose metadata expands past it. */
+        private void put(String key, MetaValue v) throws BlobException {
+            metaBudget -= 1 + units(v);
+            if (metaBudget < 0) {
+                throw new BlobException(file, -1, "the blob's entries expand to more than " + MAX_META_UNITS
+                        + " metadata values and characters (pickle parts shared many times?)");
+            }
+            meta.put(key, v);
+        }
+
+        private static long units(MetaValue v) {
+            return switch (v.type()) {
+                case STRING -> v.asString().length();
+                case ARRAY -> {
+                    long n = 0;
+                    for (MetaValue item : v.asArray().items()) n += 1 + units(item);
+                    yield n;
+                }
+                default -> 0;
+            };
         }
 
         Model model(AutoCloseable resource) throws BlobException {
             if (!(archive.root instanceof Map<?, ?> root)) {
                 throw new BlobException(file, -1, "the blob holds a " + Unpickler.describe(archive.root) + ", expected a dict of layers");
             }
-            meta.put(LayoutKeys.CONTAINER, MetaValue.string(archive.container));
-            if (archive.archiveName != null) meta.put(LayoutKeys.ARCHIVE, MetaValue.string(archive.archiveName));
+            put(LayoutKeys.CONTAINER, MetaValue.string(archive.container));
+            if (archive.archiveName != null) put(LayoutKeys.ARCHIVE, MetaValue.string(archive.archiveName));
             List<String> keys = new ArrayList<>();
             for (Map.Entry<?, ?> e : root.entrySet()) {
                 if (!(e.getKey() instanceof String key)) {
@@ -131,10 +158,10 @@ public final class BlobReader implements ModelReader {
                     case Map<?, ?> layer -> tensors.add(checkedLayer(key, layer));
                     case TensorRef t -> throw new BlobException(file, key, "is a bare tensor; expected a layer dict with q_weight, "
                             + "q_dtype, original_shape and scale");
-                    default -> meta.put(LayoutKeys.top(key), metaValue(key, e.getValue()));
+                    default -> put(LayoutKeys.top(key), metaValue(key, e.getValue()));
                 }
             }
-            meta.put(LayoutKeys.KEYS, MetaValue.stringArray(keys));
+            put(LayoutKeys.KEYS, MetaValue.stringArray(keys));
             return new Model(FORMAT, meta.build(), tensors, resource);
         }
 
@@ -210,19 +237,19 @@ public final class BlobReader implements ModelReader {
                 if (k.equals("q_weight") || k.equals("q_dtype") || k.equals("original_shape") || k.equals(scaleKey) || k.equals(zpKey)) continue;
                 Object v = m.get(k);
                 if (v instanceof TensorRef) throw bad(name, keys, "entry '" + k + "' is a tensor quantbridge does not use");
-                meta.put(LayoutKeys.layer(name, k), metaValue(name + "." + k, v));
+                put(LayoutKeys.layer(name, k), metaValue(name + "." + k, v));
             }
-            meta.put(LayoutKeys.layer(name, "@keys"), MetaValue.stringArray(keys));
-            meta.put(LayoutKeys.layer(name, "@q_weight_shape"), ints(qs));
-            meta.put(LayoutKeys.layer(name, "@scale_key"), MetaValue.string(scaleKey));
-            meta.put(LayoutKeys.layer(name, "@scale_shape"), ints(scale.size()));
+            put(LayoutKeys.layer(name, "@keys"), MetaValue.stringArray(keys));
+            put(LayoutKeys.layer(name, "@q_weight_shape"), ints(qs));
+            put(LayoutKeys.layer(name, "@scale_key"), MetaValue.string(scaleKey));
+            put(LayoutKeys.layer(name, "@scale_shape"), ints(scale.size()));
             if (zp != null) {
-                meta.put(LayoutKeys.layer(name, "@zero_point_key"), MetaValue.string(zpKey));
-                meta.put(LayoutKeys.layer(name, "@zero_point_shape"), ints(zp.size()));
-                meta.put(LayoutKeys.layer(name, "@zero_point_dtype"), MetaValue.string(zp.dtype()));
+                put(LayoutKeys.layer(name, "@zero_point_key"), MetaValue.string(zpKey));
+                put(LayoutKeys.layer(name, "@zero_point_shape"), ints(zp.size()));
+                put(LayoutKeys.layer(name, "@zero_point_dtype"), MetaValue.string(zp.dtype()));
             }
             Object os = m.get("original_shape");
-            meta.put(LayoutKeys.layer(name, "@original_shape"), MetaValue.string(os instanceof TorchSize ? "torch.Size" : os instanceof Tuple ? "tuple" : "list"));
+            put(LayoutKeys.layer(name, "@original_shape"), MetaValue.string(os instanceof TorchSize ? "torch.Size" : os instanceof Tuple ? "tuple" : "list"));
             return new Tensor(name, Shape.of(rows, cols), enc, new TensorData.Affine(codes, scales, zeros));
         }
 
@@ -252,6 +279,11 @@ public final class BlobReader implements ModelReader {
             MemorySegment src = archive.bytes(zp, name + "." + key);
             String dtype = zp.dtype();
             long n = zp.numel();
+            zeroPointBudget -= n;
+            if (zeroPointBudget < 0) {
+                throw new BlobException(file, name, "the layers' zero points add up to more values than the file has bytes "
+                        + "(storages shared between layers?)");
+            }
             if (dtype.equals("uint8")) {
                 for (long i = 0; i < n; i++) {
                     int z = Byte.toUnsignedInt(src.get(ValueLayout.JAVA_BYTE, i));
@@ -281,7 +313,9 @@ public final class BlobReader implements ModelReader {
         }
 
         private BlobException bad(String name, List<String> keys, String what) {
-            return new BlobException(file, name, what + "; the layer has keys " + keys);
+            String shown = keys.size() <= 20 ? keys.toString()
+                    : keys.subList(0, 20).toString().replaceFirst("]$", ", ... (" + keys.size() + " keys)]");
+            return new BlobException(file, name, what + "; the layer has keys " + shown);
         }
 
         private static String first(Map<?, ?> m, List<String> names) {
@@ -300,9 +334,9 @@ public final class BlobReader implements ModelReader {
                 case Boolean b -> MetaValue.bool(b);
                 case Double d -> MetaValue.f64(d);
                 case TorchSize s -> ints(s.dims());
-                case Tuple t when !t.items().isEmpty() && t.items().stream().allMatch(o -> o instanceof Long) ->
+                case Tuple t when !t.items().isEmpty() && t.size() <= MAX_META_ARRAY && t.items().stream().allMatch(o -> o instanceof Long) ->
                         MetaValue.array(ValueType.INT64, t.items().stream().map(o -> MetaValue.of(ValueType.INT64, (Long) o)).toList());
-                case Tuple t when !t.items().isEmpty() && t.items().stream().allMatch(o -> o instanceof String) ->
+                case Tuple t when !t.items().isEmpty() && t.size() <= MAX_META_ARRAY && t.items().stream().allMatch(o -> o instanceof String) ->
                         MetaValue.stringArray(t.items().stream().map(o -> (String) o).toList());
                 case TensorRef t -> throw new BlobException(file, what, "is a tensor quantbridge does not use");
                 default -> MetaValue.string(repr(v, 0));
@@ -316,17 +350,37 @@ public final class BlobReader implements ModelReader {
     private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfDouble LE_DOUBLE = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    /** Python-like text of a value, depth- and length-bounded (values may be cyclic). */
+    /** Longest Python text kept for a value ({@link #repr}). */
+    static final int MAX_REPR = 1000;
+    /** Most metadata values plus characters one blob may expand to. */
+    static final long MAX_META_UNITS = 1L << 26;
+    /** Longest tuple kept as a typed array in the metadata (longer ones are kept as text). */
+    static final int MAX_META_ARRAY = 4096;
+
+    /**
+     * Python-like text of a value, depth- and length-bounded (values may be cyclic or share
+     * memoized parts): the walk stops as soon as {@value #MAX_REPR} characters are written, so
+     * its cost is bounded by the text kept, never by the value's expanded size.
+     */
     static String repr(Object v, int depth) {
-        if (depth > 4) return "...";
         StringBuilder sb = new StringBuilder();
+        repr(sb, v, depth);
+        return sb.length() > MAX_REPR ? sb.substring(0, MAX_REPR) + "..." : sb.toString();
+    }
+
+    private static void repr(StringBuilder sb, Object v, int depth) {
+        if (sb.length() > MAX_REPR) return;
+        if (depth > 4) {
+            sb.append("...");
+            return;
+        }
         switch (v) {
             case null -> sb.append("None");
             case Boolean b -> sb.append(b ? "True" : "False");
             case Long l -> sb.append(l);
             case BigInteger b -> sb.append(b);
             case Double d -> sb.append(d);
-            case String s -> sb.append('\'').append(s).append('\'');
+            case String s -> sb.append('\'').append(s, 0, Math.min(s.length(), MAX_REPR + 1)).append('\'');
             case byte[] b -> sb.append("b<").append(b.length).append(" bytes>");
             case DType d -> sb.append(d);
             case Tuple t -> items(sb.append('('), t.items(), depth).append(t.size() == 1 ? ",)" : ")");
@@ -336,28 +390,29 @@ public final class BlobReader implements ModelReader {
                 int i = 0;
                 for (Map.Entry<?, ?> e : m.entrySet()) {
                     if (i++ > 0) sb.append(", ");
-                    if (i > 16) {
+                    if (i > 16 || sb.length() > MAX_REPR) {
                         sb.append("...");
                         break;
                     }
-                    sb.append(repr(e.getKey(), depth + 1)).append(": ").append(repr(e.getValue(), depth + 1));
+                    repr(sb, e.getKey(), depth + 1);
+                    sb.append(": ");
+                    repr(sb, e.getValue(), depth + 1);
                 }
                 sb.append('}');
             }
             case TorchSize s -> sb.append("torch.Size(").append(s.dims()).append(')');
             default -> sb.append('<').append(Unpickler.describe(v)).append('>');
         }
-        return sb.length() > 1000 ? sb.substring(0, 1000) + "..." : sb.toString();
     }
 
     private static StringBuilder items(StringBuilder sb, List<?> items, int depth) {
         for (int i = 0; i < items.size(); i++) {
             if (i > 0) sb.append(", ");
-            if (i >= 32) {
+            if (i >= 32 || sb.length() > MAX_REPR) {
                 sb.append("...");
                 break;
             }
-            sb.append(repr(items.get(i), depth + 1));
+            repr(sb, items.get(i), depth + 1);
         }
         return sb;
     }

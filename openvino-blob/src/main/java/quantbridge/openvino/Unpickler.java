@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +51,12 @@ public final class Unpickler {
     /** Most dimensions of a tensor. */
     public static final int MAX_RANK = 8;
     private static final int MAX_KEY_DEPTH = 16;
+    /**
+     * Most values in one dict key counted as Python sees them (a tuple and every value inside
+     * it, shared ones once per use). Hashing or comparing a key walks them all, so a tuple that
+     * shares memoized parts would otherwise cost its expanded size at every SETITEM.
+     */
+    public static final int MAX_KEY_VALUES = 256;
     private static final int MAX_GLOBAL_LINE = 256;
 
     /** A Python tuple; may hold nulls (None). */
@@ -168,6 +175,8 @@ public final class Unpickler {
     private final int[] marks = new int[MAX_MARKS];
     private int markCount;
     private final HashMap<Long, Object> memo = new HashMap<>();
+    /** For each tuple already checked as a dict key: {values expanded, nesting height}. */
+    private final IdentityHashMap<Tuple, int[]> keySizes = new IdentityHashMap<>();
     private long pos;
     private long opStart;
     private int op;
@@ -197,6 +206,7 @@ public final class Unpickler {
     public Result load(long start) throws BlobException {
         stack.clear();
         memo.clear();
+        keySizes.clear();
         markCount = 0;
         pos = start;
         while (true) {
@@ -442,21 +452,55 @@ public final class Unpickler {
         if (items.size() % 2 != 0) throw error(opName(op) + " with an odd number (" + items.size() + ") of keys and values");
         for (int i = 0; i < items.size(); i += 2) {
             Object k = items.get(i);
-            if (!hashable(k, 0)) throw error("dict key of type " + describe(k) + " is not supported");
+            checkKey(k);
             m.put(k, items.get(i + 1));
         }
         return m;
     }
 
-    private static boolean hashable(Object k, int depth) {
-        if (depth > MAX_KEY_DEPTH) return false;
-        if (k == null || k instanceof String || k instanceof Long || k instanceof BigInteger || k instanceof Boolean
-                || k instanceof Double || k instanceof DType || k instanceof TorchSize || k instanceof StorageType) return true;
-        if (k instanceof Tuple t) {
-            for (Object o : t.items()) if (!hashable(o, depth + 1)) return false;
-            return true;
+    private static boolean scalarKey(Object k) {
+        return k == null || k instanceof String || k instanceof Long || k instanceof BigInteger || k instanceof Boolean
+                || k instanceof Double || k instanceof DType || k instanceof TorchSize || k instanceof StorageType;
+    }
+
+    /**
+     * Refuses a dict key Python could not hash, or whose hashing would walk more than
+     * {@link #MAX_KEY_VALUES} values or nest more than {@code MAX_KEY_DEPTH} deep. Each tuple is
+     * measured once (by identity), so shared parts cost their size in the pickle, not their
+     * expanded size.
+     */
+    private void checkKey(Object k) throws BlobException {
+        if (scalarKey(k)) return;
+        if (!(k instanceof Tuple t)) throw error("dict key of type " + describe(k) + " is not supported");
+        keySize(t, 0);
+    }
+
+    /** {values, height} of a tuple key, memoized; throws when over a limit. */
+    private int[] keySize(Tuple t, int depth) throws BlobException {
+        if (depth > MAX_KEY_DEPTH) throw error("dict key: tuples nested more than " + MAX_KEY_DEPTH + " deep are not supported");
+        int[] known = keySizes.get(t);
+        if (known == null) {
+            long values = 1;
+            int height = 0;
+            for (Object o : t.items()) {
+                if (o instanceof Tuple inner) {
+                    int[] s = keySize(inner, depth + 1);
+                    values += s[0];
+                    height = Math.max(height, s[1] + 1);
+                } else if (scalarKey(o)) {
+                    values++;
+                } else {
+                    throw error("dict key: a tuple holding a " + describe(o) + " is not supported");
+                }
+                if (values > MAX_KEY_VALUES) {
+                    throw error("dict key: a tuple of more than " + MAX_KEY_VALUES + " values (nested tuples expanded) is not supported");
+                }
+            }
+            known = new int[] {(int) values, height};
+            keySizes.put(t, known);
         }
-        return false;
+        if (depth + known[1] > MAX_KEY_DEPTH) throw error("dict key: tuples nested more than " + MAX_KEY_DEPTH + " deep are not supported");
+        return known;
     }
 
     private void put(long index) throws BlobException {

@@ -251,4 +251,26 @@ class HostileArchiveTest {
         }
         throw new AssertionError("no central entry " + name);
     }
+
+    /** 20,000 top-level values sharing one memoized list 32 wide and 5 deep (33 million lists expanded). */
+    @Test
+    @org.junit.jupiter.api.Timeout(20)
+    void topLevelValuesSharingOneDeepListCostTheirPrintedSize() throws IOException {
+        PickleOut p = new PickleOut().proto().op('}').op(']').op('q').op(0).op('0');
+        for (int i = 1; i <= 5; i++) {
+            p.op(']').mark();
+            for (int j = 0; j < 32; j++) p.op('h').op(i - 1);
+            p.op('e').op('q').op(i).op('0');
+        }
+        for (int k = 0; k < 20_000; k++) p.string("k" + k).op('h').op(5).op('s');
+        Map<String, byte[]> m = new LinkedHashMap<>();
+        m.put("a/data.pkl", p.stop().bytes());
+        m.put("a/version", "3\n".getBytes(StandardCharsets.US_ASCII));
+        Path f = zip("shared.pth", m);
+        try (Model model = new BlobReader().read(f)) {
+            String text = model.metadata().get(LayoutKeys.top("k19999")).orElseThrow().asString();
+            assertTrue(text.startsWith("[[[[[..., ..., "), text.substring(0, 40));
+            assertTrue(text.length() <= BlobReader.MAX_REPR + 3, "length " + text.length());
+        }
+    }
 }

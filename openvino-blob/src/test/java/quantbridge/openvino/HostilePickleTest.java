@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -208,5 +209,59 @@ class HostilePickleTest {
         BlobException e = assertThrows(BlobException.class, () -> new BlobReader().read(Fixtures.fixture("hostile/" + file)));
         assertContains(e.getMessage(), "pickle global 'posix.system' is not allowed");
         assertContains(e.getMessage(), file);
+    }
+
+    // ---- bombs that cost their expanded size (issue 16) ---------------------------------
+
+    private static P binput(P p, int i) { return p.op('r').le(i, 4); }
+
+    private static P binget(P p, int i) { return p.op('j').le(i, 4); }
+
+    /** T(0) = (); T(i) = (T(i-1),) * 10 through the memo: 10^16 values expanded, about 1 KB. */
+    static byte[] keyTower() {
+        P p = new P().proto().op('}').op(')');
+        binput(p, 0).op('0');
+        for (int i = 1; i <= 16; i++) {
+            p.op('(');
+            for (int j = 0; j < 10; j++) binget(p, i - 1);
+            binput(p.op('t'), i).op('0');
+        }
+        return binget(p, 16).op('N', 's', '.').bytes();
+    }
+
+    /** One tuple of {@code items} ints used as the key of {@code keys} SETITEMs. */
+    static byte[] repeatedKey(int items, int keys) {
+        P p = new P().proto().op('}').op('(');
+        for (int i = 0; i < items; i++) p.op('K', 1);
+        binput(p.op('t'), 0).op('0');
+        for (int k = 0; k < keys; k++) p.op('h', 0).op('J').le(k, 4).op('s');
+        return p.op('.').bytes();
+    }
+
+    @Test
+    @Timeout(10)
+    void aKeyTowerOfSharedTuplesIsRefusedAtOnce() {
+        assertContains(refused(keyTower()), "dict key: a tuple of more than " + Unpickler.MAX_KEY_VALUES + " values");
+    }
+
+    @Test
+    @Timeout(10)
+    void aLargeTupleKeyIsRefusedBeforeBeingHashedAgainAndAgain() {
+        assertContains(refused(repeatedKey(1_000_000, 200_000)), "dict key: a tuple of more than");
+    }
+
+    @Test
+    @Timeout(10)
+    void aSmallTupleKeyUsedManyTimesCostsLittle() throws BlobException {
+        Object v = Unpickler.loads(repeatedKey(Unpickler.MAX_KEY_VALUES - 1, 200_000));
+        assertEquals(1, ((Map<?, ?>) v).size()); // Python agrees: one key, set 200,000 times
+        assertEquals(199_999L, ((Map<?, ?>) v).values().iterator().next());
+    }
+
+    @Test
+    void deeplyNestedKeysAreRefusedWithoutOverflowingTheStack() {
+        P p = new P().proto().op('}').op(')');
+        for (int i = 0; i < 100_000; i++) p.op(0x85);
+        assertContains(refused(p.op('N', 's', '.').bytes()), "dict key: tuples nested more than 16 deep");
     }
 }

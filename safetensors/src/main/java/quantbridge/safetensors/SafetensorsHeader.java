@@ -1,5 +1,8 @@
 package quantbridge.safetensors;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -21,6 +24,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import quantbridge.core.io.InputFiles;
 
 /**
  * The parsed and validated header of one safetensors file.
@@ -42,6 +46,9 @@ public final class SafetensorsHeader {
 
     /** Largest header accepted, as in Hugging Face's safetensors (100 MB). */
     public static final long MAX_HEADER_BYTES = Json.MAX_BYTES;
+
+    /** Most {@code __metadata__} entries read (real files hold a handful; each costs heap). */
+    public static final int MAX_METADATA_ENTRIES = 1 << 18;
 
     /** The key of the metadata object in a header. */
     public static final String METADATA_KEY = "__metadata__";
@@ -108,6 +115,7 @@ public final class SafetensorsHeader {
 
     /** Reads and validates the header of {@code file} (reads only the header bytes). */
     public static SafetensorsHeader read(Path file) throws IOException {
+        InputFiles.requireRegular(file);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             return parse(file, size, (offset, length) -> {
@@ -160,25 +168,41 @@ public final class SafetensorsHeader {
         }
         byte[] header = source.read(8, (int) n);
         checkUtf8(file, header);
-        if (n == 0 || header[0] != '{') {
-            throw new SafetensorsException(file, 8, "header must be a JSON object starting with '{', found "
-                    + (n == 0 ? "an empty header" : describeByte(header[0])));
-        }
-        JsonNode root = Json.parse(file, header, 8, "header");
-        if (!root.isObject()) {
-            throw new SafetensorsException(file, 8, "header must be a JSON object, found " + Json.kind(root));
+        int first = 0;
+        while (first < n && isJsonSpace(header[first])) first++; // padding before the object: Hugging Face accepts it too
+        if (first == n || header[first] != '{') {
+            throw new SafetensorsException(file, 8 + first, "header must be a JSON object starting with '{', found "
+                    + (n == 0 ? "an empty header" : first == n ? "only whitespace" : describeByte(header[first])));
         }
 
+        // streamed one tensor at a time: a header of a million tensors never becomes one JSON tree
         Map<String, String> metadata = new LinkedHashMap<>();
         List<Entry> entries = new ArrayList<>();
-        for (Map.Entry<String, JsonNode> field : root.properties()) {
-            String name = field.getKey();
-            JsonNode value = field.getValue();
-            if (name.equals(METADATA_KEY)) {
-                readMetadata(file, value, metadata);
-            } else {
-                entries.add(readEntry(file, name, value));
+        try (JsonParser p = Json.MAPPER.createParser(header)) {
+            p.nextToken(); // the '{' checked above
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken valueStart = p.nextToken();
+                if (name.equals(METADATA_KEY) && valueStart == JsonToken.START_OBJECT) {
+                    streamMetadata(file, header, p, metadata); // entry by entry: a huge __metadata__ is never one tree
+                    continue;
+                }
+                JsonNode value = Json.VALUE.readTree(p);
+                if (value == null) value = com.fasterxml.jackson.databind.node.NullNode.getInstance();
+                if (name.equals(METADATA_KEY)) {
+                    readMetadata(file, value, metadata);
+                } else {
+                    entries.add(readEntry(file, name, value));
+                }
             }
+            if (t != JsonToken.END_OBJECT) throw new SafetensorsException(file, 8, "header is not valid JSON: the object is not closed");
+            if (p.nextToken() != null) {
+                throw new SafetensorsException(file, 8 + Json.offset(p.currentTokenLocation(), header),
+                        "header is not valid JSON: more content after its top-level value");
+            }
+        } catch (JsonProcessingException e) {
+            throw Json.failure(file, e, header, 8, "header");
         }
 
         List<Entry> byOffset = new ArrayList<>(entries);
@@ -201,6 +225,8 @@ public final class SafetensorsHeader {
         return new SafetensorsHeader(file, fileSize, n, entries, byOffset, metadata);
     }
 
+    private static boolean isJsonSpace(byte b) { return b == ' ' || b == '\t' || b == '\n' || b == '\r'; }
+
     private static void checkUtf8(Path file, byte[] header) throws SafetensorsException {
         CharsetDecoder dec = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
@@ -215,6 +241,22 @@ public final class SafetensorsHeader {
             }
             if (!r.isOverflow()) return; // underflow: every byte decoded
             out.clear(); // only validating: drop the decoded text
+        }
+    }
+
+    /** Reads the {@code __metadata__} object the parser is at (its '{' read), one entry at a time, up to {@link #MAX_METADATA_ENTRIES}. */
+    private static void streamMetadata(Path file, byte[] header, JsonParser p, Map<String, String> into) throws IOException {
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String key = p.currentName();
+            if (p.nextToken() != JsonToken.VALUE_STRING) {
+                throw new SafetensorsException(file, -1, METADATA_KEY + " must map strings to strings, but '"
+                        + key + "' is " + Json.kind(Json.VALUE.readTree(p)));
+            }
+            if (into.size() == MAX_METADATA_ENTRIES) {
+                throw new SafetensorsException(file, 8 + Json.offset(p.currentTokenLocation(), header), METADATA_KEY
+                        + " holds more than " + MAX_METADATA_ENTRIES + " entries, quantbridge's limit");
+            }
+            into.put(key, p.getText());
         }
     }
 
@@ -253,7 +295,7 @@ public final class SafetensorsHeader {
         }
         long begin = unsigned(file, name, "data_offsets[0]", offsets.get(0));
         long end = unsigned(file, name, "data_offsets[1]", offsets.get(1));
-        return new Entry(name, dtype.textValue(), shape, begin, end);
+        return new Entry(name, Dtype.byName(dtype.textValue()).orElseThrow().name(), shape, begin, end);
     }
 
     private static JsonNode required(Path file, String name, JsonNode obj, String key) throws SafetensorsException {

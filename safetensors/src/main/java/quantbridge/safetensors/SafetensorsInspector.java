@@ -1,5 +1,7 @@
 package quantbridge.safetensors;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -20,7 +22,9 @@ import quantbridge.core.ir.Model;
  */
 final class SafetensorsInspector {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Field names are not interned: an index may name millions of tensors. */
+    private static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+            .disable(com.fasterxml.jackson.core.JsonFactory.Feature.INTERN_FIELD_NAMES).build());
 
     private SafetensorsInspector() {
     }
@@ -44,9 +48,32 @@ final class SafetensorsInspector {
             metadata = new LinkedHashMap<>();
             for (Map.Entry<String, MetaValue> e : m.metadata().asMap().entrySet()) metadata.put(e.getKey(), e.getValue().asString());
         }
-        JsonNode root = JSON.readTree(index.toFile());
+        // read again for the shard names and the index's own metadata, token by token: the reader has
+        // validated it, and an index of millions of tensors is never made into one JSON tree
         TreeSet<String> shards = new TreeSet<>();
-        root.get("weight_map").properties().forEach(e -> shards.add(e.getValue().textValue()));
+        var indexMeta = new LinkedHashMap<String, Object>();
+        try (JsonParser p = JSON.getFactory().createParser(index.toFile())) {
+            p.nextToken();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken v = p.nextToken();
+                if (name.equals("weight_map") && v == JsonToken.START_OBJECT) {
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        p.nextToken();
+                        shards.add(p.getText());
+                    }
+                } else if (name.equals("metadata") && v == JsonToken.START_OBJECT) {
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String key = p.currentName();
+                        p.nextToken();
+                        JsonNode n = JSON.readTree(p);
+                        indexMeta.put("index_" + key, n.isIntegralNumber() ? (Object) n.asLong() : n.isNumber() ? (Object) n.asDouble() : n.asText());
+                    }
+                } else {
+                    p.skipChildren();
+                }
+            }
+        }
         Path dir = index.toAbsolutePath().getParent();
         List<Inspection.TensorRow> rows = new ArrayList<>();
         long shardBytes = 0;
@@ -60,13 +87,7 @@ final class SafetensorsInspector {
         header.put("shards", List.copyOf(shards));
         header.put("tensor_count", (long) rows.size());
         header.put("shard_bytes", shardBytes);
-        JsonNode indexMeta = root.get("metadata");
-        if (indexMeta != null && indexMeta.isObject()) {
-            for (Map.Entry<String, JsonNode> e : indexMeta.properties()) {
-                JsonNode v = e.getValue();
-                header.put("index_" + e.getKey(), v.isIntegralNumber() ? (Object) v.asLong() : v.isNumber() ? (Object) v.asDouble() : v.asText());
-            }
-        }
+        header.putAll(indexMeta);
         return new Inspection(index, "safetensors-index", header, List.of(), "__metadata__ entries", entries(metadata), rows,
                 List.of(), new LinkedHashMap<>());
     }

@@ -49,7 +49,8 @@ public final class SafetensorsReader implements ModelReader {
 
     /**
      * Takes {@code *.safetensors}, {@code *.json} files that begin with a JSON object (a sharded
-     * index), and files of any name whose first bytes are a plausible header length followed by '{'.
+     * index), and files of any name whose first bytes are a plausible header length followed by '{'
+     * (after any whitespace).
      */
     @Override
     public boolean accepts(Path path, byte[] head) {
@@ -62,7 +63,9 @@ public final class SafetensorsReader implements ModelReader {
             }
             return false;
         }
-        if (head.length < 9 || head[8] != '{') return false;
+        int first = 8;
+        while (first < head.length && (head[first] == ' ' || head[first] == '\t' || head[first] == '\r' || head[first] == '\n')) first++;
+        if (first >= head.length || head[first] != '{') return false;
         long n = ByteBuffer.wrap(head, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         return n > 0 && n <= SafetensorsHeader.MAX_HEADER_BYTES;
     }

@@ -1,6 +1,7 @@
 package quantbridge.safetensors;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +14,7 @@ import java.util.TreeSet;
 import quantbridge.core.io.MappedFile;
 import quantbridge.core.ir.Model;
 import quantbridge.core.ir.Tensor;
+import quantbridge.core.io.InputFiles;
 
 /**
  * Opens a sharded checkpoint through its index, {@code {"metadata": {...}, "weight_map":
@@ -29,37 +31,21 @@ final class ShardedIndex {
     }
 
     static Model open(Path index) throws IOException {
+        InputFiles.requireRegular(index);
         long size = Files.size(index);
         if (size > Json.MAX_BYTES) {
             throw new SafetensorsException(index, 0, "index is " + size + " bytes, over the limit of " + Json.MAX_BYTES);
         }
-        JsonNode root = Json.parse(index, Files.readAllBytes(index), 0, "index");
-        if (!root.isObject()) throw new SafetensorsException(index, 0, "index must be a JSON object, found " + Json.kind(root));
-        JsonNode meta = root.get("metadata");
-        if (meta != null && !meta.isObject() && !meta.isNull()) {
-            throw new SafetensorsException(index, -1, "index 'metadata' must be an object, found " + Json.kind(meta));
-        }
-        JsonNode map = root.get("weight_map");
-        if (map == null || !map.isObject()) {
-            throw new SafetensorsException(index, -1, "not a safetensors index: expected a 'weight_map' object, found "
-                    + Json.kind(map));
-        }
-        Map<String, String> weightMap = new LinkedHashMap<>();
-        for (Map.Entry<String, JsonNode> e : map.properties()) {
-            if (!e.getValue().isTextual()) {
-                throw new SafetensorsException(index, e.getKey(), "weight_map value must be a shard file name, found "
-                        + Json.kind(e.getValue()));
-            }
-            weightMap.put(e.getKey(), e.getValue().textValue());
-        }
+        Map<String, String> weightMap = readWeightMap(index, Files.readAllBytes(index));
 
         Path dir = index.toAbsolutePath().normalize().getParent();
         List<MappedFile> mapped = new ArrayList<>();
         try {
             List<String> shardNames = new ArrayList<>(new TreeSet<>(weightMap.values()));
+            Map<String, String> firstTensor = firstTensorOf(weightMap);
             List<SafetensorsHeader> headers = new ArrayList<>();
             for (String shard : shardNames) {
-                Path p = resolve(index, dir, shard, weightMap);
+                Path p = resolve(index, dir, shard, firstTensor);
                 MappedFile m = MappedFile.open(p);
                 mapped.add(m);
                 headers.add(SafetensorsHeader.parse(p, m.segment()));
@@ -77,10 +63,56 @@ final class ShardedIndex {
         }
     }
 
+    /**
+     * The index's {@code weight_map}, read one entry at a time (an index of millions of tensors is
+     * never one JSON tree); its {@code metadata} must be an object or null; other keys are skipped.
+     */
+    private static Map<String, String> readWeightMap(Path index, byte[] bytes) throws IOException {
+        Map<String, String> weightMap = new LinkedHashMap<>();
+        Map<String, String> shards = new HashMap<>(); // one String per shard name, however many tensors name it
+        boolean found = false;
+        try (JsonParser p = Json.MAPPER.createParser(bytes)) {
+            JsonToken t = p.nextToken();
+            if (t == null) throw new SafetensorsException(index, 0, "index is empty");
+            if (t != JsonToken.START_OBJECT) {
+                throw new SafetensorsException(index, 0, "index must be a JSON object, found " + Json.kind(Json.VALUE.readTree(p)));
+            }
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken v = p.nextToken();
+                if (name.equals("weight_map") && v == JsonToken.START_OBJECT) {
+                    found = true;
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String tensor = p.currentName();
+                        if (p.nextToken() != JsonToken.VALUE_STRING) {
+                            throw new SafetensorsException(index, tensor, "weight_map value must be a shard file name, found "
+                                    + Json.kind(Json.VALUE.readTree(p)));
+                        }
+                        weightMap.put(tensor, shards.computeIfAbsent(p.getText(), x -> x));
+                    }
+                } else if (name.equals("weight_map")) {
+                    throw new SafetensorsException(index, -1, "not a safetensors index: expected a 'weight_map' object, found "
+                            + Json.kind(Json.VALUE.readTree(p)));
+                } else if (name.equals("metadata") && v != JsonToken.START_OBJECT && v != JsonToken.VALUE_NULL) {
+                    throw new SafetensorsException(index, -1, "index 'metadata' must be an object, found " + Json.kind(Json.VALUE.readTree(p)));
+                } else {
+                    p.skipChildren(); // the index's own metadata (total_size ...) is not the model's
+                }
+            }
+            if (p.nextToken() != null) {
+                throw new SafetensorsException(index, Json.offset(p.currentTokenLocation(), bytes),
+                        "index is not valid JSON: more content after its top-level value");
+            }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw Json.failure(index, e, bytes, 0, "index");
+        }
+        if (!found) throw new SafetensorsException(index, -1, "not a safetensors index: expected a 'weight_map' object, found nothing");
+        return weightMap;
+    }
+
     /** The shard's path beside the index; it must exist and stay inside the index's folder. */
-    private static Path resolve(Path index, Path dir, String shard, Map<String, String> weightMap) throws SafetensorsException {
-        String someTensor = weightMap.entrySet().stream().filter(e -> e.getValue().equals(shard))
-                .map(Map.Entry::getKey).findFirst().orElse("?");
+    private static Path resolve(Path index, Path dir, String shard, Map<String, String> firstTensor) throws SafetensorsException {
+        String someTensor = firstTensor.getOrDefault(shard, "?");
         Path p;
         try {
             p = dir.resolve(shard).normalize();
@@ -96,6 +128,13 @@ final class ShardedIndex {
                     + "', which does not exist (expected " + p + ")");
         }
         return p;
+    }
+
+    /** For each shard name, the first tensor the weight map puts in it (computed once per map). */
+    private static Map<String, String> firstTensorOf(Map<String, String> weightMap) {
+        Map<String, String> first = new HashMap<>();
+        for (Map.Entry<String, String> e : weightMap.entrySet()) first.putIfAbsent(e.getValue(), e.getKey());
+        return first;
     }
 
     private static void checkWeightMap(Path index, Map<String, String> weightMap, List<String> shardNames,

@@ -57,10 +57,11 @@ class SafetensorsMalformedTest {
                 Arguments.of("non-UTF-8 header", withBadUtf8(), "header is not valid UTF-8: found byte 0xff", 11L),
                 Arguments.of("header is a JSON array", TestData.file("[1, 2, 3]", new byte[0]),
                         "header must be a JSON object starting with '{', found 0x5b ('[')", 8L),
-                Arguments.of("header starts with a space", TestData.file(" {}", new byte[0]), "starting with '{', found 0x20", 8L),
+                Arguments.of("header of whitespace only", TestData.file("  \n ", new byte[0]), "starting with '{', found only whitespace", 12L),
+                Arguments.of("whitespace, then not an object", TestData.file("  [1]", new byte[0]), "starting with '{', found 0x5b ('[')", 10L),
                 Arguments.of("header is broken JSON", TestData.file("{\"a\":{\"dtype\":", new byte[0]), "header is not valid JSON", -2L),
                 Arguments.of("JSON with trailing content", TestData.file("{} {}", new byte[0]),
-                        "header is not valid JSON: more content after its top-level value", -2L),
+                        "header is not valid JSON: more content after its top-level value", 11L),
                 Arguments.of("__metadata__ with a number", TestData.file("{\"__metadata__\":{\"format\":\"pt\",\"epoch\":3}}", new byte[0]),
                         "__metadata__ must map strings to strings, but 'epoch' is a number 3", -1L),
                 Arguments.of("__metadata__ not an object", TestData.file("{\"__metadata__\":[\"pt\"]}", new byte[0]),
@@ -234,5 +235,59 @@ class SafetensorsMalformedTest {
             }
         }
         assertTrue(accepted < 3000, "damage was noticed at least sometimes");
+    }
+
+    /**
+     * Whitespace before the JSON object (padded headers some tools write) is accepted, as Hugging
+     * Face's reader accepts it since its PR 686; so is whitespace after it.
+     */
+    @Test
+    void whitespaceBeforeTheHeaderIsAccepted() throws IOException {
+        byte[] content = TestData.file(" \t\r\n{\"a\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}   ", new byte[] {7, 9});
+        Path file = TestData.write(dir, "padded.safetensors", content);
+        try (var m = new SafetensorsReader().read(file)) {
+            assertEquals(1, m.tensors().size());
+            assertEquals(9, m.tensors().getFirst().data() instanceof quantbridge.core.ir.TensorData.Bytes b
+                    ? b.segment().get(java.lang.foreign.ValueLayout.JAVA_BYTE, 1) : -1);
+        }
+        assertEquals(1, SafetensorsHeader.read(file).entries().size());
+        Path unnamed = TestData.write(dir, "padded.bin", content);
+        assertTrue(new SafetensorsReader().accepts(unnamed, java.util.Arrays.copyOf(content, 16)), "recognised by its bytes too");
+    }
+
+    /** Zero-element tensors (a dimension of 0) carry no data and are accepted, as ggml and Hugging Face accept them. */
+    @Test
+    void zeroElementTensorsAreAccepted() throws IOException {
+        byte[] content = TestData.file("{\"e\":{\"dtype\":\"F32\",\"shape\":[0,4],\"data_offsets\":[0,0]},"
+                + "\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", new byte[4]);
+        Path file = TestData.write(dir, "zero.safetensors", content);
+        try (var m = new SafetensorsReader().read(file)) {
+            assertEquals(2, m.tensors().size());
+            var e = m.tensors().stream().filter(t -> t.name().equals("e")).findFirst().orElseThrow();
+            assertEquals(0, e.shape().elements());
+            assertEquals(4, e.shape().dim(1));
+        }
+    }
+
+    /** A __metadata__ of more entries than quantbridge keeps is refused in one line (read entry by entry, never as one tree). */
+    @Test
+    void tooManyMetadataEntriesAreRefused() throws IOException {
+        StringBuilder sb = new StringBuilder("{\"__metadata__\":{");
+        for (int i = 0; i <= SafetensorsHeader.MAX_METADATA_ENTRIES; i++) sb.append(i == 0 ? "" : ",").append("\"k").append(i).append("\":\"\"");
+        Path file = TestData.write(dir, "meta.safetensors", TestData.file(sb.append("}}").toString(), new byte[0]));
+        SafetensorsException e = assertThrows(SafetensorsException.class, () -> SafetensorsHeader.read(file));
+        assertTrue(e.getMessage().contains("__metadata__ holds more than 262144 entries, quantbridge's limit"), e.getMessage());
+        Path ok = TestData.write(dir, "meta-ok.safetensors", TestData.file("{\"__metadata__\":{\"a\":\"1\",\"b\":\"2\"}}", new byte[0]));
+        assertEquals(java.util.Map.of("a", "1", "b", "2"), SafetensorsHeader.read(ok).metadata());
+    }
+
+    /** Offsets stay byte offsets after non-ASCII text (the header is parsed as chars, offsets mapped back to bytes). */
+    @Test
+    void offsetsAfterNonAsciiTextAreByteOffsets() throws IOException {
+        String json = "{\"__metadata__\":{\"\u00fc\":\"\u2713\ud83e\udd99\"}} {}";
+        Path file = TestData.write(dir, "utf8.safetensors", TestData.file(json, new byte[0]));
+        SafetensorsException e = assertThrows(SafetensorsException.class, () -> SafetensorsHeader.read(file));
+        long expected = 8 + json.getBytes(StandardCharsets.UTF_8).length - 2; // the second '{'
+        assertEquals(expected, e.offset(), e.getMessage());
     }
 }

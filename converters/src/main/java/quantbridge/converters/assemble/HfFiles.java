@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import quantbridge.core.io.InputFiles;
 import quantbridge.core.io.ModelFormatException;
 
 /**
@@ -37,6 +38,7 @@ public final class HfFiles {
 
     /** Checks the file's size against its cap. */
     static void checkSize(Path file) throws IOException {
+        InputFiles.requireRegular(file); // never open a named pipe or a kernel file
         long size = Files.size(file);
         long cap = capOf(file);
         if (size > cap) {

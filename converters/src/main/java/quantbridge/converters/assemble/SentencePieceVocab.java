@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import quantbridge.core.io.InputFiles;
 
 /**
  * Reads the vocabulary of a SentencePiece {@code tokenizer.model}: the {@code ModelProto}
@@ -22,6 +23,7 @@ final class SentencePieceVocab {
     }
 
     static HfTokenizer read(Path file, int vocabSize) throws IOException {
+        InputFiles.requireRegular(file);
         long size = Files.size(file);
         if (size > MAX_BYTES) throw new AssembleException(file, "a " + size + "-byte tokenizer.model is implausibly large");
         List<String> tokens = new ArrayList<>();

@@ -140,6 +140,6 @@ public final class CliErrors implements IExecutionExceptionHandler, IParameterEx
     /** The message on one line: a multi-line message is joined with {@code "; "}. */
     static String oneLine(String message) {
         if (message == null) return "";
-        return message.strip().replaceAll("\\s*\\R\\s*", "; ");
+        return quantbridge.core.io.Printable.line(message.strip().replaceAll("\\s*\\R\\s*", "; "));
     }
 }

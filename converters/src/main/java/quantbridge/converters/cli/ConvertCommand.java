@@ -131,6 +131,7 @@ final class ConvertCommand implements Callable<Integer> {
         } else {
             Inputs.checkPaths(input, output, run.force);
         }
+        if (!dryRun) Inputs.checkReport(input, output, run.reportFile, run.force);
         int nThreads = Inputs.threads(run.threads);
         ModelWriter writer;
         try {

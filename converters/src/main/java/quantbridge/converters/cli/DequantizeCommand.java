@@ -51,6 +51,7 @@ final class DequantizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Inputs.checkPaths(input, output, run.force);
+        Inputs.checkReport(input, output, run.reportFile, run.force);
         int nThreads = Inputs.threads(run.threads);
         GgmlType target = switch (dtype.toLowerCase(Locale.ROOT)) {
             case "f32" -> GgmlType.F32;

@@ -5,6 +5,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import quantbridge.core.io.InputFiles;
 
 /** Checks on the files a command is given, with the messages {@link CliErrors} prints. */
 public final class Inputs {
@@ -21,6 +22,7 @@ public final class Inputs {
     public static Path requireFile(Path path) throws IOException, CliException {
         if (!Files.exists(path)) throw new NoSuchFileException(path.toString());
         if (Files.isDirectory(path)) throw CliException.input(path + ": is a directory, not a file");
+        InputFiles.requireRegular(path); // a named pipe, a device, /proc/self/mem: one line, exit 2, never opened
         if (!Files.isReadable(path)) throw new AccessDeniedException(path.toString());
         return path;
     }
@@ -39,13 +41,13 @@ public final class Inputs {
 
     /**
      * Requires that {@code out} may be written: its folder exists, and unless {@code force}
-     * it does not exist yet (checked again by {@link quantbridge.core.io.AtomicOutput}).
+     * it does not exist yet, a link included, even one to nothing (checked again by {@link quantbridge.core.io.AtomicOutput}).
      */
     public static Path requireWritable(Path out, boolean force) throws IOException, CliException {
         Path dir = out.toAbsolutePath().getParent();
         if (dir == null || !Files.isDirectory(dir)) throw CliException.input(out + ": the folder " + dir + " does not exist");
         if (Files.isDirectory(out)) throw CliException.input(out + ": is a directory");
-        if (!force && Files.exists(out)) throw new java.nio.file.FileAlreadyExistsException(out + " exists (use --force to overwrite)");
+        if (!force && Files.exists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS)) throw new java.nio.file.FileAlreadyExistsException(out + " exists (use --force to overwrite)");
         return out;
     }
 
@@ -53,7 +55,36 @@ public final class Inputs {
     static void checkPaths(Path in, Path out, boolean force) throws IOException, CliException {
         requireModel(in);
         requireWritable(out, force);
-        if (Files.exists(out) && Files.isSameFile(in, out)) throw CliException.usage("the output " + out + " is the input file");
+        if (Files.exists(out) && Files.isSameFile(in, out)) throw CliException.input("the output " + out + " is the input file");
+    }
+
+    /**
+     * Checks the {@code --report} file (null: none) like an output, before anything is written:
+     * never the input, not the output, its folder exists and takes a new file, and unless
+     * {@code force} nothing is there yet (a dangling link counts as something).
+     */
+    static void checkReport(Path in, Path out, Path report, boolean force) throws IOException, CliException {
+        if (report == null) return;
+        Path r = report.toAbsolutePath().normalize();
+        boolean exists = Files.exists(report, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        if (r.equals(in.toAbsolutePath().normalize()) || (exists && Files.exists(report) && Files.isSameFile(in, report))) {
+            throw CliException.input("--report " + report + " is the input file; the report is an output");
+        }
+        if (r.equals(out.toAbsolutePath().normalize()) || (exists && Files.exists(out) && Files.isSameFile(out, report))) {
+            throw CliException.input("--report " + report + " is the output file; give the report a name of its own");
+        }
+        requireWritable(report, force);
+        // the report is written last: make sure now that its folder takes a new file, so that a
+        // conversion is not thrown away at the end for a report that cannot be written
+        Path probe;
+        try {
+            probe = Files.createTempFile(r.getParent(), ".quantbridge-report-", ".probe");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new java.nio.file.AccessDeniedException(report.toString());
+        } catch (java.nio.file.FileSystemException e) {
+            throw new java.nio.file.FileSystemException(report.toString(), null, e.getReason());
+        }
+        Files.deleteIfExists(probe);
     }
 
     /** The number of threads asked for, checked. */

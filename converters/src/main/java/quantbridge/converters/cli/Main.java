@@ -55,6 +55,10 @@ public final class Main implements Runnable {
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         new CliErrors(args).install(cl);
+        quantbridge.core.io.AtomicOutput.setNotices(m -> {
+            err.println("note: " + m);
+            err.flush();
+        });
         return cl;
     }
 
@@ -80,6 +84,7 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        LauncherWatch.start();
         PrintWriter out = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8));
         PrintWriter err = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err), StandardCharsets.UTF_8), true);
         System.exit(run(out, err, args));

@@ -69,18 +69,25 @@ final class PyRepr {
                 default -> {
                     if (c == q) sb.append('\\').append(c);
                     else if (c < 0x20 || c == 0x7f) sb.append(String.format("\\x%02x", (int) c));
-                    else sb.append(c);
+                    else if (Character.isSurrogate(c) && i + 1 < s.length() && Character.isSurrogatePair(c, s.charAt(i + 1))) {
+                        int cp = Character.toCodePoint(c, s.charAt(++i));
+                        if (quantbridge.core.io.Printable.unsafe(cp)) sb.append(String.format("\\U%08x", cp));
+                        else sb.appendCodePoint(cp);
+                    } else if (quantbridge.core.io.Printable.unsafe(c)) {
+                        // as Python's repr: what is not printable (bidi overrides, separators) is escaped
+                        sb.append(c < 0x100 ? String.format("\\x%02x", (int) c) : String.format("\\u%04x", (int) c));
+                    } else sb.append(c);
                 }
             }
         }
         return sb.append(q).toString();
     }
 
-    /** A name with control characters escaped (and nothing else changed), safe for a terminal. */
+    /** A name with control, format (bidi) and separator characters escaped (and nothing else changed), safe for a terminal. */
     static String name(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c < 0x20 || c == 0x7f) {
+            if (c < 0x20 || c == 0x7f || quantbridge.core.io.Printable.unsafe(c)) {
                 String r = string(s);
                 return r.substring(1, r.length() - 1);
             }

@@ -97,16 +97,15 @@ final class TextReport {
         if (ts.isEmpty()) return;
         List<String> headers = new ArrayList<>(List.of("#", "elements", gguf ? "ne" : "shape", "type", "bytes", "offset", "name"));
         if (shards) headers.add("file");
-        List<List<String>> rows = new ArrayList<>(ts.size());
-        int n = 0;
-        for (Inspection.TensorRow t : ts) {
+        // rows are made twice (widths, then lines) rather than held: a million tensors stay cheap
+        table(out, headers, ts.size(), i -> {
+            Inspection.TensorRow t = ts.get(i);
             String dims = gguf ? ggufDims(t.ne()) : Arrays.toString(t.shape());
-            List<String> row = new ArrayList<>(List.of(++n + ":", Long.toString(t.elements()), dims, t.type(),
+            List<String> row = new ArrayList<>(List.of((i + 1) + ":", Long.toString(t.elements()), dims, t.type(),
                     Long.toString(t.bytes()), t.offset() < 0 ? "-" : Long.toString(t.offset()), PyRepr.name(t.name())));
             if (shards) row.add(t.file() == null ? "" : t.file());
-            rows.add(row);
-        }
-        table(out, headers, rows);
+            return row;
+        });
     }
 
     /** gguf-py pads {@code ne} to four dimensions with ones. */
@@ -130,22 +129,30 @@ final class TextReport {
         if (!rows.isEmpty()) table(out, List.of("type", "tensors", "parameters", "bytes", "bpw"), rows);
     }
 
+    private static final java.util.regex.Pattern NUMERIC = java.util.regex.Pattern.compile("[-+0-9.,: ]+");
+
     /** Columns padded to their widest cell; text columns left-aligned, numbers right-aligned. */
     static void table(PrintWriter out, List<String> headers, List<List<String>> rows) {
+        table(out, headers, rows.size(), rows::get);
+    }
+
+    /** {@link #table(PrintWriter, List, List)} over rows made on demand (each is asked for twice). */
+    static void table(PrintWriter out, List<String> headers, int count, java.util.function.IntFunction<List<String>> rows) {
         int cols = headers.size();
         int[] w = new int[cols];
         boolean[] numeric = new boolean[cols];
         Arrays.fill(numeric, true);
         for (int c = 0; c < cols; c++) w[c] = headers.get(c).length();
-        for (List<String> r : rows) {
+        for (int i = 0; i < count; i++) {
+            List<String> r = rows.apply(i);
             for (int c = 0; c < cols; c++) {
                 String s = r.get(c);
                 w[c] = Math.max(w[c], s.length());
-                if (!s.isEmpty() && !s.matches("[-+0-9.,: ]+")) numeric[c] = false;
+                if (numeric[c] && !s.isEmpty() && !NUMERIC.matcher(s).matches()) numeric[c] = false;
             }
         }
         out.println(line(headers, w, numeric));
-        for (List<String> r : rows) out.println(line(r, w, numeric));
+        for (int i = 0; i < count; i++) out.println(line(rows.apply(i), w, numeric));
     }
 
     private static String line(List<String> cells, int[] w, boolean[] numeric) {

@@ -2,12 +2,16 @@ package quantbridge.converters.convert;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import quantbridge.converters.plan.Plan;
 import quantbridge.converters.report.ConversionReport;
 import quantbridge.converters.report.ProgressBar;
 import quantbridge.converters.requant.ConversionFailure;
+import quantbridge.core.io.AtomicOutput;
 import quantbridge.core.io.ModelWriter;
 import quantbridge.core.ir.Model;
 import quantbridge.core.ir.Tensor;
@@ -74,7 +78,30 @@ public final class Conversion {
             }
         }
         report.finish();
-        if (o.reportFile() != null) report.writeJson(o.reportFile());
+        if (o.reportFile() != null) writeReport(o.reportFile(), o.overwrite(), o.output(), () -> report.text(o.reportFile()));
         return report;
+    }
+
+    /**
+     * Writes the report atomically, after the output; if it cannot be written, the output just
+     * written is removed too (a run leaves both or neither).
+     */
+    public static void writeReport(Path reportFile, boolean overwrite, Path output, ReportText text) throws IOException {
+        try {
+            byte[] bytes = text.text().getBytes(StandardCharsets.UTF_8);
+            AtomicOutput.write(reportFile, overwrite, ch -> {
+                ByteBuffer b = ByteBuffer.wrap(bytes);
+                while (b.hasRemaining()) ch.write(b);
+            });
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(output);
+            throw e;
+        }
+    }
+
+    /** The report's text, made when it is written. */
+    @FunctionalInterface
+    public interface ReportText {
+        String text() throws IOException;
     }
 }

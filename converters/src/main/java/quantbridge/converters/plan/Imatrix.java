@@ -65,7 +65,7 @@ public record Imatrix(Map<String, float[]> values, List<String> datasets, int ch
     /**
      * Reads either form (a GGUF magic decides), checking every size against the file.
      *
-     * @throws ImatrixException if the file is malformed or holds non-finite values
+     * @throws ImatrixException if the file is malformed or holds non-finite or negative values
      */
     public static Imatrix read(Path path) throws IOException {
         try (MappedFile f = MappedFile.open(path)) {
@@ -74,8 +74,14 @@ public record Imatrix(Map<String, float[]> values, List<String> datasets, int ch
             Imatrix m = gguf ? null : legacy(path, s);
             if (m == null) m = fromGguf(path);
             for (Map.Entry<String, float[]> e : m.values.entrySet()) {
-                for (float v : e.getValue()) {
+                float[] vs = e.getValue();
+                for (int i = 0; i < vs.length; i++) {
+                    float v = vs[i];
                     if (!Float.isFinite(v)) throw new ImatrixException(path, -1, "entry '" + e.getKey() + "' holds the non-finite value " + v);
+                    if (v < 0) {
+                        throw new ImatrixException(path, -1, "entry '" + e.getKey() + "' holds the negative value " + v + " at index " + i
+                                + "; importance values are sums of squared activations, never negative");
+                    }
                 }
             }
             return m;

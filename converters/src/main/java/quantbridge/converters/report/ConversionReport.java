@@ -1,7 +1,6 @@
 package quantbridge.converters.report;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -10,11 +9,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import quantbridge.converters.convert.Executor;
 import quantbridge.converters.plan.Plan;
 import quantbridge.converters.plan.PlannedTensor;
-import quantbridge.converters.requant.ErrorStats;
-import quantbridge.converters.convert.Executor;
 import quantbridge.converters.plan.Route;
+import quantbridge.converters.requant.ErrorStats;
 import quantbridge.core.ir.Shape;
 
 /**
@@ -244,14 +243,8 @@ public final class ConversionReport implements Executor.Listener {
         o.put("values", e.count());
     }
 
-    /** The JSON report as text. */
-    public String json() throws IOException {
-        ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        return om.writeValueAsString(toJson()) + "\n";
-    }
-
-    /** Writes the report: JSON, or the HTML page when {@code file} ends in {@code .html} ({@link ReportFile}). */
-    public void writeJson(Path file) throws IOException {
-        ReportFile.write(file, toJson());
+    /** The report for {@code file}: indented JSON, or the HTML page when it ends in {@code .html} ({@link ReportFile}). */
+    public String text(Path file) throws IOException {
+        return ReportFile.text(file, toJson());
     }
 }

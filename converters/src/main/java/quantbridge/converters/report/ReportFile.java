@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -25,10 +24,5 @@ public final class ReportFile {
     public static String text(Path file, JsonNode doc) throws IOException {
         if (isHtml(file)) return HtmlReport.render(doc);
         return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc) + "\n";
-    }
-
-    /** Writes {@link #text} to {@code file}. */
-    public static void write(Path file, JsonNode doc) throws IOException {
-        Files.writeString(file, text(file, doc));
     }
 }

@@ -71,4 +71,13 @@ class ImatrixTest {
         Path neg = Files.write(dir.resolve("neg.dat"), new byte[] {-1, -1, -1, -1});
         assertThrows(ImatrixException.class, () -> Imatrix.read(neg));
     }
+
+    /** Finite negative values: the entry and the index are named, and what is wrong (they were once called "not finite", about the output). */
+    @Test
+    void negativeImportanceValuesNameTheEntry() throws IOException {
+        Path f = Files.write(dir.resolve("negative.dat"), legacy(1, new float[] {1f, 0.5f, -2.5f}, false));
+        ImatrixException e = assertThrows(ImatrixException.class, () -> Imatrix.read(f));
+        assertEquals(f + ": entry 'blk.0.attn_q.weight' holds the negative value -2.5 at index 2; importance values are sums of "
+                + "squared activations, never negative", e.getMessage());
+    }
 }

@@ -251,13 +251,9 @@ class HtmlReportTest {
         assertFalse(ReportFile.isHtml(Path.of("r.json")));
         assertFalse(ReportFile.isHtml(Path.of("html")));
         ObjectNode d = doc();
-        ReportFile.write(dir.resolve("r.json"), d);
-        assertEquals(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(d) + "\n", Files.readString(dir.resolve("r.json")),
+        assertEquals(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(d) + "\n", ReportFile.text(Path.of("x.json"), d),
                 "the JSON report as before: indented, one newline at the end");
-        ReportFile.write(dir.resolve("r.html"), d);
-        assertEquals(HtmlReport.render(d), Files.readString(dir.resolve("r.html")));
         assertEquals(HtmlReport.render(d), ReportFile.text(Path.of("x.html"), d));
-        assertEquals(Files.readString(dir.resolve("r.json")), ReportFile.text(Path.of("x.json"), d));
     }
 
     static JsonNode island(String page) throws Exception {

@@ -20,7 +20,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * Writes an output file all or nothing: the content goes to a temporary file beside the
  * destination, which is renamed over it only when complete. On any failure, and on
  * SIGINT/SIGTERM (through a shutdown hook), the temporary file is removed and the
- * destination is left as it was.
+ * destination is left as it was. The temporary file is {@code .NAME.PID-N.partial}; one left by a
+ * process killed outright (no hook runs on SIGKILL) is removed by the next write into its folder
+ * ({@link #removeStalePartials}).
  */
 public final class AtomicOutput {
 
@@ -44,7 +46,51 @@ public final class AtomicOutput {
         }, "quantbridge-cleanup"));
     }
 
+    private static volatile java.util.function.Consumer<String> notices = m -> { };
+
     private AtomicOutput() {
+    }
+
+    /** Where to say that stale partial files were removed (the command line prints a note). */
+    public static void setNotices(java.util.function.Consumer<String> sink) {
+        notices = sink == null ? m -> { } : sink;
+    }
+
+    /** {@code .NAME.PID-N.partial}: the temporary file process PID writes for NAME. */
+    private static final java.util.regex.Pattern PARTIAL = java.util.regex.Pattern.compile("\\..+\\.(\\d{1,19})-\\d+\\.partial");
+
+    /**
+     * Removes the partial files in {@code dir} left by processes that are no longer running
+     * (killed with SIGKILL, so no shutdown hook ran), saying so through the notices; returns
+     * them. Files of running processes, and of other names, are left alone.
+     */
+    public static List<Path> removeStalePartials(Path dir) {
+        List<Path> removed = new ArrayList<>();
+        if (dir == null || !Files.isDirectory(dir)) return removed;
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                java.util.regex.Matcher m = PARTIAL.matcher(p.getFileName().toString());
+                if (!m.matches()) continue;
+                long pid;
+                try {
+                    pid = Long.parseLong(m.group(1));
+                } catch (NumberFormatException e) {
+                    continue;
+                }
+                if (pid == ProcessHandle.current().pid() || ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) continue;
+                if (!Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) continue;
+                try {
+                    Files.deleteIfExists(p);
+                    removed.add(p);
+                    notices.accept("removed " + p + ", a partial output left by process " + pid + ", which is no longer running");
+                } catch (IOException e) {
+                    // not ours to insist on (another user's file in a shared folder): leave it
+                }
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // an unreadable folder: the write below reports what matters
+        }
+        return removed;
     }
 
     /**
@@ -69,9 +115,10 @@ public final class AtomicOutput {
         if (dests.size() != bodies.size()) throw new IllegalArgumentException(dests.size() + " files but " + bodies.size() + " bodies");
         if (!overwrite) {
             for (Path d : dests) {
-                if (Files.exists(d.toAbsolutePath())) throw new FileAlreadyExistsException(d + " exists (use --force to overwrite)");
+                if (Files.exists(d.toAbsolutePath(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) throw new FileAlreadyExistsException(d + " exists (use --force to overwrite)");
             }
         }
+        for (Path d : dests.stream().map(x -> x.toAbsolutePath().getParent()).distinct().toList()) removeStalePartials(d);
         List<Path> temps = new ArrayList<>();
         List<Path> moved = new ArrayList<>();
         boolean done = false;
@@ -143,7 +190,7 @@ public final class AtomicOutput {
         for (int attempt = 0; ; attempt++) {
             long n = java.util.concurrent.ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
             try {
-                return Files.createFile(dir.resolve("." + name + "." + n + ".partial"));
+                return Files.createFile(dir.resolve("." + name + "." + ProcessHandle.current().pid() + "-" + n + ".partial"));
             } catch (FileAlreadyExistsException e) {
                 if (attempt == 100) throw e;
             }

@@ -49,6 +49,7 @@ public final class Formats {
             throw new ModelFormatException(ModelFormatException.Kind.NOT_A_MODEL, path, -1,
                     "is a directory, not a model file nor a Hugging Face model folder (it has no config.json)");
         }
+        InputFiles.requireRegular(path);
         byte[] head;
         try (InputStream in = Files.newInputStream(path)) {
             head = in.readNBytes(16);

@@ -14,8 +14,9 @@ import java.nio.file.StandardOpenOption;
  */
 public record MappedFile(Path path, MemorySegment segment, Arena arena) implements AutoCloseable {
 
-    /** Maps the whole file read-only. */
+    /** Maps the whole file read-only; anything but a regular file is refused ({@link InputFiles#requireRegular}). */
     public static MappedFile open(Path path) throws IOException {
+        InputFiles.requireRegular(path); // before open(): a named pipe would block it
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();

@@ -76,25 +76,11 @@ public class ModelFormatException extends IOException {
     }
 
     /**
-     * Names and strings quoted from a hostile file may hold line breaks or terminal escapes:
-     * control characters and line separators are shown as escapes (a backslash and {@code n},
-     * {@code r}, {@code t}, or {@code u} and four hex digits), so the message stays one line
-     * and prints nothing but text.
+     * Names and strings quoted from a hostile file may hold line breaks, terminal escapes or
+     * bidirectional overrides, and may be huge: the message is made one printable line by
+     * {@link Printable#line} (escapes, long quoted strings shortened).
      */
     private static String oneLine(CharSequence s) {
-        StringBuilder out = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            int type = Character.getType(c);
-            if (c == '\n') out.append("\\n");
-            else if (c == '\r') out.append("\\r");
-            else if (c == '\t') out.append("\\t");
-            else if (Character.isISOControl(c) || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR) {
-                out.append(String.format("\\u%04x", (int) c));
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
+        return Printable.line(s);
     }
 }

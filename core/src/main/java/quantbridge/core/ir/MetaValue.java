@@ -14,17 +14,39 @@ import java.util.Objects;
  */
 public record MetaValue(ValueType type, Object value) {
 
-    /** An array value: its element type and its elements (nested arrays allowed). */
+    /**
+     * An array value: its element type and its elements (nested arrays allowed). A reader may
+     * give its elements as {@link LazyItems}, kept where they are (a slice of the file) and made
+     * one at a time when asked for; any other list is copied.
+     */
     public record Array(ValueType elementType, List<MetaValue> items) {
         public Array {
             Objects.requireNonNull(elementType);
-            items = List.copyOf(items);
-            for (MetaValue v : items) {
-                if (v.type() != elementType) {
-                    throw new IllegalArgumentException("array of " + elementType + " holds a " + v.type());
+            if (items instanceof LazyItems lazy) {
+                if (lazy.elementType() != elementType) {
+                    throw new IllegalArgumentException("array of " + elementType + " holds " + lazy.elementType() + " values");
+                }
+            } else {
+                items = List.copyOf(items);
+                for (MetaValue v : items) {
+                    if (v.type() != elementType) {
+                        throw new IllegalArgumentException("array of " + elementType + " holds a " + v.type());
+                    }
                 }
             }
         }
+    }
+
+    /**
+     * The elements of a large array, left in the file until asked for: an immutable list whose
+     * {@link #get} makes one element at a time, so that metadata costs its size in memory only
+     * while it is used, not while it is merely held. Subclasses validate every element when
+     * they are made (a reader refuses a bad file when it opens it) and never fail later.
+     */
+    public abstract static class LazyItems extends java.util.AbstractList<MetaValue> implements java.util.RandomAccess {
+
+        /** The type of every element. */
+        public abstract ValueType elementType();
     }
 
     public MetaValue {
@@ -95,12 +117,14 @@ public record MetaValue(ValueType type, Object value) {
         return (Array) value;
     }
 
-    /** The value as text: unsigned integers unsigned, floats as Java prints them. */
+    /** The value as text: unsigned integers unsigned, floats as Java prints them; a large array read lazily shows its first 16 items. */
     @Override
     public String toString() {
         return switch (type) {
             case UINT64 -> Long.toUnsignedString((Long) value);
-            case ARRAY -> asArray().items().toString();
+            case ARRAY -> asArray().items() instanceof LazyItems lazy
+                    ? lazy.subList(0, 16).toString().replaceFirst("]$", ", ... (" + lazy.size() + " items)]") // large: never all at once
+                    : asArray().items().toString();
             default -> String.valueOf(value);
         };
     }

@@ -37,4 +37,18 @@ class ModelFormatExceptionTest {
         var unknown = org.junit.jupiter.api.Assertions.assertThrows(ModelFormatException.class, () -> Formats.open(text));
         assertEquals(ModelFormatException.Kind.NOT_A_MODEL, unknown.kind());
     }
+
+    @Test
+    void bidiOverridesAndSeparatorsAreEscaped() {
+        var e = new ModelFormatException(Path.of("m.gguf"), "a\u202Eb\u2066c\u200Bd\uFEFFe\u00A0f\uDB40\uDC01", "bad");
+        assertEquals("m.gguf: tensor 'a\\u202eb\\u2066c\\u200bd\\ufeffe\\u00a0f\\U000e0001': bad", e.getMessage());
+    }
+
+    @Test
+    void longQuotedStringsAreShortened() {
+        var e = new ModelFormatException(Path.of("m.gguf"), "x".repeat(100_000), "bad");
+        assertEquals("m.gguf: tensor '" + "x".repeat(100) + "...' (100000 characters): bad", e.getMessage());
+        var f = new ModelFormatException(Path.of("m.gguf"), 3, "y".repeat(50_000));
+        assertEquals(Printable.MAX_LINE + "... (message cut: 50023 characters)".length(), f.getMessage().length());
+    }
 }
