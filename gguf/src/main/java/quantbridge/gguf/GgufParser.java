@@ -215,7 +215,7 @@ final class GgufParser {
         } catch (ArithmeticException e) {
             throw error(typeAt, t + "its size in bytes overflows a 64-bit integer");
         }
-        long rows = elements / rowLength;
+        long rows = rowLength == 0 ? 0 : elements / rowLength; // a zero-element tensor has no rows
         if (type.isLegacyInterleaved() && rows % type.interleavedRows() != 0) {
             throw error(typeAt, t + "legacy type " + type.displayName() + " interleaves rows in groups of "
                     + type.interleavedRows() + ", but the tensor has " + rows + " row(s)");

@@ -21,17 +21,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code kill -9} (issue 16). Of the launcher: Java must not go on as an orphan and write OUT
- * later; it ends within a fraction of a second and removes its partial file. Of Java itself: the
- * hidden {@code .OUT.PID-N.partial} it leaves is removed, with a note, by the next run that
- * writes into that folder.
+ * {@code kill -9} of Java itself (issue 16): the hidden {@code .OUT.PID-N.partial} it leaves is
+ * removed, with a note, by the next run that writes into that folder. (Killing the launcher is
+ * {@link LauncherIT}'s, run once the CLI is packaged.)
  */
 class KillTest {
 
     @TempDir
     Path dir;
 
-    private static final int COLS = 4096;
+    static final int COLS = 4096;
     private static final int ROWS = 4096; // 64 MiB of float32: IQ3_XXS takes many seconds over it
 
     private Path input() throws IOException {
@@ -49,6 +48,19 @@ class KillTest {
     }
 
     private List<Path> partials() throws IOException {
+        return partials(dir);
+    }
+
+    static Path input(Path dir) throws IOException {
+        return new KillTest().withDir(dir).input();
+    }
+
+    private KillTest withDir(Path d) {
+        this.dir = d;
+        return this;
+    }
+
+    static List<Path> partials(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
             return s.filter(f -> f.getFileName().toString().endsWith(".partial")).toList();
         }
@@ -61,48 +73,6 @@ class KillTest {
             assertTrue(System.nanoTime() < deadline, "no temporary file appeared within 120 s");
             Thread.sleep(20);
         }
-    }
-
-    @Test
-    void killingTheLauncherEndsJavaAndNoOutputAppearsAfterwards() throws Exception {
-        Path root = Path.of(System.getProperty("qb.root"));
-        Path in = input();
-        Path out = dir.resolve("out.iq3_xxs");
-        ProcessBuilder pb = new ProcessBuilder("bash", root.resolve("quantbridge").toString(), "codec", "quantize", "--type", "iq3_xxs",
-                "--cols", String.valueOf(COLS), in.toString(), out.toString());
-        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        pb.environment().put("QUANTBRIDGE_NO_BUILD", "1");
-        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        Path errFile = dir.resolve("stderr.txt");
-        pb.redirectError(errFile.toFile());
-        Process launcher = pb.start();
-        List<ProcessHandle> javas = new ArrayList<>();
-        try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (partials().isEmpty()) {
-                if (!launcher.isAlive()) {
-                    String err = Files.readString(errFile);
-                    Assumptions.assumeFalse(err.contains("not built or out of date"),
-                            "the CLI is not packaged (or older than its sources): the launcher cannot be killed mid-conversion");
-                    throw new AssertionError("the launcher ended before it could be killed: " + err);
-                }
-                assertTrue(System.nanoTime() < deadline, "no temporary file appeared within 120 s");
-                Thread.sleep(20);
-            }
-            launcher.descendants().filter(h -> h.info().command().map(c -> c.endsWith("/java")).orElse(false)).forEach(javas::add);
-            assertEquals(1, javas.size(), "one Java child of the launcher");
-            launcher.destroyForcibly(); // SIGKILL: the script can pass nothing on
-            assertTrue(launcher.waitFor(30, TimeUnit.SECONDS));
-            assertEquals(137, launcher.exitValue());
-            ProcessHandle java = javas.getFirst();
-            assertTrue(java.onExit().get(30, TimeUnit.SECONDS) != null && !java.isAlive(), "Java ended with its launcher");
-        } finally {
-            launcher.destroyForcibly();
-            javas.forEach(ProcessHandle::destroyForcibly);
-        }
-        Thread.sleep(3000); // the orphan of old wrote OUT some seconds later
-        assertFalse(Files.exists(out), "no output appears after the launcher is killed");
-        assertEquals(List.of(), partials(), "the partial file was removed as on SIGTERM");
     }
 
     @Test
