@@ -102,7 +102,8 @@ class QuantCheckpointFolderTest {
         }
         assertTrue(linears >= 7, "every quantized linear compared: " + linears);
         // llama.cpp loads and runs the file (the generator's weights are too small for a next-token distribution worth
-        // comparing: its logits are nearly uniform); skipped, visibly, without node-llama-cpp
+        // comparing: its logits are nearly uniform; QuantCheckpointInLlamaCppTest compares the predictions, on float
+        // checkpoints quantized by the same packers); skipped, visibly, without node-llama-cpp
         LlamaCpp.assumeAvailable();
         LlamaCpp.Result r = LlamaCpp.run(gguf, new int[] {28, 9, 6, 13, 13, 16}, List.of());
         assertEquals(name.startsWith("qwen2") ? "qwen2" : "llama", r.architecture());
