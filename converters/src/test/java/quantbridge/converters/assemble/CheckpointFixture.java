@@ -64,6 +64,8 @@ final class CheckpointFixture {
     final Map<String, double[]> effective = new HashMap<>();
     /** The RoPE cos/sin factor the reference applies (Phi-3's LongRoPE attention factor), 1 by default. */
     double ropeMscale = 1;
+    /** The llama.cpp logical name (a key of {@link #effective}) of each Hugging Face tensor name written. */
+    final Map<String, String> llamaNames = new HashMap<>();
     /** Every tensor written, by Hugging Face name, in the order written. */
     final List<Tensor> tensors = new ArrayList<>();
 
@@ -253,6 +255,7 @@ final class CheckpointFixture {
             }
         }
         effective.put(llamaName, kept);
+        llamaNames.put(hfName, llamaName);
         tensors.add(Tensor.of(hfName, Shape.of(dims), dtype, MemorySegment.ofArray(b.array())));
     }
 

@@ -55,6 +55,8 @@ public final class ReferenceForward {
     private final Config c;
     private final Extras ext;
     private final Function<String, double[]> w;
+    /** Round the input of every block's linear layer to Q8_0 values first, as llama.cpp does for quantized weights. */
+    private final boolean q8Activations;
 
     /** @param weights gives each tensor's values by llama.cpp name ({@code output} may fall back to {@code token_embd}) */
     public ReferenceForward(Config config, Function<String, double[]> weights) {
@@ -62,9 +64,24 @@ public final class ReferenceForward {
     }
 
     public ReferenceForward(Config config, Extras extras, Function<String, double[]> weights) {
+        this(config, extras, weights, false);
+    }
+
+    private ReferenceForward(Config config, Extras extras, Function<String, double[]> weights, boolean q8Activations) {
         this.c = config;
         this.ext = extras;
         this.w = weights;
+        this.q8Activations = q8Activations;
+    }
+
+    /**
+     * The same pass with the input of every linear layer of the blocks (Q/K/V or QKV, attention output, gate, up, down)
+     * rounded to Q8_0 values first: what llama.cpp's CPU backend computes when those weights are Q4_0, Q4_1, Q5_0, Q5_1,
+     * Q8_0 or IQ4_NL (it quantizes the activations to Q8_0 blocks of 32 for the integer dot products; d = fp16(amax / 127),
+     * code = round(x / d)). The embeddings and the output matrix are left as they are (use it when those are F32/F16).
+     */
+    public ReferenceForward withQ8_0Activations() {
+        return new ReferenceForward(c, ext, w, true);
     }
 
     /** The probabilities of the next token after {@code tokens}. */
@@ -98,14 +115,14 @@ public final class ReferenceForward {
                 double[] h = rmsNorm(x[t], w.apply(b + "attn_norm"));
                 int qDim = c.nHead() * hd;
                 if (ext.fused()) {
-                    double[] qkv = matVec(w.apply(b + "attn_qkv"), h, qDim + 2 * kvDim);
+                    double[] qkv = linear(w.apply(b + "attn_qkv"), h, qDim + 2 * kvDim);
                     q[t] = java.util.Arrays.copyOfRange(qkv, 0, qDim);
                     k[t] = java.util.Arrays.copyOfRange(qkv, qDim, qDim + kvDim);
                     v[t] = java.util.Arrays.copyOfRange(qkv, qDim + kvDim, qDim + 2 * kvDim);
                 } else {
-                    q[t] = matVec(w.apply(b + "attn_q"), h, qDim);
-                    k[t] = matVec(w.apply(b + "attn_k"), h, kvDim);
-                    v[t] = matVec(w.apply(b + "attn_v"), h, kvDim);
+                    q[t] = linear(w.apply(b + "attn_q"), h, qDim);
+                    k[t] = linear(w.apply(b + "attn_k"), h, kvDim);
+                    v[t] = linear(w.apply(b + "attn_v"), h, kvDim);
                 }
                 if (c.qkvBias()) {
                     add(q[t], w.apply(b + "attn_q.bias"));
@@ -143,7 +160,7 @@ public final class ReferenceForward {
                         for (int i = 0; i < hd; i++) att[h * hd + i] += s[u] / sum * v[u][kvh * hd + i];
                     }
                 }
-                double[] o = matVec(wo, att, d);
+                double[] o = linear(wo, att, d);
                 if (ext.sandwichNorms()) o = rmsNorm(o, w.apply(b + "post_attention_norm"));
                 add(x[t], o);
             }
@@ -151,15 +168,15 @@ public final class ReferenceForward {
                 double[] h = rmsNorm(x[t], w.apply(b + "ffn_norm"));
                 double[] g, u;
                 if (ext.fused()) {
-                    double[] gu = matVec(w.apply(b + "ffn_up"), h, 2 * c.nFf());
+                    double[] gu = linear(w.apply(b + "ffn_up"), h, 2 * c.nFf());
                     g = java.util.Arrays.copyOfRange(gu, 0, c.nFf());
                     u = java.util.Arrays.copyOfRange(gu, c.nFf(), 2 * c.nFf());
                 } else {
-                    g = matVec(w.apply(b + "ffn_gate"), h, c.nFf());
-                    u = matVec(w.apply(b + "ffn_up"), h, c.nFf());
+                    g = linear(w.apply(b + "ffn_gate"), h, c.nFf());
+                    u = linear(w.apply(b + "ffn_up"), h, c.nFf());
                 }
                 for (int i = 0; i < g.length; i++) g[i] = (c.gemma() ? gelu(g[i]) : silu(g[i])) * u[i];
-                double[] down = matVec(w.apply(b + "ffn_down"), g, d);
+                double[] down = linear(w.apply(b + "ffn_down"), g, d);
                 if (ext.sandwichNorms()) down = rmsNorm(down, w.apply(b + "post_ffw_norm"));
                 add(x[t], down);
             }
@@ -208,6 +225,28 @@ public final class ReferenceForward {
                 v[b] = x0 * sin + x1 * cos;
             }
         }
+    }
+
+    private double[] linear(double[] m, double[] x, int rows) {
+        return matVec(m, q8Activations ? q8_0(x) : x, rows);
+    }
+
+    /** x rounded to Q8_0 values block by block, in float32 as ggml's quantize_row_q8_0 computes them. */
+    private static double[] q8_0(double[] x) {
+        if (x.length % 32 != 0) throw new IllegalArgumentException("Q8_0 activations need rows of 32·k values, not " + x.length);
+        double[] y = new double[x.length];
+        for (int b = 0; b < x.length; b += 32) {
+            float amax = 0;
+            for (int i = 0; i < 32; i++) amax = Math.max(amax, Math.abs((float) x[b + i]));
+            float d = amax / 127f, id = d != 0 ? 1f / d : 0f;
+            float dStored = quantbridge.core.codec.Fp16.toFloat(quantbridge.core.codec.Fp16.fromFloat(d));
+            for (int i = 0; i < 32; i++) {
+                float v = (float) x[b + i] * id;
+                float q = Math.signum(v) * (float) Math.floor(Math.abs(v) + 0.5f); // roundf: halves away from zero
+                y[b + i] = dStored * q;
+            }
+        }
+        return y;
     }
 
     private static double[] matVec(double[] m, double[] x, int rows) {
