@@ -282,7 +282,7 @@ public final class Assembler {
      * A checkpoint's weights: the folder itself where an installed reader takes it whole (an
      * OpenVINO IR export), else its safetensors ({@link #weightsFile}).
      */
-    static Path checkpointWeights(Path dir) throws IOException {
+    public static Path checkpointWeights(Path dir) throws IOException {
         for (ModelReader r : Formats.readers()) {
             if (r.accepts(dir, new byte[0])) return dir;
         }

@@ -12,6 +12,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import quantbridge.converters.assemble.Assembler;
+import quantbridge.converters.assemble.HfFolder;
 import quantbridge.converters.convert.Conversion;
 import quantbridge.converters.plan.Plan;
 import quantbridge.converters.plan.PlanException;
@@ -50,7 +52,10 @@ final class DequantizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Inputs.checkPaths(input, output, run.force);
+        // a Hugging Face model folder (or org/name in the local cache) is dequantized from its weights
+        java.util.Optional<Path> folder = HfFolder.find(input.toString());
+        Path in = folder.isPresent() ? Assembler.checkpointWeights(folder.get()) : input;
+        Inputs.checkPaths(in, output, run.force);
         Inputs.checkReport(input, output, run.reportFile, run.force);
         int nThreads = Inputs.threads(run.threads);
         GgmlType target = switch (dtype.toLowerCase(Locale.ROOT)) {
@@ -67,7 +72,7 @@ final class DequantizeCommand implements Callable<Integer> {
         ModelWriter writer = Formats.writerFor(output, null);
         if (shard > 0) writer = writer.withShardSize(shard);
         PrintWriter out = spec.commandLine().getOut();
-        try (Model model = Formats.open(input)) {
+        try (Model model = Formats.open(in)) {
             Plan plan;
             try {
                 plan = Planner.plan(model, writer, new Planner.Request(new Planner.Types.Every(target), null, null, naming));

@@ -161,6 +161,18 @@ class CheckpointBadInputTest {
     }
 
     @Test
+    void dequantizeTakesTheFolderAsItsWeights() throws IOException {
+        CheckpointFixture fx = fixture("LlamaForCausalLM");
+        Path out = dir.resolve("deq.safetensors");
+        StringWriter o = new StringWriter(), e = new StringWriter();
+        int code = Main.run(new PrintWriter(o), new PrintWriter(e), "dequantize", fx.dir.toString(), out.toString(), "--quiet");
+        assertEquals(0, code, e::toString);
+        try (var m = quantbridge.core.io.Formats.open(out)) {
+            assertEquals(fx.tensors.size(), m.tensors().size());
+        }
+    }
+
+    @Test
     void aFolderWithoutConfigIsNotAModel() throws IOException {
         Path empty = Files.createDirectories(dir.resolve("empty"));
         refused(convert(empty), empty, "is a directory, not a model file nor a Hugging Face model folder (it has no config.json)");
