@@ -385,16 +385,7 @@ final class GgufParser {
 
     /** Checks one string like {@link #readString} (length, UTF-8) without making it. */
     private void skipString(Supplier<String> what) throws GgufException {
-        long at = pos;
-        long len = readSize(() -> what.get() + ": the string length");
-        long remaining = size - pos;
-        if (Long.compareUnsigned(len, remaining) > 0) {
-            throw error(at, what.get() + ": string length " + Long.toUnsignedString(len) + " cannot fit in the "
-                    + remaining + " remaining bytes");
-        }
-        if (len > MAX_STRING_BYTES) {
-            throw error(at, what.get() + ": string length " + len + " exceeds the " + MAX_STRING_BYTES + " bytes quantbridge allows for one string");
-        }
+        long len = stringLength(what);
         if (len > 0) {
             ByteBuffer in = seg.asSlice(pos, len).asByteBuffer();
             if (!isAscii(in)) {
@@ -411,7 +402,8 @@ final class GgufParser {
         pos += len;
     }
 
-    private String readString(Supplier<String> what) throws GgufException {
+    /** A string's length, checked against the bytes left and quantbridge's cap for one string. */
+    private long stringLength(Supplier<String> what) throws GgufException {
         long at = pos;
         long len = readSize(() -> what.get() + ": the string length");
         long remaining = size - pos;
@@ -422,6 +414,11 @@ final class GgufParser {
         if (len > MAX_STRING_BYTES) {
             throw error(at, what.get() + ": string length " + len + " exceeds the " + MAX_STRING_BYTES + " bytes quantbridge allows for one string");
         }
+        return len;
+    }
+
+    private String readString(Supplier<String> what) throws GgufException {
+        long len = stringLength(what);
         ByteBuffer in = seg.asSlice(pos, len).asByteBuffer();
         String s;
         if (isAscii(in)) {

@@ -18,6 +18,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import quantbridge.converters.cli.Main;
 import quantbridge.converters.llamacpp.GgufReference;
 import quantbridge.converters.llamacpp.LlamaCpp;
+import quantbridge.converters.llamacpp.ReferenceForward;
 
 /**
  * {@code quantbridge convert BLOB.pth OUT.gguf --type T --base HF_DIR} for each supported
@@ -82,16 +83,7 @@ class AssembleInLlamaCppTest {
         double[] unscaled = fx.reference().nextTokenProbabilities(prompt);
         // Hugging Face's llama3 inverse frequencies; llama.cpp divides each pair's angle by inv_freq / inv_freq_llama
         int hd = fx.headDim;
-        double[] divisors = new double[hd / 2];
-        for (int i = 0; i < hd / 2; i++) {
-            double inv = Math.pow(10000, -2.0 * i / hd), wavelen = 2 * Math.PI / inv;
-            double scaled = wavelen > oldContext / low ? inv / factor : inv;
-            if (!(wavelen < oldContext / high) && !(wavelen > oldContext / low)) {
-                double smooth = (oldContext / wavelen - low) / (high - low);
-                scaled = (1 - smooth) * scaled / factor + smooth * scaled;
-            }
-            divisors[i] = inv / scaled;
-        }
+        double[] divisors = ReferenceForward.llama3RopeDivisors(hd, 10000, factor, low, high, oldContext);
         fx.effective.put("rope_freqs", divisors);
         double[] expected = fx.reference().nextTokenProbabilities(prompt);
         double change = 0;

@@ -20,6 +20,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import quantbridge.converters.cli.Main;
 import quantbridge.converters.llamacpp.GgufReference;
 import quantbridge.converters.llamacpp.LlamaCpp;
+import quantbridge.converters.llamacpp.ReferenceForward;
 import quantbridge.core.ir.GgmlType;
 
 /**
@@ -153,16 +154,7 @@ class CheckpointInLlamaCppTest {
         int[] prompt = {269, 72, 101, 260, 265, 40, 50, 268, 33, 100, 101, 102};
         double[] unscaled = fx.reference().nextTokenProbabilities(prompt);
         int hd = fx.headDim;
-        double[] divisors = new double[hd / 2];
-        for (int i = 0; i < hd / 2; i++) {
-            double inv = Math.pow(10000, -2.0 * i / hd), wavelen = 2 * Math.PI / inv;
-            double scaled = wavelen > oldContext / low ? inv / factor : inv;
-            if (!(wavelen < oldContext / high) && !(wavelen > oldContext / low)) {
-                double smooth = (oldContext / wavelen - low) / (high - low);
-                scaled = (1 - smooth) * scaled / factor + smooth * scaled;
-            }
-            divisors[i] = inv / scaled;
-        }
+        double[] divisors = ReferenceForward.llama3RopeDivisors(hd, 10000, factor, low, high, oldContext);
         fx.effective.put("rope_freqs", divisors);
         double[] expected = fx.reference().nextTokenProbabilities(prompt);
         double change = 0;

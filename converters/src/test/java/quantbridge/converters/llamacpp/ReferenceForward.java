@@ -273,4 +273,23 @@ public final class ReferenceForward {
     private static double gelu(double x) {
         return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
     }
+
+    /**
+     * Hugging Face's Llama 3 RoPE scaling as llama.cpp takes it: per rotated pair, the divisor
+     * {@code inv_freq / inv_freq_llama3} of its angle (1 for short wavelengths, {@code factor} for
+     * long ones, a smooth blend between).
+     */
+    public static double[] llama3RopeDivisors(int headDim, double theta, double factor, double low, double high, double oldContext) {
+        double[] divisors = new double[headDim / 2];
+        for (int i = 0; i < headDim / 2; i++) {
+            double inv = Math.pow(theta, -2.0 * i / headDim), wavelen = 2 * Math.PI / inv;
+            double scaled = wavelen > oldContext / low ? inv / factor : inv;
+            if (!(wavelen < oldContext / high) && !(wavelen > oldContext / low)) {
+                double smooth = (oldContext / wavelen - low) / (high - low);
+                scaled = (1 - smooth) * scaled / factor + smooth * scaled;
+            }
+            divisors[i] = inv / scaled;
+        }
+        return divisors;
+    }
 }
