@@ -62,12 +62,6 @@ public final class AffineBlocks {
         return g.scaleType() == GgmlType.F16 ? SourceRows.scaleBits(a, gi) : Fp16.fromFloat(SourceRows.scale(g, a, gi));
     }
 
-    private static int code(Tensor t, TensorData.Affine a, long index, int max) throws CodeRangeException {
-        int c = Byte.toUnsignedInt(a.codes().get(ValueLayout.JAVA_BYTE, index));
-        if (c > max) throw new CodeRangeException(t.name(), "code " + c + " at value " + index, max);
-        return c;
-    }
-
     /** The zero point of group {@code gi}: stored, or the implicit {@code 2^(bits-1)} of a symmetric encoding. */
     private static int zero(Tensor t, GroupedAffine g, TensorData.Affine a, long gi) throws CodeRangeException {
         if (g.symmetric()) return g.implicitZeroPoint();
@@ -121,15 +115,21 @@ public final class AffineBlocks {
         int bytesPerBlock = type.typeSize();
         int max = g.maxCode();
         int[] q = new int[32];
+        byte[] codes = new byte[rowLength];
         int o = 0;
         for (int r = 0; r < n; r++) {
             long row = first + r;
+            // one bulk copy per row: element-wise reads of the segment cost a bounds check each
+            MemorySegment.copy(a.codes(), ValueLayout.JAVA_BYTE, row * rowLength, codes, 0, rowLength);
             for (int b = 0; b < blocksPerRow; b++) {
                 long gi = row * groupsPerRow + (long) b * 32 / g.groupSize();
                 short d = scaleHalf(g, a, gi);
                 int z = zero(t, g, a, gi);
-                long base = row * rowLength + b * 32L;
-                for (int j = 0; j < 32; j++) q[j] = code(t, a, base + j, max);
+                for (int j = 0; j < 32; j++) {
+                    int c = codes[b * 32 + j] & 0xFF;
+                    if (c > max) throw new CodeRangeException(t.name(), "code " + c + " at value " + (row * rowLength + b * 32L + j), max);
+                    q[j] = c;
+                }
                 putShort(out, o, d);
                 switch (type) {
                     case Q4_0 -> nibbles(q, z - 8, out, o + 2);
