@@ -200,13 +200,22 @@ final class HfQuantized {
         };
         MemorySegment w = bytes(qw);
         Codes codes = dst -> {
+            // a transpose ([in/pack, out] words to [out, in] codes) done by tiles of output rows, so that the words are
+            // read in order and the codes written in order, both through the cache
             long rows = in / pack;
-            for (long r = 0; r < rows; r++) {
-                for (long o = 0; o < out; o++) {
-                    int word = w.get(I32, 4 * (r * out + o));
-                    long base = o * in + r * pack;
-                    for (int k = 0; k < pack; k++) dst.set(ValueLayout.JAVA_BYTE, base + k, (byte) (word >>> (bits * k) & mask));
+            int tile = (int) Math.max(1, Math.min(out, (1 << 20) / in));
+            byte[] buf = new byte[(int) (tile * in)];
+            for (long o0 = 0; o0 < out; o0 += tile) {
+                int nt = (int) Math.min(tile, out - o0);
+                for (long r = 0; r < rows; r++) {
+                    long at = 4 * (r * out + o0);
+                    for (int t = 0; t < nt; t++) {
+                        int word = w.get(I32, at + 4L * t);
+                        int b = (int) (t * in + r * pack);
+                        for (int k = 0; k < pack; k++) buf[b + k] = (byte) (word >>> (bits * k) & mask);
+                    }
                 }
+                MemorySegment.copy(buf, 0, dst, ValueLayout.JAVA_BYTE, o0 * in, (int) (nt * in));
             }
         };
         return new Layer(p, qw.name(), out, in, bits, groups, new Strided(sc, 1, out), zeros, qz.name(), gi, codes);
