@@ -6,10 +6,12 @@ import static quantbridge.core.simd.PanamaSupport.lanes;
 import static quantbridge.core.simd.PanamaSupport.ss;
 import static quantbridge.core.simd.PanamaSupport.toFloat;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 import quantbridge.core.codec.Fp16;
 
 /**
@@ -171,5 +173,52 @@ final class PanamaKernels implements VectorKernels {
     @Override
     public void searchQx8(float[] xt, float[] wt, int n, int nmax, float[] scaleOut, float[] iscaleOut) {
         PanamaKSearch.searchQx8(xt, wt, n, nmax, scaleOut, iscaleOut);
+    }
+
+    private static final VectorSpecies<Double> DS = VectorSpecies.of(double.class, fs.vectorShape());
+
+    @Override
+    public void errorSums(float[] x, float[] y, int n, double[] acc) {
+        DoubleVector e0 = DoubleVector.zero(DS), e1 = e0, s0 = e0, s1 = e0;
+        FloatVector m = FloatVector.zero(fs);
+        int i = 0;
+        for (int bound = fs.loopBound(n); i < bound; i += lanes) {
+            FloatVector xv = FloatVector.fromArray(fs, x, i);
+            FloatVector d = FloatVector.fromArray(fs, y, i).sub(xv);
+            m = m.max(d.abs());
+            DoubleVector d0 = (DoubleVector) d.convertShape(VectorOperators.F2D, DS, 0);
+            DoubleVector d1 = (DoubleVector) d.convertShape(VectorOperators.F2D, DS, 1);
+            DoubleVector x0 = (DoubleVector) xv.convertShape(VectorOperators.F2D, DS, 0);
+            DoubleVector x1 = (DoubleVector) xv.convertShape(VectorOperators.F2D, DS, 1);
+            e0 = d0.fma(d0, e0);
+            e1 = d1.fma(d1, e1);
+            s0 = x0.fma(x0, s0);
+            s1 = x1.fma(x1, s1);
+        }
+        double e = e0.add(e1).reduceLanes(VectorOperators.ADD);
+        double s = s0.add(s1).reduceLanes(VectorOperators.ADD);
+        float mx = m.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            float d = y[i] - x[i];
+            e += (double) d * d;
+            s += (double) x[i] * x[i];
+            mx = Math.max(mx, Math.abs(d));
+        }
+        acc[0] += e;
+        acc[1] += s;
+        acc[2] = Math.max(acc[2], mx);
+    }
+
+    @Override
+    public boolean allFinite(float[] x, int n) {
+        // exponent bits + one exponent unit: the sign bit is set exactly for infinities and NaNs
+        IntVector acc = IntVector.zero(is);
+        int i = 0;
+        for (int bound = fs.loopBound(n); i < bound; i += lanes) {
+            acc = acc.or(FloatVector.fromArray(fs, x, i).reinterpretAsInts().and(0x7F800000).add(0x00800000));
+        }
+        int r = acc.reduceLanes(VectorOperators.OR);
+        for (; i < n; i++) r |= (Float.floatToRawIntBits(x[i]) & 0x7F800000) + 0x00800000;
+        return r >= 0;
     }
 }

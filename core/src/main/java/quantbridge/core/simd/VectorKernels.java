@@ -68,4 +68,15 @@ public interface VectorKernels {
      * ggml's epsilon get meaningless results: the caller handles them.
      */
     void searchQx8(float[] xt, float[] wt, int n, int nmax, float[] scaleOut, float[] iscaleOut);
+
+    /**
+     * Error sums of {@code n} value pairs (source {@code x}, decoded output {@code y}), all of
+     * {@code x} finite: adds {@code Σ (double)(y−x)²} to {@code acc[0]} and {@code Σ (double)x²}
+     * to {@code acc[1]}, and raises {@code acc[2]} to {@code max |y−x|} (NaN if any difference
+     * is NaN). The order of the additions is the kernel's own (not the scalar loop's).
+     */
+    void errorSums(float[] x, float[] y, int n, double[] acc);
+
+    /** Whether {@code x[0 .. n)} holds no infinity and no NaN. */
+    boolean allFinite(float[] x, int n);
 }
