@@ -17,7 +17,7 @@ public final class ValueStats {
 
     /** Whether {@code x[0 .. n)} holds no infinity and no NaN. */
     public static boolean allFinite(float[] x, int n) {
-        if (VK != null) return VK.allFinite(x, n);
+        if (VK != null) return VK.allFinite(x, 0, n);
         return allFiniteScalar(x, n);
     }
 
@@ -31,8 +31,8 @@ public final class ValueStats {
      * Error sums of {@code n} pairs (source {@code x}, all finite; output {@code y}): adds
      * {@code Σ (double)(y−x)²} to {@code acc[0]} and {@code Σ (double)x²} to {@code acc[1]}, and
      * raises {@code acc[2]} to {@code max |y−x|}, NaN if a difference is NaN ({@code y} may hold
-     * NaN or infinity). The sums are exact up to the order of the additions, which depends on
-     * the implementation.
+     * NaN or infinity). The vector kernels form the sums in float over runs of a few hundred
+     * values before adding them in double (relative error a few 1e-6); the maximum is exact.
      */
     public static void errorSums(float[] x, float[] y, int n, double[] acc) {
         if (VK != null) {

@@ -6,12 +6,10 @@ import static quantbridge.core.simd.PanamaSupport.lanes;
 import static quantbridge.core.simd.PanamaSupport.ss;
 import static quantbridge.core.simd.PanamaSupport.toFloat;
 
-import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 import quantbridge.core.codec.Fp16;
 
 /**
@@ -175,28 +173,26 @@ final class PanamaKernels implements VectorKernels {
         PanamaKSearch.searchQx8(xt, wt, n, nmax, scaleOut, iscaleOut);
     }
 
-    private static final VectorSpecies<Double> DS = VectorSpecies.of(double.class, fs.vectorShape());
+    /** Vectors summed in float lanes before their sums go to double (widening lane by lane does not intrinsify everywhere). */
+    private static final int BLOCK = 64;
 
     @Override
     public void errorSums(float[] x, float[] y, int n, double[] acc) {
-        DoubleVector e0 = DoubleVector.zero(DS), e1 = e0, s0 = e0, s1 = e0;
+        double e = 0, s = 0;
         FloatVector m = FloatVector.zero(fs);
         int i = 0;
-        for (int bound = fs.loopBound(n); i < bound; i += lanes) {
-            FloatVector xv = FloatVector.fromArray(fs, x, i);
-            FloatVector d = FloatVector.fromArray(fs, y, i).sub(xv);
-            m = m.max(d.abs());
-            DoubleVector d0 = (DoubleVector) d.convertShape(VectorOperators.F2D, DS, 0);
-            DoubleVector d1 = (DoubleVector) d.convertShape(VectorOperators.F2D, DS, 1);
-            DoubleVector x0 = (DoubleVector) xv.convertShape(VectorOperators.F2D, DS, 0);
-            DoubleVector x1 = (DoubleVector) xv.convertShape(VectorOperators.F2D, DS, 1);
-            e0 = d0.fma(d0, e0);
-            e1 = d1.fma(d1, e1);
-            s0 = x0.fma(x0, s0);
-            s1 = x1.fma(x1, s1);
+        for (int bound = fs.loopBound(n); i < bound; ) {
+            FloatVector ev = FloatVector.zero(fs), sv = ev;
+            for (int end = Math.min(bound, i + BLOCK * lanes); i < end; i += lanes) {
+                FloatVector xv = FloatVector.fromArray(fs, x, i);
+                FloatVector d = FloatVector.fromArray(fs, y, i).sub(xv);
+                m = m.max(d.abs());
+                ev = d.fma(d, ev);
+                sv = xv.fma(xv, sv);
+            }
+            e += ev.reduceLanes(VectorOperators.ADD);
+            s += sv.reduceLanes(VectorOperators.ADD);
         }
-        double e = e0.add(e1).reduceLanes(VectorOperators.ADD);
-        double s = s0.add(s1).reduceLanes(VectorOperators.ADD);
         float mx = m.reduceLanes(VectorOperators.MAX);
         for (; i < n; i++) {
             float d = y[i] - x[i];
@@ -210,15 +206,15 @@ final class PanamaKernels implements VectorKernels {
     }
 
     @Override
-    public boolean allFinite(float[] x, int n) {
+    public boolean allFinite(float[] x, int off, int n) {
         // exponent bits + one exponent unit: the sign bit is set exactly for infinities and NaNs
         IntVector acc = IntVector.zero(is);
         int i = 0;
         for (int bound = fs.loopBound(n); i < bound; i += lanes) {
-            acc = acc.or(FloatVector.fromArray(fs, x, i).reinterpretAsInts().and(0x7F800000).add(0x00800000));
+            acc = acc.or(FloatVector.fromArray(fs, x, off + i).reinterpretAsInts().and(0x7F800000).add(0x00800000));
         }
         int r = acc.reduceLanes(VectorOperators.OR);
-        for (; i < n; i++) r |= (Float.floatToRawIntBits(x[i]) & 0x7F800000) + 0x00800000;
+        for (; i < n; i++) r |= (Float.floatToRawIntBits(x[off + i]) & 0x7F800000) + 0x00800000;
         return r >= 0;
     }
 }
