@@ -24,8 +24,9 @@ public final class Histogram {
     public static void count(GgmlType t, byte[] b, int len, long[] hist) {
         int ts = t.typeSize();
         int nb = len / ts;
-        // a 256-entry table per byte (both nibbles, or the Q8_0 bin) counted in ints, folded in at the end
-        int[] c = new int[256];
+        // a 256-entry table per byte (both nibbles, or the Q8_0 bin) counted in ints, folded in at the end;
+        // four tables, one per byte position mod 4, so that repeated values do not wait on one counter
+        int[] c = new int[4 * 256];
         switch (t) {
             case Q4_0, IQ4_NL -> bytes(b, nb, ts, 2, 16, c);
             case Q4_1 -> bytes(b, nb, ts, 4, 16, c);
@@ -40,6 +41,7 @@ public final class Histogram {
             }
             default -> throw new IllegalArgumentException(t.displayName());
         }
+        for (int v = 0; v < 256; v++) c[v] += c[v + 256] + c[v + 512] + c[v + 768];
         for (int v = 0; v < 256; v++) {
             if (c[v] == 0) continue;
             if (t == GgmlType.Q8_0) {
@@ -54,7 +56,12 @@ public final class Histogram {
     /** Counts the byte values of {@code n} bytes at offset {@code at} of each of {@code nb} blocks of {@code ts} bytes. */
     private static void bytes(byte[] b, int nb, int ts, int at, int n, int[] c) {
         for (int i = 0, o = at; i < nb; i++, o += ts) {
-            for (int j = 0; j < n; j++) c[b[o + j] & 0xFF]++;
+            for (int j = 0; j < n; j += 4) {
+                c[b[o + j] & 0xFF]++;
+                c[256 + (b[o + j + 1] & 0xFF)]++;
+                c[512 + (b[o + j + 2] & 0xFF)]++;
+                c[768 + (b[o + j + 3] & 0xFF)]++;
+            }
         }
     }
 
