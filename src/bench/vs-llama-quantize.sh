@@ -18,7 +18,8 @@
 # OUT (default $BENCH_DIR/results.md), LIBDIR (default: node-llama-cpp's binaries under
 # build-cache/node), QB_ROOT (the quantbridge checkout whose launcher is measured, default this
 # one: e.g. an older commit's tree, for before/after numbers). Exit status 1 if a pair of files
-# differs.
+# differs. QB_OPTS: JVM options handed to quantbridge as QUANTBRIDGE_JAVA_OPTS (not a user's
+# plain run; e.g. -XX:MaxVectorSize=32 runs the vector kernels at 256 bits, as on an AVX2 CPU).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$root/.ci/find-jdk.sh"
@@ -61,12 +62,12 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "-" || b == "-" || b == 0) pr
 
 # the two command lines (arrays: /usr/bin/time runs them directly)
 llama() { cmd=(python3 "$root/src/fixtures/llamacpp/llama_quantize.py" "$libdir" "$model" "$2" "$(id "$1")" "$threads"); }
-qb() { cmd=(env -u QUANTBRIDGE_JAVA_OPTS "$qbroot/quantbridge" convert "$model" "$2" --type "$1" --threads "$threads" --quiet --force); }
+qb() { cmd=(env -u QUANTBRIDGE_JAVA_OPTS ${QB_OPTS:+QUANTBRIDGE_JAVA_OPTS="$QB_OPTS"} "$qbroot/quantbridge" convert "$model" "$2" --type "$1" --threads "$threads" --quiet --force); }
 
 "$qbroot/quantbridge" --version >/dev/null # build once, outside the timings
 {
     echo "Model: $(basename "$model") ($(du -h "$model" | cut -f1)), $threads threads, $runs runs per tool after one warm-up, alternating."
-    echo "Machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs; quantbridge $(git -C "$qbroot" rev-parse --short HEAD 2>/dev/null || echo "($qbroot)") codecs: $("$qbroot/quantbridge" --version | sed -n 's/^codecs: //p'); $(date -u '+%Y-%m-%d %H:%M UTC')."
+    echo "Machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs; quantbridge $(git -C "$qbroot" rev-parse --short HEAD 2>/dev/null || echo "($qbroot)") codecs: $(QUANTBRIDGE_JAVA_OPTS="${QB_OPTS:-}" "$qbroot/quantbridge" --version | sed -n 's/^codecs: //p')${QB_OPTS:+ (QUANTBRIDGE_JAVA_OPTS=$QB_OPTS)}; $(date -u '+%Y-%m-%d %H:%M UTC')."
     echo
     echo "| type | identical | llama.cpp wall s (median / min) | quantbridge wall s | wall ratio | llama.cpp CPU s | quantbridge CPU s | CPU ratio | llama.cpp RSS MB | quantbridge RSS MB | load before → after |"
     echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
