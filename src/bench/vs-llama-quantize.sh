@@ -1,53 +1,101 @@
 #!/usr/bin/env bash
-# Quantizes one F16 GGUF with llama.cpp's own quantizer (llama_model_quantize in node-llama-cpp's
-# prebuilt libllama, through src/fixtures/llamacpp/llama_quantize.py) and with `quantbridge convert`, for
-# each type, and compares the two files byte for byte; times both (wall, CPU, peak RSS).
+# The comparison benchmark: quantizes one F16 GGUF with llama.cpp's own quantizer
+# (llama_model_quantize in node-llama-cpp's prebuilt libllama, through
+# src/fixtures/llamacpp/llama_quantize.py, what `llama-quantize IN OUT TYPE N` runs) and with
+# `./quantbridge convert` as a user runs it (the plain launcher: no QUANTBRIDGE_JAVA_OPTS), for
+# each type: one warm-up run of each tool, then RUNS runs of each, the two tools alternating.
+# Prints (and writes to $OUT) a Markdown table with the median and the minimum of wall time,
+# CPU time (user + system) and peak RSS of each tool, the ratio of the medians
+# (quantbridge / llama.cpp) and whether the two files are byte-identical, plus the machine
+# (lscpu model, quantbridge's vector width) and the load averages before and after each type.
 #
 #   src/bench/vs-llama-quantize.sh [TYPE ...]      (default: the types below)
 #
-# Environment: MODEL (default: a 2-layer TinyLlama-shaped F16 GGUF made by
-# src/fixtures/llama/MakeLlamaGguf.java, 0.22 B parameters), BENCH_DIR (default
-# /tmp/quantbridge-vs), THREADS (default 2), LIBDIR (default: node-llama-cpp's binaries under
-# build-cache/node, installed by .ci/run).
+# Environment: MODEL (an F16 GGUF; default: generated if missing by
+# src/fixtures/llama/MakeLlamaGguf.java with LAYERS layers of TinyLlama's shape), LAYERS
+# (default 2: 0.22 B parameters, 0.44 GB; 16: the 1 B-class model of issue 15, 0.84 B
+# parameters, 1.7 GB), RUNS (default 3), BENCH_DIR (default /tmp/quantbridge-vs), THREADS (default 2),
+# OUT (default $BENCH_DIR/results.md), LIBDIR (default: node-llama-cpp's binaries under
+# build-cache/node), QB_ROOT (the quantbridge checkout whose launcher is measured, default this
+# one: e.g. an older commit's tree, for before/after numbers). Exit status 1 if a pair of files
+# differs. QB_OPTS: JVM options handed to quantbridge as QUANTBRIDGE_JAVA_OPTS (not a user's
+# plain run; e.g. -XX:MaxVectorSize=32 runs the vector kernels at 256 bits, as on an AVX2 CPU).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$root/.ci/find-jdk.sh"
 qb_find_jdk || exit 2
 dir="${BENCH_DIR:-/tmp/quantbridge-vs}"
 threads="${THREADS:-2}"
+runs="${RUNS:-3}"
+layers="${LAYERS:-2}"
 libdir="${LIBDIR:-$root/build-cache/node/node_modules/@node-llama-cpp/linux-x64/bins/linux-x64}"
 [ -d "$libdir" ] || { echo "error: no llama.cpp libraries in $libdir (run .ci/run, or set LIBDIR)" >&2; exit 2; }
 mkdir -p "$dir"
-model="${MODEL:-$dir/llama-2l-f16.gguf}"
+out="${OUT:-$dir/results.md}"
+qbroot="${QB_ROOT:-$root}"
+model="${MODEL:-$dir/llama-${layers}l-f16.gguf}"
 if [ ! -f "$model" ]; then
-    "$JAVA_HOME/bin/java" "$root/src/fixtures/llama/MakeLlamaGguf.java" "$model" 2 >&2
+    "$JAVA_HOME/bin/java" "$root/src/fixtures/llama/MakeLlamaGguf.java" "$model" "$layers" >&2
 fi
 types=("$@")
-[ ${#types[@]} -gt 0 ] || types=(Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q2_K Q2_K_S Q3_K_S Q3_K_M Q3_K_L Q4_K_S Q4_K_M Q5_K_S Q5_K_M Q6_K \
-    IQ4_NL IQ4_XS IQ3_XXS IQ3_XS IQ3_S IQ3_M TQ1_0 TQ2_0 F16 BF16)
+[ ${#types[@]} -gt 0 ] || types=(Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q2_K Q3_K_S Q3_K_M Q3_K_L Q4_K_S Q4_K_M Q5_K_S Q5_K_M Q6_K \
+    IQ4_NL IQ4_XS IQ3_S IQ3_M TQ1_0 TQ2_0 F16 BF16)
 # llama_ftype ids, as quantbridge's Ftype enum has them
 id() { grep -o "\b$1([0-9]*" "$root/converters/src/main/java/quantbridge/converters/plan/Ftype.java" | head -1 | cut -d'(' -f2; }
+load() { cut -d' ' -f1-3 /proc/loadavg; }
 
-measure() { # label command... -> "wall cpu rss" from /usr/bin/time
-    local t; t=$(mktemp)
-    /usr/bin/time -f "%e %U %S %M" -o "$t" "$@" >/dev/null 2>&1 || { rm -f "$t"; return 1; }
-    awk '{printf "%.2f %.2f %d", $1, $2 + $3, $4 / 1024}' "$t"; rm -f "$t"
+# measure FILE command... -> appends "wall cpu rss_mb" to FILE (nothing if the command fails)
+measure() {
+    local f=$1 t; shift
+    t=$(mktemp)
+    if /usr/bin/time -f "%e %U %S %M" -o "$t" "$@" >/dev/null 2>&1; then
+        awk '{printf "%.2f %.2f %d\n", $1, $2 + $3, $4 / 1024}' "$t" >>"$f"
+    fi
+    rm -f "$t"
 }
+# stats FILE COLUMN -> "median min" (the lower median for an even count)
+stats() {
+    [ -s "$1" ] || { echo "- -"; return; }
+    cut -d' ' -f"$2" "$1" | sort -g | awk '{v[NR] = $1} END {printf "%s %s", v[int((NR + 1) / 2)], v[1]}'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b}'; }
 
-"$root/quantbridge" --version >/dev/null # build once, outside the timings
-printf '| type | identical | llama.cpp wall s | CPU s | RSS MB | quantbridge wall s | CPU s | RSS MB |\n|---|---|---:|---:|---:|---:|---:|---:|\n'
+# the two command lines (arrays: /usr/bin/time runs them directly)
+llama() { cmd=(python3 "$root/src/fixtures/llamacpp/llama_quantize.py" "$libdir" "$model" "$2" "$(id "$1")" "$threads"); }
+qb() { cmd=(env -u QUANTBRIDGE_JAVA_OPTS ${QB_OPTS:+QUANTBRIDGE_JAVA_OPTS="$QB_OPTS"} "$qbroot/quantbridge" convert "$model" "$2" --type "$1" --threads "$threads" --quiet --force); }
+
+"$qbroot/quantbridge" --version >/dev/null # build once, outside the timings
+{
+    echo "Model: $(basename "$model") ($(du -h "$model" | cut -f1)), $threads threads, $runs runs per tool after one warm-up, alternating."
+    echo "Machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs; quantbridge $(git -C "$qbroot" rev-parse --short HEAD 2>/dev/null || echo "($qbroot)") codecs: $(QUANTBRIDGE_JAVA_OPTS="${QB_OPTS:-}" "$qbroot/quantbridge" --version | sed -n 's/^codecs: //p')${QB_OPTS:+ (QUANTBRIDGE_JAVA_OPTS=$QB_OPTS)}; $(date -u '+%Y-%m-%d %H:%M UTC')."
+    echo
+    echo "| type | identical | llama.cpp wall s (median / min) | quantbridge wall s | wall ratio | llama.cpp CPU s | quantbridge CPU s | CPU ratio | llama.cpp RSS MB | quantbridge RSS MB | load before → after |"
+    echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+} | tee "$out"
 status=0
 for t in "${types[@]}"; do
-    n=$(id "$t"); [ -n "$n" ] || { echo "unknown type $t" >&2; exit 2; }
-    ref="$dir/ref-$t.gguf"; ours="$dir/qb-$t.gguf"
-    rw=- rc=- rr=- qw=- qc=- qr=-
-    read -r rw rc rr <<<"$(measure python3 "$root/src/fixtures/llamacpp/llama_quantize.py" "$libdir" "$model" "$ref" "$n" "$threads" 2>/dev/null)" || true
-    read -r qw qc qr <<<"$(QUANTBRIDGE_JAVA_OPTS=-Xmx512m measure "$root/quantbridge" convert "$model" "$ours" --type "$t" --threads "$threads" --quiet --force 2>/dev/null)" || true
+    [ -n "$(id "$t")" ] || { echo "unknown type $t" >&2; exit 2; }
+    ref="$dir/ref-$t.gguf"; ours="$dir/qb-$t.gguf"; rf="$dir/ref-$t.times"; qf="$dir/qb-$t.times"
+    rm -f "$ref" "$ours" "$rf" "$qf"
+    before=$(load)
+    # warm-up: the page cache, and quantbridge's AOT cache at its first use
+    llama "$t" "$ref"; "${cmd[@]}" >/dev/null 2>&1 || true
+    qb "$t" "$ours"; "${cmd[@]}" >/dev/null 2>&1 || true
+    for ((i = 0; i < runs; i++)); do
+        llama "$t" "$ref"; measure "$rf" "${cmd[@]}"
+        qb "$t" "$ours"; measure "$qf" "${cmd[@]}"
+    done
+    after=$(load)
     if [ ! -f "$ref" ] && [ ! -f "$ours" ]; then same="both refuse (an importance matrix is required)"
     elif [ ! -f "$ref" ] || [ ! -f "$ours" ]; then same="NO: only one of them wrote a file"; status=1
     elif cmp -s "$ref" "$ours"; then same=yes
     else same="NO: $(cmp "$ref" "$ours" 2>&1 | head -1 | sed 's/.*differ: //')"; status=1; fi
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$t" "$same" "$rw" "$rc" "$rr" "$qw" "$qc" "$qr"
-    rm -f "$ref" "$ours"
+    read -r rw rwm <<<"$(stats "$rf" 1)"; read -r qw qwm <<<"$(stats "$qf" 1)"
+    read -r rc rcm <<<"$(stats "$rf" 2)"; read -r qc qcm <<<"$(stats "$qf" 2)"
+    read -r rr rrm <<<"$(stats "$rf" 3)"; read -r qr qrm <<<"$(stats "$qf" 3)"
+    printf '| %s | %s | %s / %s | %s / %s | **%s** | %s / %s | %s / %s | %s | %s / %s | %s / %s | %s → %s |\n' "$t" "$same" \
+        "$rw" "$rwm" "$qw" "$qwm" "$(ratio "$qw" "$rw")" "$rc" "$rcm" "$qc" "$qcm" "$(ratio "$qc" "$rc")" \
+        "$rr" "$rrm" "$qr" "$qrm" "$before" "$after" | tee -a "$out"
+    rm -f "$ref" "$ours" "$rf" "$qf"
 done
 exit $status

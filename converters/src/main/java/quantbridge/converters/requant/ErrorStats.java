@@ -26,40 +26,20 @@ public final class ErrorStats {
     /**
      * Adds the pairs {@code (src[i], out[i])} for {@code i < n}.
      *
-     * @param allFinite whether every {@code src[i]} is known to be finite (a faster loop)
+     * @param allFinite whether every {@code src[i]} is known to be finite (a faster loop, vectorized in core's
+     *                  {@code ValueStats})
      */
     public void addAll(float[] src, float[] out, int n, boolean allFinite) {
         if (!allFinite) {
             for (int i = 0; i < n; i++) add(src[i], out[i]);
             return;
         }
-        // four independent accumulators per sum: the loop is not bound by the latency of one chain
-        double e0 = 0, e1 = 0, e2 = 0, e3 = 0, s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        float m0 = 0, m1 = 0;
-        int i = 0;
-        for (; i + 4 <= n; i += 4) {
-            float d0 = out[i] - src[i], d1 = out[i + 1] - src[i + 1], d2 = out[i + 2] - src[i + 2], d3 = out[i + 3] - src[i + 3];
-            e0 += (double) d0 * d0;
-            e1 += (double) d1 * d1;
-            e2 += (double) d2 * d2;
-            e3 += (double) d3 * d3;
-            s0 += (double) src[i] * src[i];
-            s1 += (double) src[i + 1] * src[i + 1];
-            s2 += (double) src[i + 2] * src[i + 2];
-            s3 += (double) src[i + 3] * src[i + 3];
-            m0 = Math.max(m0, Math.max(Math.abs(d0), Math.abs(d1)));
-            m1 = Math.max(m1, Math.max(Math.abs(d2), Math.abs(d3)));
-        }
-        for (; i < n; i++) {
-            float d = out[i] - src[i];
-            e0 += (double) d * d;
-            s0 += (double) src[i] * src[i];
-            m0 = Math.max(m0, Math.abs(d));
-        }
+        double[] acc = new double[3];
+        quantbridge.core.codec.ValueStats.errorSums(src, out, n, acc);
         count += n;
-        sumSqErr += (e0 + e1) + (e2 + e3);
-        sumSqSrc += (s0 + s1) + (s2 + s3);
-        double mx = Math.max(m0, m1);
+        sumSqErr += acc[0];
+        sumSqSrc += acc[1];
+        double mx = acc[2];
         if (Double.isNaN(mx) || Double.isNaN(maxAbsErr)) maxAbsErr = Double.NaN;
         else if (mx > maxAbsErr) maxAbsErr = mx;
     }

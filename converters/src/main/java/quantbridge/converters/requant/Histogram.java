@@ -23,34 +23,60 @@ public final class Histogram {
     /** Counts the values of the blocks in {@code b[0 .. len)} into {@code hist}. */
     public static void count(GgmlType t, byte[] b, int len, long[] hist) {
         int ts = t.typeSize();
-        for (int o = 0; o + ts <= len; o += ts) {
-            switch (t) {
-                case Q4_0, IQ4_NL -> nibbles(b, o + 2, hist);
-                case Q4_1 -> nibbles(b, o + 4, hist);
-                case Q5_0 -> fiveBit(b, o + 2, o + 6, hist);
-                case Q5_1 -> fiveBit(b, o + 4, o + 8, hist);
-                case Q8_0 -> {
-                    for (int j = 0; j < 32; j++) hist[b[o + 2 + j] / 16 + 8]++;
-                }
-                default -> throw new IllegalArgumentException(t.displayName());
+        int nb = len / ts;
+        // a 256-entry table per byte (both nibbles, or the Q8_0 bin) counted in ints, folded in at the end;
+        // four tables, one per byte position mod 4, so that repeated values do not wait on one counter
+        int[] c = new int[4 * 256];
+        switch (t) {
+            case Q4_0, IQ4_NL -> bytes(b, nb, ts, 2, 16, c);
+            case Q4_1 -> bytes(b, nb, ts, 4, 16, c);
+            case Q8_0 -> bytes(b, nb, ts, 2, 32, c);
+            case Q5_0 -> {
+                fiveBit(b, nb, ts, 2, 6, hist);
+                return;
+            }
+            case Q5_1 -> {
+                fiveBit(b, nb, ts, 4, 8, hist);
+                return;
+            }
+            default -> throw new IllegalArgumentException(t.displayName());
+        }
+        for (int v = 0; v < 256; v++) c[v] += c[v + 256] + c[v + 512] + c[v + 768];
+        for (int v = 0; v < 256; v++) {
+            if (c[v] == 0) continue;
+            if (t == GgmlType.Q8_0) {
+                hist[(byte) v / 16 + 8] += c[v];
+            } else {
+                hist[v & 15] += c[v];
+                hist[(v >> 4) & 15] += c[v];
             }
         }
     }
 
-    private static void nibbles(byte[] b, int qs, long[] hist) {
-        for (int j = 0; j < 16; j++) {
-            hist[b[qs + j] & 15]++;
-            hist[(b[qs + j] >> 4) & 15]++;
+    /** Counts the byte values of {@code n} bytes at offset {@code at} of each of {@code nb} blocks of {@code ts} bytes. */
+    private static void bytes(byte[] b, int nb, int ts, int at, int n, int[] c) {
+        for (int i = 0, o = at; i < nb; i++, o += ts) {
+            for (int j = 0; j < n; j += 4) {
+                c[b[o + j] & 0xFF]++;
+                c[256 + (b[o + j + 1] & 0xFF)]++;
+                c[512 + (b[o + j + 2] & 0xFF)]++;
+                c[768 + (b[o + j + 3] & 0xFF)]++;
+            }
         }
     }
 
-    private static void fiveBit(byte[] b, int qh, int qs, long[] hist) {
-        int h = (b[qh] & 0xFF) | (b[qh + 1] & 0xFF) << 8 | (b[qh + 2] & 0xFF) << 16 | (b[qh + 3] & 0xFF) << 24;
-        for (int j = 0; j < 16; j++) {
-            int lo = (b[qs + j] & 15) | ((h >>> j) & 1) << 4;
-            int hi = ((b[qs + j] >> 4) & 15) | ((h >>> (j + 16)) & 1) << 4;
-            hist[lo >> 1]++;
-            hist[hi >> 1]++;
+    private static void fiveBit(byte[] b, int nb, int ts, int qhAt, int qsAt, long[] hist) {
+        int[] c = new int[16];
+        for (int i = 0, o = 0; i < nb; i++, o += ts) {
+            int qh = o + qhAt, qs = o + qsAt;
+            int h = (b[qh] & 0xFF) | (b[qh + 1] & 0xFF) << 8 | (b[qh + 2] & 0xFF) << 16 | (b[qh + 3] & 0xFF) << 24;
+            for (int j = 0; j < 16; j++) {
+                int lo = (b[qs + j] & 15) | ((h >>> j) & 1) << 4;
+                int hi = ((b[qs + j] >> 4) & 15) | ((h >>> (j + 16)) & 1) << 4;
+                c[lo >> 1]++;
+                c[hi >> 1]++;
+            }
         }
+        for (int k = 0; k < 16; k++) hist[k] += c[k];
     }
 }

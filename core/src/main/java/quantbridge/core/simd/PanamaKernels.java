@@ -172,4 +172,49 @@ final class PanamaKernels implements VectorKernels {
     public void searchQx8(float[] xt, float[] wt, int n, int nmax, float[] scaleOut, float[] iscaleOut) {
         PanamaKSearch.searchQx8(xt, wt, n, nmax, scaleOut, iscaleOut);
     }
+
+    /** Vectors summed in float lanes before their sums go to double (widening lane by lane does not intrinsify everywhere). */
+    private static final int BLOCK = 64;
+
+    @Override
+    public void errorSums(float[] x, float[] y, int n, double[] acc) {
+        double e = 0, s = 0;
+        FloatVector m = FloatVector.zero(fs);
+        int i = 0;
+        for (int bound = fs.loopBound(n); i < bound; ) {
+            FloatVector ev = FloatVector.zero(fs), sv = ev;
+            for (int end = Math.min(bound, i + BLOCK * lanes); i < end; i += lanes) {
+                FloatVector xv = FloatVector.fromArray(fs, x, i);
+                FloatVector d = FloatVector.fromArray(fs, y, i).sub(xv);
+                m = m.max(d.abs());
+                ev = d.fma(d, ev);
+                sv = xv.fma(xv, sv);
+            }
+            e += ev.reduceLanes(VectorOperators.ADD);
+            s += sv.reduceLanes(VectorOperators.ADD);
+        }
+        float mx = m.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            float d = y[i] - x[i];
+            e += (double) d * d;
+            s += (double) x[i] * x[i];
+            mx = Math.max(mx, Math.abs(d));
+        }
+        acc[0] += e;
+        acc[1] += s;
+        acc[2] = Math.max(acc[2], mx);
+    }
+
+    @Override
+    public boolean allFinite(float[] x, int off, int n) {
+        // exponent bits + one exponent unit: the sign bit is set exactly for infinities and NaNs
+        IntVector acc = IntVector.zero(is);
+        int i = 0;
+        for (int bound = fs.loopBound(n); i < bound; i += lanes) {
+            acc = acc.or(FloatVector.fromArray(fs, x, off + i).reinterpretAsInts().and(0x7F800000).add(0x00800000));
+        }
+        int r = acc.reduceLanes(VectorOperators.OR);
+        for (; i < n; i++) r |= (Float.floatToRawIntBits(x[off + i]) & 0x7F800000) + 0x00800000;
+        return r >= 0;
+    }
 }
