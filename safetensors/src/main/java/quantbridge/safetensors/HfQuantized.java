@@ -91,9 +91,13 @@ final class HfQuantized {
         void unpack(MemorySegment dst);
     }
 
-    /** One quantized module, ready to check and present. */
+    /**
+     * One quantized module, ready to check and present.
+     *
+     * @param packed the packed codes as stored (a view of the mapped file), released once unpacked
+     */
     private record Layer(String module, String main, long out, long in, int bits, long groups, Strided scales,
-                         Zeros zeros, String zeroTensor, Tensor gIdx, Codes codes) {
+                         Zeros zeros, String zeroTensor, Tensor gIdx, Codes codes, MemorySegment packed) {
     }
 
     /** The model with {@code cfg}'s quantized modules as grouped-affine {@code P.weight} tensors. */
@@ -218,7 +222,7 @@ final class HfQuantized {
                 MemorySegment.copy(buf, 0, dst, ValueLayout.JAVA_BYTE, o0 * in, (int) (nt * in));
             }
         };
-        return new Layer(p, qw.name(), out, in, bits, groups, new Strided(sc, 1, out), zeros, qz.name(), gi, codes);
+        return new Layer(p, qw.name(), out, in, bits, groups, new Strided(sc, 1, out), zeros, qz.name(), gi, codes, w);
     }
 
     private static Layer awqGemm(Path file, HfQuantConfig cfg, String p, Map<String, Tensor> byName) throws SafetensorsException {
@@ -244,7 +248,7 @@ final class HfQuantized {
                 }
             }
         };
-        return new Layer(p, qw.name(), out, in, 4, groups, new Strided(sc, 1, out), zeros, qz.name(), null, codes);
+        return new Layer(p, qw.name(), out, in, 4, groups, new Strided(sc, 1, out), zeros, qz.name(), null, codes, w);
     }
 
     private static Layer awqGemv(Path file, HfQuantConfig cfg, String p, Map<String, Tensor> byName) throws SafetensorsException {
@@ -265,7 +269,7 @@ final class HfQuantized {
         Zeros zeros = (o, g) -> z.get(I32, 4 * (o * zw + g / 8)) >>> (4 * (int) (g % 8)) & 15;
         MemorySegment w = bytes(qw);
         Codes codes = dst -> sequential(w, out, in, words, 4, dst);
-        return new Layer(p, qw.name(), out, in, 4, groups, new Strided(sc, zw * 8, 1), zeros, qz.name(), null, codes);
+        return new Layer(p, qw.name(), out, in, 4, groups, new Strided(sc, zw * 8, 1), zeros, qz.name(), null, codes, w);
     }
 
     private static Layer ctPacked(Path file, HfQuantConfig cfg, String p, Map<String, Tensor> byName) throws SafetensorsException {
@@ -298,7 +302,7 @@ final class HfQuantized {
         if (gi != null) expectIndex(file, gi, in);
         MemorySegment w = bytes(wp);
         Codes codes = dst -> sequential(w, out, in, words, bits, dst);
-        return new Layer(p, wp.name(), out, in, bits, groups, new Strided(sc, groups, 1), zeros, zp == null ? null : zp.name(), gi, codes);
+        return new Layer(p, wp.name(), out, in, bits, groups, new Strided(sc, groups, 1), zeros, zp == null ? null : zp.name(), gi, codes, w);
     }
 
     private static Layer ctInt(Path file, HfQuantConfig cfg, String p, Map<String, Tensor> byName) throws SafetensorsException {
@@ -331,7 +335,7 @@ final class HfQuantized {
             long n = out * in;
             for (long i = 0; i < n; i++) dst.set(ValueLayout.JAVA_BYTE, i, (byte) (w.get(ValueLayout.JAVA_BYTE, i) ^ 0x80));
         };
-        return new Layer(p, wt.name(), out, in, 8, groups, new Strided(sc, groups, 1), zeros, zp == null ? null : zp.name(), gi, codes);
+        return new Layer(p, wt.name(), out, in, 8, groups, new Strided(sc, groups, 1), zeros, zp == null ? null : zp.name(), gi, codes, w);
     }
 
     /** compressed-tensors zero points: int32 packed along out, or int8 [out, groups]; the stored value is signed. */
@@ -409,6 +413,8 @@ final class HfQuantized {
                 () -> {
                     MemorySegment dst = allocate(elements);
                     l.codes().unpack(dst);
+                    // the packed words are read once: let the OS drop their pages (RSS stays bounded)
+                    if (l.packed().isMapped()) l.packed().unload();
                     return dst;
                 },
                 () -> params(l, scaleType, symmetric, idx, scaleBytes, nParams),
