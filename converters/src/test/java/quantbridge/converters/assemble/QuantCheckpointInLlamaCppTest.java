@@ -39,7 +39,8 @@ import quantbridge.core.ir.TensorData;
  * per row, act-order in both formats, AWQ gemm and gemv, compressed-tensors pack-quantized 4-bit symmetric, asymmetric,
  * asymmetric act-order, 8-bit per channel, and int-quantized), and one family on each other architecture (mistral GPTQ v2
  * asymmetric, qwen2 AWQ gemm, qwen3 compressed-tensors 4-bit symmetric with BF16 scales, gemma GPTQ v1 symmetric, gemma2
- * compressed-tensors int8, phi3 AWQ gemm on the fused {@code qkv_proj}/{@code gate_up_proj}).
+ * compressed-tensors int8, phi3 AWQ gemm on the fused {@code qkv_proj}/{@code gate_up_proj}), then every other family
+ * (GPTQ, AWQ, compressed-tensors pack- and int-quantized) on each of them.
  *
  * <p>Each checkpoint is converted twice. On its exact route (where one exists: Q4_0, Q5_0 or Q8_0) every linear must take
  * {@code route: transcode}; {@code dequantize --names hf} gives the checkpoint's dequantized values bit for bit (llama's Q/K
@@ -88,6 +89,25 @@ class QuantCheckpointInLlamaCppTest {
             "GemmaForCausalLM,   F16,  gptq-v1-4bit-sym,           q4_0, iq4_nl",
             "Gemma2ForCausalLM,  BF16, ct-int8-channel,            q8_0, iq4_nl",
             "Phi3ForCausalLM,    F16,  awq-gemm,                   q5_0, iq4_nl",
+            // and every other family on each of them: GPTQ, AWQ, compressed-tensors pack-quantized and int-quantized
+            "MistralForCausalLM, F16,  awq-gemm,                   q5_0, iq4_nl",
+            "MistralForCausalLM, BF16, ct-pack-4bit-sym,           q4_0, iq4_nl",
+            "MistralForCausalLM, BF16, ct-int8-channel,            q8_0, iq4_nl",
+            "Qwen2ForCausalLM,   F16,  gptq-v1-4bit-sym,           q4_0, iq4_nl",
+            "Qwen2ForCausalLM,   BF16, ct-pack-4bit-sym,           q4_0, iq4_nl",
+            "Qwen2ForCausalLM,   BF16, ct-int8-channel,            q8_0, iq4_nl",
+            "Qwen3ForCausalLM,   F16,  gptq-v2-4bit-asym,          q5_0, iq4_nl",
+            "Qwen3ForCausalLM,   F16,  awq-gemm,                   q5_0, iq4_nl",
+            "Qwen3ForCausalLM,   BF16, ct-int8-channel,            q8_0, iq4_nl",
+            "GemmaForCausalLM,   F16,  awq-gemm,                   q5_0, iq4_nl",
+            "GemmaForCausalLM,   BF16, ct-pack-4bit-sym,           q4_0, iq4_nl",
+            "GemmaForCausalLM,   BF16, ct-int8-channel,            q8_0, iq4_nl",
+            "Gemma2ForCausalLM,  F16,  gptq-v1-4bit-sym,           q4_0, iq4_nl",
+            "Gemma2ForCausalLM,  F16,  awq-gemm,                   q5_0, iq4_nl",
+            "Gemma2ForCausalLM,  BF16, ct-pack-4bit-sym,           q4_0, iq4_nl",
+            "Phi3ForCausalLM,    F16,  gptq-v1-4bit-sym,           q4_0, iq4_nl",
+            "Phi3ForCausalLM,    BF16, ct-pack-4bit-sym,           q4_0, iq4_nl",
+            "Phi3ForCausalLM,    BF16, ct-int8-channel,            q8_0, iq4_nl",
     })
     void quantizedCheckpointRunsAsItsDequantizedValuesPredict(String hfArch, String dtype, String method, String exact, String other,
                                                               @TempDir Path dir) throws Exception {
