@@ -85,6 +85,30 @@ final class HfQuantized {
         int zero(long o, long g);
     }
 
+    /** Bytes of output rows unpacked at a time by {@link #byTiles} (tests make it small to cross tile boundaries). */
+    static int tileBytes = 1 << 20;
+
+    /** Fills the codes of output rows {@code [o0, o0 + nt)}, row-major, into {@code buf}. */
+    @FunctionalInterface
+    private interface TileFill {
+        void fill(long o0, int nt, byte[] buf);
+    }
+
+    /**
+     * Codes stored across the rows (GPTQ, AWQ gemm) written as {@code [out, in]} rows through a
+     * buffer of about 1 MiB of output rows ({@code align} rows at least, a multiple of it), so that
+     * both the packed words and the codes are walked in order through the cache.
+     */
+    private static void byTiles(MemorySegment dst, long out, long in, int align, TileFill fill) {
+        int tile = (int) Math.max(align, Math.min(out, tileBytes / in) / align * align);
+        byte[] buf = new byte[(int) (tile * in)];
+        for (long o0 = 0; o0 < out; o0 += tile) {
+            int nt = (int) Math.min(tile, out - o0);
+            fill.fill(o0, nt, buf);
+            MemorySegment.copy(buf, 0, dst, ValueLayout.JAVA_BYTE, o0 * in, (int) (nt * in));
+        }
+    }
+
     /** Writes the codes of all rows, {@code [out, in]} row-major, one byte each. */
     @FunctionalInterface
     private interface Codes {
@@ -203,25 +227,17 @@ final class HfQuantized {
             return v1 ? f + 1 : f;
         };
         MemorySegment w = bytes(qw);
-        Codes codes = dst -> {
-            // a transpose ([in/pack, out] words to [out, in] codes) done by tiles of output rows, so that the words are
-            // read in order and the codes written in order, both through the cache
-            long rows = in / pack;
-            int tile = (int) Math.max(1, Math.min(out, (1 << 20) / in));
-            byte[] buf = new byte[(int) (tile * in)];
-            for (long o0 = 0; o0 < out; o0 += tile) {
-                int nt = (int) Math.min(tile, out - o0);
-                for (long r = 0; r < rows; r++) {
-                    long at = 4 * (r * out + o0);
-                    for (int t = 0; t < nt; t++) {
-                        int word = w.get(I32, at + 4L * t);
-                        int b = (int) (t * in + r * pack);
-                        for (int k = 0; k < pack; k++) buf[b + k] = (byte) (word >>> (bits * k) & mask);
-                    }
+        // words [in/pack, out] to codes [out, in]: a transpose, by tiles of output rows
+        Codes codes = dst -> byTiles(dst, out, in, 1, (o0, nt, buf) -> {
+            for (long r = 0; r < in / pack; r++) {
+                long at = 4 * (r * out + o0);
+                for (int t = 0; t < nt; t++) {
+                    int word = w.get(I32, at + 4L * t);
+                    int b = (int) (t * in + r * pack);
+                    for (int k = 0; k < pack; k++) buf[b + k] = (byte) (word >>> (bits * k) & mask);
                 }
-                MemorySegment.copy(buf, 0, dst, ValueLayout.JAVA_BYTE, o0 * in, (int) (nt * in));
             }
-        };
+        });
         return new Layer(p, qw.name(), out, in, bits, groups, new Strided(sc, 1, out), zeros, qz.name(), gi, codes, w);
     }
 
@@ -240,14 +256,15 @@ final class HfQuantized {
         MemorySegment z = bytes(qz);
         Zeros zeros = (o, g) -> z.get(I32, 4 * (g * words + o / 8)) >>> (4 * nibbleOf[(int) (o % 8)]) & 15;
         MemorySegment w = bytes(qw);
-        Codes codes = dst -> {
+        // words [in, out/8] (columns in AWQ's order) to codes [out, in]: a transpose, by tiles of output rows
+        Codes codes = dst -> byTiles(dst, out, in, 8, (o0, nt, buf) -> {
             for (long i = 0; i < in; i++) {
-                for (long c = 0; c < words; c++) {
+                for (long c = o0 / 8; c < (o0 + nt) / 8; c++) {
                     int word = w.get(I32, 4 * (i * words + c));
-                    for (int k = 0; k < 8; k++) dst.set(ValueLayout.JAVA_BYTE, (c * 8 + AWQ_ORDER[k]) * in + i, (byte) (word >>> (4 * k) & 15));
+                    for (int k = 0; k < 8; k++) buf[(int) ((c * 8 + AWQ_ORDER[k] - o0) * in + i)] = (byte) (word >>> (4 * k) & 15);
                 }
             }
-        };
+        });
         return new Layer(p, qw.name(), out, in, 4, groups, new Strided(sc, 1, out), zeros, qz.name(), null, codes, w);
     }
 

@@ -1,5 +1,6 @@
 package quantbridge.safetensors;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -141,6 +142,30 @@ class HfQuantizedTest {
                 assertEquals(GgmlType.F16, model.tensor("model.layers.0.self_attn.q_proj.bias").orElseThrow().encoding());
             }
         }
+    }
+
+    /** The transposing unpackers (GPTQ, AWQ gemm) give the same codes whatever their tile of output rows. */
+    @ParameterizedTest
+    @MethodSource("checkpoints")
+    void codesDoNotDependOnTheUnpackingTile(String name) throws IOException {
+        java.util.Map<String, byte[]> whole = new java.util.HashMap<>();
+        try (Model model = new SafetensorsReader().read(out.resolve(name))) {
+            for (Tensor t : model.tensors()) {
+                if (t.data() instanceof TensorData.Affine a) whole.put(t.name(), a.codes().toArray(ValueLayout.JAVA_BYTE));
+            }
+        }
+        int saved = HfQuantized.tileBytes;
+        HfQuantized.tileBytes = 1; // one alignment's worth of rows per tile: every tile boundary crossed
+        try (Model model = new SafetensorsReader().read(out.resolve(name))) {
+            for (Tensor t : model.tensors()) {
+                if (t.data() instanceof TensorData.Affine a) {
+                    assertArrayEquals(whole.get(t.name()), a.codes().toArray(ValueLayout.JAVA_BYTE), name + " " + t.name());
+                }
+            }
+        } finally {
+            HfQuantized.tileBytes = saved;
+        }
+        assertFalse(whole.isEmpty(), name);
     }
 
     @Test
