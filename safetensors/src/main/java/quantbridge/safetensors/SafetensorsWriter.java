@@ -94,17 +94,13 @@ public final class SafetensorsWriter implements ModelWriter {
 
     @Override
     public void write(Model model, Path out, boolean overwrite) throws IOException {
-        writeFiles(model, out, overwrite);
-    }
-
-    private List<Path> writeFiles(Model model, Path out, boolean overwrite) throws IOException {
         List<Tensor> tensors = model.tensors();
         List<Dtype> dtypes = new ArrayList<>(tensors.size());
         for (Tensor t : tensors) dtypes.add(dtypeOf(t));
         List<List<Integer>> shards = plan(model.metadata(), tensors, dtypes);
         if (shards.size() <= 1) {
             writeFile(out, overwrite, model.metadata(), tensors, dtypes);
-            return List.of(out);
+            return;
         }
         String base = baseName(out);
         int n = shards.size();
@@ -139,7 +135,6 @@ public final class SafetensorsWriter implements ModelWriter {
         byte[] json = (Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n")
                 .getBytes(StandardCharsets.UTF_8);
         AtomicOutput.write(index, true, ch -> writeFully(ch, ByteBuffer.wrap(json)));
-        return concat(paths, index);
     }
 
     /** The safetensors dtype of a tensor, or why it has none. */

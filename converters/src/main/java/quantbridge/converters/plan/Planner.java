@@ -125,8 +125,9 @@ public final class Planner {
             if (!left.isEmpty()) warnings.add(writer.format() + " output holds only matrices; left out: " + String.join(", ", left));
             if (tensors.isEmpty()) throw new PlanException(PlanException.Kind.EMPTY, "has no float matrices to write as " + writer.format());
         }
-        List<String> outNames = outputNames(model, tensors, writer, request.naming());
-        Map<String, LongUnaryOperator> orders = rowOrders(model, tensors, outNames, request.naming());
+        Architecture arch = request.naming().direction() == null ? null : architecture(model);
+        List<String> outNames = outputNames(model, tensors, writer, request.naming(), arch);
+        Map<String, LongUnaryOperator> orders = rowOrders(model, tensors, outNames, request.naming(), arch);
 
         List<PlannedTensor> planned = switch (request.types()) {
             case Types.Policy p -> byPolicy(model, tensors, outNames, orders, writer, p.options(), request, warnings);
@@ -168,9 +169,9 @@ public final class Planner {
     }
 
     /** Output names: the source format's stored names in the IR's naming, mapped, as the writer stores them. */
-    private static List<String> outputNames(Model model, List<Tensor> tensors, ModelWriter writer, Naming naming) throws PlanException {
+    private static List<String> outputNames(Model model, List<Tensor> tensors, ModelWriter writer, Naming naming, Architecture arch)
+            throws PlanException {
         Optional<ModelReader> reader = Formats.reader(model.format());
-        Architecture arch = naming.direction() == null ? null : architecture(model);
         List<String> names = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (Tensor t : tensors) {
@@ -192,11 +193,10 @@ public final class Planner {
                         + String.join(", ", Architectures.all().stream().map(Architecture::gguf).distinct().toList()) + ")"));
     }
 
-    private static Map<String, LongUnaryOperator> rowOrders(Model model, List<Tensor> tensors, List<String> outNames, Naming naming)
-            throws PlanException {
+    private static Map<String, LongUnaryOperator> rowOrders(Model model, List<Tensor> tensors, List<String> outNames, Naming naming,
+                                                            Architecture arch) throws PlanException {
         Map<String, LongUnaryOperator> orders = new HashMap<>();
-        if (naming.direction() == null) return orders;
-        Architecture arch = architecture(model);
+        if (arch == null) return orders;
         String key = model.metadata().getString("general.architecture").orElse("llama");
         int nHead = naming.nHead() > 0 ? naming.nHead()
                 : (int) model.metadata().getLong(key + ".attention.head_count").orElse(0L).longValue();
@@ -451,10 +451,8 @@ public final class Planner {
             }
             return b.build();
         }
-        if (request.types() instanceof Types.Affine || writer.matricesOnly()) {
-            // a blob keeps only its own layout keys: those of a blob it was read from, none otherwise
-            return request.types() instanceof Types.Affine ? Metadata.empty() : in;
-        }
+        if (request.types() instanceof Types.Affine) return Metadata.empty(); // new codes: no source layout key applies
+        if (writer.matricesOnly()) return in; // a blob copied keeps its own layout keys
         Metadata.Builder b = Metadata.builder();
         b.put("format", MetaValue.string("pt"));
         b.put("quantbridge.source_format", MetaValue.string(model.format()));
