@@ -6,12 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -37,16 +33,7 @@ class InterruptTest {
     @ParameterizedTest
     @ValueSource(strings = {"INT", "TERM"})
     void signalLeavesNoPartialFileAndTheOldOutputUntouched(String signal) throws Exception {
-        Path in = dir.resolve("in.f32");
-        try (FileChannel ch = FileChannel.open(in, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            ByteBuffer row = ByteBuffer.allocate(4 * COLS).order(ByteOrder.LITTLE_ENDIAN);
-            for (int r = 0; r < ROWS; r++) {
-                row.clear();
-                for (int c = 0; c < COLS; c++) row.putFloat((float) Math.sin(r * 31.0 + c * 0.37));
-                row.flip();
-                while (row.hasRemaining()) ch.write(row);
-            }
-        }
+        Path in = TestModels.sineRows(dir.resolve("in.f32"), ROWS, COLS);
         Path out = dir.resolve("out.iq3_xxs");
         byte[] old = "the previous output".getBytes();
         Files.write(out, old);

@@ -6,12 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -33,31 +29,13 @@ class KillTest {
     static final int COLS = 4096;
     private static final int ROWS = 4096; // 64 MiB of float32: IQ3_XXS takes many seconds over it
 
-    private Path input() throws IOException {
-        Path in = dir.resolve("in.f32");
-        try (FileChannel ch = FileChannel.open(in, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            ByteBuffer row = ByteBuffer.allocate(4 * COLS).order(ByteOrder.LITTLE_ENDIAN);
-            for (int r = 0; r < ROWS; r++) {
-                row.clear();
-                for (int c = 0; c < COLS; c++) row.putFloat((float) Math.sin(r * 31.0 + c * 0.37));
-                row.flip();
-                while (row.hasRemaining()) ch.write(row);
-            }
-        }
-        return in;
-    }
-
     private List<Path> partials() throws IOException {
         return partials(dir);
     }
 
+    /** A 64 MiB float32 matrix that IQ3_XXS takes many seconds over: long enough to kill a run mid-way. */
     static Path input(Path dir) throws IOException {
-        return new KillTest().withDir(dir).input();
-    }
-
-    private KillTest withDir(Path d) {
-        this.dir = d;
-        return this;
+        return TestModels.sineRows(dir.resolve("in.f32"), ROWS, COLS);
     }
 
     static List<Path> partials(Path dir) throws IOException {
@@ -77,7 +55,7 @@ class KillTest {
 
     @Test
     void killingJavaLeavesAPartialFileTheNextRunRemoves() throws Exception {
-        Path in = input();
+        Path in = input(dir);
         Path out = dir.resolve("out.iq3_xxs");
         String cp = Stream.of(System.getProperty("jdk.module.path", ""), System.getProperty("java.class.path", ""))
                 .filter(s -> !s.isEmpty()).reduce((a, b) -> a + File.pathSeparator + b).orElseThrow();

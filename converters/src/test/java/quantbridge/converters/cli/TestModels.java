@@ -48,6 +48,21 @@ final class TestModels {
         return Tensor.of(name, Shape.of(dims), GgmlType.F16, f16(v));
     }
 
+    /** A raw little-endian float32 matrix of {@code rows x cols} smooth values (sin), written a row at a time. */
+    static Path sineRows(Path file, int rows, int cols) throws IOException {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer row = java.nio.ByteBuffer.allocate(4 * cols).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            for (int r = 0; r < rows; r++) {
+                row.clear();
+                for (int c = 0; c < cols; c++) row.putFloat((float) Math.sin(r * 31.0 + c * 0.37));
+                row.flip();
+                while (row.hasRemaining()) ch.write(row);
+            }
+        }
+        return file;
+    }
+
     static Path writeGguf(Path file, Metadata md, List<Tensor> tensors) throws IOException {
         GgufWriter.save(new Model("gguf", md, tensors), file, true);
         return file;
