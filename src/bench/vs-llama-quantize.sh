@@ -14,7 +14,9 @@
 # Environment: MODEL (an F16 GGUF; default: generated if missing by
 # src/fixtures/llama/MakeLlamaGguf.java with LAYERS layers of TinyLlama's shape), LAYERS
 # (default 2: 0.22 B parameters, 0.44 GB; 16: the 1 B-class model of issue 15, 0.84 B
-# parameters, 1.7 GB), RUNS (default 3), BENCH_DIR (default /tmp/quantbridge-vs), THREADS (default 2),
+# parameters, 1.7 GB), SHAPE (tinyllama, the default, or 7b: LLaMA-2-7B's shape, 32 layers
+# unless LAYERS says otherwise, 6.74 B parameters, 13.5 GB), RUNS (default 3), WARMUP (default 1;
+# 0 skips the warm-up runs, for the 7 B model), BENCH_DIR (default /tmp/quantbridge-vs), THREADS (default 2),
 # OUT (default $BENCH_DIR/results.md), LIBDIR (default: node-llama-cpp's binaries under
 # build-cache/node), QB_ROOT (the quantbridge checkout whose launcher is measured, default this
 # one: e.g. an older commit's tree, for before/after numbers). Exit status 1 if a pair of files
@@ -27,15 +29,17 @@ qb_find_jdk || exit 2
 dir="${BENCH_DIR:-/tmp/quantbridge-vs}"
 threads="${THREADS:-2}"
 runs="${RUNS:-3}"
-layers="${LAYERS:-2}"
+shape="${SHAPE:-tinyllama}"
+if [ "$shape" = 7b ]; then layers="${LAYERS:-32}"; else layers="${LAYERS:-2}"; fi
+warmup="${WARMUP:-1}"
 libdir="${LIBDIR:-$root/build-cache/node/node_modules/@node-llama-cpp/linux-x64/bins/linux-x64}"
 [ -d "$libdir" ] || { echo "error: no llama.cpp libraries in $libdir (run .ci/run, or set LIBDIR)" >&2; exit 2; }
 mkdir -p "$dir"
 out="${OUT:-$dir/results.md}"
 qbroot="${QB_ROOT:-$root}"
-model="${MODEL:-$dir/llama-${layers}l-f16.gguf}"
+if [ "$shape" = 7b ]; then model="${MODEL:-$dir/llama-7b-${layers}l-f16.gguf}"; else model="${MODEL:-$dir/llama-${layers}l-f16.gguf}"; fi
 if [ ! -f "$model" ]; then
-    "$JAVA_HOME/bin/java" "$root/src/fixtures/llama/MakeLlamaGguf.java" "$model" "$layers" >&2
+    "$JAVA_HOME/bin/java" "$root/src/fixtures/llama/MakeLlamaGguf.java" "$model" "$layers" "$shape" >&2
 fi
 types=("$@")
 [ ${#types[@]} -gt 0 ] || types=(Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q2_K Q3_K_S Q3_K_M Q3_K_L Q4_K_S Q4_K_M Q5_K_S Q5_K_M Q6_K \
@@ -66,7 +70,7 @@ qb() { cmd=(env -u QUANTBRIDGE_JAVA_OPTS ${QB_OPTS:+QUANTBRIDGE_JAVA_OPTS="$QB_O
 
 "$qbroot/quantbridge" --version >/dev/null # build once, outside the timings
 {
-    echo "Model: $(basename "$model") ($(du -h "$model" | cut -f1)), $threads threads, $runs runs per tool after one warm-up, alternating."
+    echo "Model: $(basename "$model") ($(du -h "$model" | cut -f1)), $threads threads, $runs runs per tool$([ "$warmup" != 0 ] && echo " after one warm-up"), alternating."
     echo "Machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs; quantbridge $(git -C "$qbroot" rev-parse --short HEAD 2>/dev/null || echo "($qbroot)") codecs: $(QUANTBRIDGE_JAVA_OPTS="${QB_OPTS:-}" "$qbroot/quantbridge" --version | sed -n 's/^codecs: //p')${QB_OPTS:+ (QUANTBRIDGE_JAVA_OPTS=$QB_OPTS)}; $(date -u '+%Y-%m-%d %H:%M UTC')."
     echo
     echo "| type | identical | llama.cpp wall s (median / min) | quantbridge wall s | wall ratio | llama.cpp CPU s | quantbridge CPU s | CPU ratio | llama.cpp RSS MB | quantbridge RSS MB | load before → after |"
@@ -79,8 +83,10 @@ for t in "${types[@]}"; do
     rm -f "$ref" "$ours" "$rf" "$qf"
     before=$(load)
     # warm-up: the page cache, and quantbridge's AOT cache at its first use
-    llama "$t" "$ref"; "${cmd[@]}" >/dev/null 2>&1 || true
-    qb "$t" "$ours"; "${cmd[@]}" >/dev/null 2>&1 || true
+    if [ "$warmup" != 0 ]; then
+        llama "$t" "$ref"; "${cmd[@]}" >/dev/null 2>&1 || true
+        qb "$t" "$ours"; "${cmd[@]}" >/dev/null 2>&1 || true
+    fi
     for ((i = 0; i < runs; i++)); do
         llama "$t" "$ref"; measure "$rf" "${cmd[@]}"
         qb "$t" "$ours"; measure "$qf" "${cmd[@]}"

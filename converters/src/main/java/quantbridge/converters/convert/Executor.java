@@ -234,10 +234,21 @@ public final class Executor implements AutoCloseable {
             byte[] bytes = new byte[(int) (n * outRowBytes)];
             MemorySegment seg = MemorySegment.ofArray(bytes);
             ErrorStats ref = null;
+            ErrorStats err = null;
             switch (job.route()) {
-                case ENCODE -> encode(x, first, n, seg);
+                case ENCODE -> {
+                    if (bad == 0) {
+                        // finite values: the codec measures the error as it encodes
+                        double[] acc = new double[3];
+                        encode(x, first, n, seg, acc);
+                        err = new ErrorStats();
+                        err.addSums(values, acc);
+                    } else {
+                        encode(x, first, n, seg, null);
+                    }
+                }
                 case SEARCH_Q4_0 -> {
-                    encode(x, first, n, seg);
+                    encode(x, first, n, seg, null);
                     ref = compare(x, seg, values, sc, bad == 0);
                     float[] hints = new float[rowLength / 32];
                     for (int r = 0; r < n; r++) {
@@ -254,7 +265,7 @@ public final class Executor implements AutoCloseable {
                 }
                 default -> throw new IllegalStateException(job.name() + ": route " + job.route() + " is not streamed");
             }
-            ErrorStats err = compare(x, seg, values, sc, bad == 0);
+            if (err == null) err = compare(x, seg, values, sc, bad == 0);
             long[] hist = null;
             if (Histogram.supports(target)) {
                 hist = new long[16];
@@ -307,11 +318,13 @@ public final class Executor implements AutoCloseable {
             return new Chunk(seg, compare(x, seg, values, sc, bad == 0), null, bad, values, hist);
         }
 
-        private void encode(float[] x, long first, int n, MemorySegment seg) {
+        /** Encodes the chunk's rows; with {@code errorAcc}, also adds their error sums to it (finite values only). */
+        private void encode(float[] x, long first, int n, MemorySegment seg, double[] errorAcc) {
             for (int r = 0; r < n; r++) {
                 float[] imp = null;
                 if (job.importance() != null) imp = job.importance()[(int) ((first + r) / job.rowsPerMatrix())];
-                out.encodeRow(x, r * rowLength, rowLength, imp, seg, r * outRowBytes);
+                if (errorAcc == null) out.encodeRow(x, r * rowLength, rowLength, imp, seg, r * outRowBytes);
+                else out.encodeRow(x, r * rowLength, rowLength, imp, seg, r * outRowBytes, errorAcc);
             }
         }
 

@@ -36,6 +36,14 @@ public final class ErrorStats {
         }
         double[] acc = new double[3];
         quantbridge.core.codec.ValueStats.errorSums(src, out, n, acc);
+        addSums(n, acc);
+    }
+
+    /**
+     * Adds {@code n} finite value pairs already summed as {@code ValueStats.errorSums} sums them
+     * ({@code acc}: sum of squared errors, sum of squared sources, largest absolute error).
+     */
+    public void addSums(long n, double[] acc) {
         count += n;
         sumSqErr += acc[0];
         sumSqSrc += acc[1];

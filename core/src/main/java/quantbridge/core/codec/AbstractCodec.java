@@ -76,6 +76,15 @@ abstract class AbstractCodec implements BlockCodec {
 
     @Override
     public void encodeRow(float[] src, int srcOffset, int n, float[] importance, MemorySegment dst, long dstOffset) {
+        encodeRow(src, srcOffset, n, importance, dst, dstOffset, null);
+    }
+
+    /** Per-thread buffer of decoded values for the error sums. */
+    private static final ThreadLocal<float[][]> DECODED = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    @Override
+    public void encodeRow(float[] src, int srcOffset, int n, float[] importance, MemorySegment dst, long dstOffset,
+            double[] errorAcc) {
         if (!canEncode()) throw new UnsupportedOperationException("ggml cannot quantize to " + type.displayName());
         int nb = blocks(n);
         Objects.checkFromIndexSize(srcOffset, n, src.length);
@@ -89,10 +98,21 @@ abstract class AbstractCodec implements BlockCodec {
         float row = rowParameter(src, srcOffset, n, importance);
         int chunk = Math.max(1, CHUNK_BYTES / ts);
         byte[] buf = new byte[Math.min(nb, chunk) * ts];
+        float[] y = null;
+        if (errorAcc != null) {
+            float[][] holder = DECODED.get();
+            if (holder[0].length < Math.min(nb, chunk) * bs) holder[0] = new float[Math.min(nb, chunk) * bs];
+            y = holder[0];
+        }
         for (int b = 0; b < nb; b += chunk) {
             int k = Math.min(chunk, nb - b);
             encodeBlocks(src, srcOffset + b * bs, k, importance, b * bs, row, buf);
             MemorySegment.copy(buf, 0, dst, ValueLayout.JAVA_BYTE, dstOffset + (long) b * ts, k * ts);
+            if (y != null) {
+                // the blocks just written are still in cache: decoding them here is not a second pass
+                decodeBlocks(buf, k, y, 0);
+                ValueStats.errorSums(src, srcOffset + b * bs, y, k * bs, errorAcc);
+            }
         }
     }
 

@@ -35,35 +35,44 @@ public final class ValueStats {
      * values before adding them in double (relative error a few 1e-6); the maximum is exact.
      */
     public static void errorSums(float[] x, float[] y, int n, double[] acc) {
+        errorSums(x, 0, y, n, acc);
+    }
+
+    /** {@link #errorSums(float[], float[], int, double[])} of the source {@code x[xo .. xo+n)} and {@code y[0 .. n)}. */
+    public static void errorSums(float[] x, int xo, float[] y, int n, double[] acc) {
         if (VK != null) {
-            VK.errorSums(x, y, n, acc);
+            VK.errorSums(x, xo, y, n, acc);
             return;
         }
-        errorSumsScalar(x, y, n, acc);
+        errorSumsScalar(x, xo, y, n, acc);
     }
 
     static void errorSumsScalar(float[] x, float[] y, int n, double[] acc) {
+        errorSumsScalar(x, 0, y, n, acc);
+    }
+
+    static void errorSumsScalar(float[] src, int xo, float[] y, int n, double[] acc) {
         // four independent accumulators per sum: the loop is not bound by the latency of one chain
         double e0 = 0, e1 = 0, e2 = 0, e3 = 0, s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         float m0 = 0, m1 = 0;
         int i = 0;
         for (; i + 4 <= n; i += 4) {
-            float d0 = y[i] - x[i], d1 = y[i + 1] - x[i + 1], d2 = y[i + 2] - x[i + 2], d3 = y[i + 3] - x[i + 3];
+            float d0 = y[i] - src[xo + i], d1 = y[i + 1] - src[xo + i + 1], d2 = y[i + 2] - src[xo + i + 2], d3 = y[i + 3] - src[xo + i + 3];
             e0 += (double) d0 * d0;
             e1 += (double) d1 * d1;
             e2 += (double) d2 * d2;
             e3 += (double) d3 * d3;
-            s0 += (double) x[i] * x[i];
-            s1 += (double) x[i + 1] * x[i + 1];
-            s2 += (double) x[i + 2] * x[i + 2];
-            s3 += (double) x[i + 3] * x[i + 3];
+            s0 += (double) src[xo + i] * src[xo + i];
+            s1 += (double) src[xo + i + 1] * src[xo + i + 1];
+            s2 += (double) src[xo + i + 2] * src[xo + i + 2];
+            s3 += (double) src[xo + i + 3] * src[xo + i + 3];
             m0 = Math.max(m0, Math.max(Math.abs(d0), Math.abs(d1)));
             m1 = Math.max(m1, Math.max(Math.abs(d2), Math.abs(d3)));
         }
         for (; i < n; i++) {
-            float d = y[i] - x[i];
+            float d = y[i] - src[xo + i];
             e0 += (double) d * d;
-            s0 += (double) x[i] * x[i];
+            s0 += (double) src[xo + i] * src[xo + i];
             m0 = Math.max(m0, Math.abs(d));
         }
         acc[0] += (e0 + e1) + (e2 + e3);

@@ -23,6 +23,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * destination is left as it was. The temporary file is {@code .NAME.PID-N.partial}; one left by a
  * process killed outright (no hook runs on SIGKILL) is removed by the next write into its folder
  * ({@link #removeStalePartials}).
+ * <p>
+ * The file is not forced to the disk before the rename (llama-quantize does not sync either;
+ * syncing made every conversion wait for the disk at its end): a process that dies never leaves
+ * a partial file, but a crash of the operating system just after a conversion may leave the old
+ * file or, on file systems that do not order a replacing rename after the data as ext4 does, an
+ * empty one.
  */
 public final class AtomicOutput {
 
@@ -137,7 +143,6 @@ public final class AtomicOutput {
                 IN_PROGRESS.add(tmp);
                 try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                     bodies.get(i).write(ch);
-                    ch.force(false);
                 } catch (IOException e) {
                     if (isDiskFull(e)) throw aboutDest(dest, e, "disk full (" + e.getMessage() + "); nothing was written");
                     throw e;

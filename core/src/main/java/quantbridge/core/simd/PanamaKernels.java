@@ -177,14 +177,14 @@ final class PanamaKernels implements VectorKernels {
     private static final int BLOCK = 64;
 
     @Override
-    public void errorSums(float[] x, float[] y, int n, double[] acc) {
+    public void errorSums(float[] x, int xo, float[] y, int n, double[] acc) {
         double e = 0, s = 0;
         FloatVector m = FloatVector.zero(fs);
         int i = 0;
         for (int bound = fs.loopBound(n); i < bound; ) {
             FloatVector ev = FloatVector.zero(fs), sv = ev;
             for (int end = Math.min(bound, i + BLOCK * lanes); i < end; i += lanes) {
-                FloatVector xv = FloatVector.fromArray(fs, x, i);
+                FloatVector xv = FloatVector.fromArray(fs, x, xo + i);
                 FloatVector d = FloatVector.fromArray(fs, y, i).sub(xv);
                 m = m.max(d.abs());
                 ev = d.fma(d, ev);
@@ -195,9 +195,9 @@ final class PanamaKernels implements VectorKernels {
         }
         float mx = m.reduceLanes(VectorOperators.MAX);
         for (; i < n; i++) {
-            float d = y[i] - x[i];
+            float d = y[i] - x[xo + i];
             e += (double) d * d;
-            s += (double) x[i] * x[i];
+            s += (double) x[xo + i] * x[xo + i];
             mx = Math.max(mx, Math.abs(d));
         }
         acc[0] += e;

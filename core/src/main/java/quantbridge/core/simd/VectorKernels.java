@@ -70,13 +70,13 @@ public interface VectorKernels {
     void searchQx8(float[] xt, float[] wt, int n, int nmax, float[] scaleOut, float[] iscaleOut);
 
     /**
-     * Error sums of {@code n} value pairs (source {@code x}, decoded output {@code y}), all of
-     * {@code x} finite: adds {@code Σ (double)(y−x)²} to {@code acc[0]} and {@code Σ (double)x²}
+     * Error sums of {@code n} value pairs (source {@code x[xo ..]}, decoded output {@code y[0 ..]}),
+     * all of the source finite: adds {@code Σ (double)(y−x)²} to {@code acc[0]} and {@code Σ (double)x²}
      * to {@code acc[1]}, and raises {@code acc[2]} to {@code max |y−x|} (NaN if any difference
      * is NaN). The sums may be formed in float over short runs of values (relative error about
      * 1e-6, enough for the error figures of a report); the maximum is exact.
      */
-    void errorSums(float[] x, float[] y, int n, double[] acc);
+    void errorSums(float[] x, int xo, float[] y, int n, double[] acc);
 
     /** Whether {@code x[off .. off+n)} holds no infinity and no NaN. */
     boolean allFinite(float[] x, int off, int n);

@@ -58,7 +58,14 @@ class ValueStatsTest {
             double[] sc = {1, 2, 0};
             ValueStats.errorSums(x, y, n, v);
             ValueStats.errorSumsScalar(x, y, n, sc);
-            for (double[] a : new double[][] {v, sc}) {
+            // the same pairs with the source at an offset
+            float[] shifted = new float[n + 5];
+            System.arraycopy(x, 0, shifted, 5, n);
+            double[] vo = {1, 2, 0};
+            double[] so = {1, 2, 0};
+            ValueStats.errorSums(shifted, 5, y, n, vo);
+            ValueStats.errorSumsScalar(shifted, 5, y, n, so);
+            for (double[] a : new double[][] {v, sc, vo, so}) {
                 assertEquals(1 + e, a[0], 1e-5 * e + 1e-15, "n=" + n);
                 assertEquals(2 + s, a[1], 1e-5 * s + 1e-15, "n=" + n);
                 assertEquals(m, a[2], 0.0, "max is exact, n=" + n);
