@@ -9,7 +9,8 @@ import quantbridge.core.simd.VectorKernels;
 
 /**
  * The quantizer of IQ4_NL and IQ4_XS (ggml's quantize_row_iq4_nl_impl with ntry = 7, which
- * ggml_quantize_chunk uses with and without importance weights), and their value table.
+ * ggml_quantize_chunk uses with and without importance weights), and their value table:
+ * {@link #quantize} is the scalar reference, {@link Lanes} the same search on the vector kernels.
  */
 final class NonLinear4 {
 
@@ -63,7 +64,7 @@ final class NonLinear4 {
         return x - a < b - x;
     }
 
-    /** Values and importance weights up to this magnitude (with the bound in {@link Lanes#search}) go to the vector search. */
+    /** Values up to this magnitude (with importance weights within the bound of {@link Lanes#search}) go to the vector search. */
     private static final float VECTOR_LIMIT = 0x1p16f;
 
     private NonLinear4() {
