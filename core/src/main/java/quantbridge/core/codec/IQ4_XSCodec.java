@@ -4,6 +4,7 @@ import static quantbridge.core.codec.QuantMath.half;
 import static quantbridge.core.codec.QuantMath.u16;
 
 import quantbridge.core.ir.GgmlType;
+import quantbridge.core.simd.VectorKernels;
 
 /**
  * IQ4_XS: super-blocks of 256 = 8 groups of 32 with 6-bit signed scales (fp16 d) and 4-bit indices
@@ -11,8 +12,11 @@ import quantbridge.core.ir.GgmlType;
  */
 final class IQ4_XSCodec extends AbstractCodec {
 
-    IQ4_XSCodec() {
+    private final VectorKernels vk;
+
+    IQ4_XSCodec(VectorKernels vk) {
         super(GgmlType.IQ4_XS);
+        this.vk = vk;
     }
 
     @Override
@@ -40,8 +44,10 @@ final class IQ4_XSCodec extends AbstractCodec {
     @Override
     void encodeBlocks(float[] x, int xo, int nb, float[] qw, int qo, float row, byte[] out) {
         NonLinear4.Scratch s = new NonLinear4.Scratch();
+        NonLinear4.Lanes lanes = vk == null ? null : new NonLinear4.Lanes(vk);
         for (int i = 0; i < nb; i++) {
             int o = 136 * i;
+            if (lanes != null && lanes.quantizeXs(x, xo + 256 * i, qw, qo + 256 * i, out, o)) continue;
             NonLinear4.quantize(256, x, xo + 256 * i, qw, qo + 256 * i, s, out, o, o + 2, o + 4, o + 8);
         }
     }

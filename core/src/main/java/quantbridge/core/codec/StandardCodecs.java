@@ -26,7 +26,7 @@ final class StandardCodecs {
                 new Q8_0Codec(vk), new Q8_1Codec(),
                 new Q2_KCodec(), new Q3_KCodec(), new Q4_KCodec(vk), new Q5_KCodec(vk), new Q6_KCodec(vk),
                 new Q8_KCodec(),
-                new IQ4_NLCodec(), new IQ4_XSCodec(),
+                new IQ4_NLCodec(vk), new IQ4_XSCodec(vk),
                 new TQ1_0Codec(), new TQ2_0Codec(), new MXFP4Codec(), new NVFP4Codec(),
                 new Q1_0Codec(), new Q2_0Codec());
     }

@@ -173,6 +173,17 @@ final class PanamaKernels implements VectorKernels {
         PanamaKSearch.searchQx8(xt, wt, n, nmax, scaleOut, iscaleOut);
     }
 
+    @Override
+    public void searchIq4nl8(float[] xt, float[] qwt, float[] sigma2, float[] wt, float[] levels, float[] thresholds,
+            float[] scaleOut) {
+        PanamaIq4.search8(xt, qwt, sigma2, wt, levels, thresholds, scaleOut);
+    }
+
+    @Override
+    public void indexIq4nl8(float[] xt, float[] idl, float[] thresholds, int[] packedOut) {
+        PanamaIq4.index8(xt, idl, thresholds, packedOut);
+    }
+
     /** Vectors summed in float lanes before their sums go to double (widening lane by lane does not intrinsify everywhere). */
     private static final int BLOCK = 64;
 

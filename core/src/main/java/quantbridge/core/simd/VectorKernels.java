@@ -70,6 +70,31 @@ public interface VectorKernels {
     void searchQx8(float[] xt, float[] wt, int n, int nmax, float[] scaleOut, float[] iscaleOut);
 
     /**
+     * The scale search of ggml's quantize_row_iq4_nl_impl (ntry = 7: the start d = −max/levels[0]
+     * and the 15 trial scales (itry + levels[0])/max, itry = −7 … 7, squared error with weights) for 8
+     * groups of 32 values, bit-identical to the scalar search. {@code xt[8·i + j]} is value i of group
+     * j (finite). The weights are {@code x²} when {@code qwt} is null, else
+     * {@code qwt[8·i + j]·sqrt(sigma2[j] + x²)}; they are written to the scratch {@code wt}. The
+     * nearest level to a value {@code a} is the number of k in 1 … 15 with
+     * {@code a ≥ thresholds[k]}, where {@code thresholds[k]} is the least float t for which
+     * {@code t − levels[k−1] < levels[k] − t} fails (the caller proves this equals ggml's
+     * best_index_int8). Writes each group's scale. The values, weights and their products must stay
+     * far from overflow (the caller bounds them); groups whose max |x| is below ggml's epsilon get
+     * meaningless results, which the caller replaces.
+     */
+    void searchIq4nl8(float[] xt, float[] qwt, float[] sigma2, float[] wt, float[] levels, float[] thresholds,
+            float[] scaleOut);
+
+    /**
+     * The level indices of 8 groups of 32 values scaled by one factor each: with
+     * {@code a = idl[j]·xt[8·i + j]}, index(a) is the number of k in 1 … 15 with
+     * {@code a ≥ thresholds[k]}, or 15 when a is NaN (as best_index_int8); any float {@code a} is
+     * allowed. Writes {@code packedOut[8·i + j] = index(value i) | index(value i + 16) << 4} for
+     * i in 0 … 15, i.e. byte i of group j's nibble codes.
+     */
+    void indexIq4nl8(float[] xt, float[] idl, float[] thresholds, int[] packedOut);
+
+    /**
      * Error sums of {@code n} value pairs (source {@code x[xo ..]}, decoded output {@code y[0 ..]}),
      * all of the source finite: adds {@code Σ (double)(y−x)²} to {@code acc[0]} and {@code Σ (double)x²}
      * to {@code acc[1]}, and raises {@code acc[2]} to {@code max |y−x|} (NaN if any difference
