@@ -18,6 +18,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import quantbridge.core.codec.BlockCodec;
 import quantbridge.core.codec.Codecs;
+import quantbridge.core.codec.ValueStats;
 import quantbridge.core.ir.GgmlType;
 
 /**
@@ -78,5 +79,25 @@ public class CodecBenchmark {
     public MemorySegment encode() {
         codec.encodeRow(weights, 0, N, null, target, 0);
         return target;
+    }
+
+    /** Encoding with the error figures measured on the way, as a conversion encodes. */
+    @Benchmark
+    @OperationsPerInvocation(N)
+    public double[] encodeMeasured() {
+        double[] acc = new double[3];
+        codec.encodeRow(weights, 0, N, null, target, 0, acc);
+        return acc;
+    }
+
+    /** The way conversions measured before: encode, decode all of it again, then sum the errors. */
+    @Benchmark
+    @OperationsPerInvocation(N)
+    public double[] encodeThenMeasure() {
+        double[] acc = new double[3];
+        codec.encodeRow(weights, 0, N, null, target, 0);
+        codec.decode(target, 0, decoded, 0, N);
+        ValueStats.errorSums(weights, decoded, N, acc);
+        return acc;
     }
 }
