@@ -8,6 +8,7 @@ import static quantbridge.core.codec.QuantMath.putHalf;
 import java.util.Arrays;
 
 import quantbridge.core.ir.GgmlType;
+import quantbridge.core.simd.VectorKernels;
 
 /**
  * IQ3_S (3.4375 bpw): super-blocks of 256 with an fp16 scale; each group of 4 has a 9-bit index
@@ -16,8 +17,12 @@ import quantbridge.core.ir.GgmlType;
  */
 final class Iq3SCodec extends AbstractCodec {
 
-    Iq3SCodec() {
+    private final VectorKernels vk;
+
+    /** With {@code vk} null the scalar code throughout, else its neighbour searches on {@code vk} (same bytes). */
+    Iq3SCodec(VectorKernels vk) {
         super(GgmlType.IQ3_S);
+        this.vk = vk;
     }
 
     @Override
@@ -87,7 +92,7 @@ final class Iq3SCodec extends AbstractCodec {
                     scales[ib] = 0;
                     continue;
                 }
-                float scale = IqSupport.searchScale3(s, -9, 9, false, max, xval, weight, waux, L, laux, onGrid, onGridAux);
+                float scale = IqSupport.searchScale3(vk, s, -9, 9, false, max, xval, weight, waux, L, laux, onGrid, onGridAux);
                 if (scale < 0) {
                     scale = -scale;
                     for (int k = 0; k < 4; ++k) blockSigns[k] = ~blockSigns[k] & 0xFF;

@@ -10,6 +10,7 @@ import static quantbridge.core.codec.QuantMath.putHalf;
 import java.util.Arrays;
 
 import quantbridge.core.ir.GgmlType;
+import quantbridge.core.simd.VectorKernels;
 
 /**
  * IQ3_XXS (3.0625 bpw): super-blocks of 256 with an fp16 scale; each group of 4 has an 8-bit
@@ -18,8 +19,12 @@ import quantbridge.core.ir.GgmlType;
  */
 final class Iq3XxsCodec extends AbstractCodec {
 
-    Iq3XxsCodec() {
+    private final VectorKernels vk;
+
+    /** With {@code vk} null the scalar code throughout, else its neighbour searches on {@code vk} (same bytes). */
+    Iq3XxsCodec(VectorKernels vk) {
         super(GgmlType.IQ3_XXS);
+        this.vk = vk;
     }
 
     @Override
@@ -80,7 +85,7 @@ final class Iq3XxsCodec extends AbstractCodec {
                     scales[ib] = 0;
                     continue;
                 }
-                float scale = IqSupport.searchScale3(s, -15, 15, true, max, xval, weight, waux, L, laux, onGrid, onGridAux);
+                float scale = IqSupport.searchScale3(vk, s, -15, 15, true, max, xval, weight, waux, L, laux, onGrid, onGridAux);
                 if (scale < 0) {
                     scale = -scale;
                     for (int k = 0; k < 4; ++k) blockSigns[k] = ~blockSigns[k] & 127;

@@ -184,6 +184,11 @@ final class PanamaKernels implements VectorKernels {
         PanamaIq4.index8(xt, idl, thresholds, packedOut);
     }
 
+    @Override
+    public int nearestNeighbour4(float[] nq, int off, int count, float[] x, int xo, float[] w, int wo, float scale) {
+        return PanamaIq3.nearest4(nq, off, count, x, xo, w, wo, scale);
+    }
+
     /** Vectors summed in float lanes before their sums go to double (widening lane by lane does not intrinsify everywhere). */
     private static final int BLOCK = 64;
 

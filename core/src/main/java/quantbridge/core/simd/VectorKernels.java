@@ -95,6 +95,15 @@ public interface VectorKernels {
     void indexIq4nl8(float[] xt, float[] idl, float[] thresholds, int[] packedOut);
 
     /**
+     * The first of {@code count} candidates of 4 coordinates (in order) minimising the weighted squared
+     * error {@code Σ w[wo+i]·(scale·q_i − x[xo+i])²}, each term and the sum formed in float in the
+     * scalar order (iq3_find_best_neighbour), among errors below {@code Float.MAX_VALUE}; -1 when none
+     * is. Candidate j's coordinates are {@code nq[off + 32·(j/8) + 8·i + j%8]}, i = 0…3; lanes past
+     * {@code count} up to a multiple of 8 hold NaN.
+     */
+    int nearestNeighbour4(float[] nq, int off, int count, float[] x, int xo, float[] w, int wo, float scale);
+
+    /**
      * Error sums of {@code n} value pairs (source {@code x[xo ..]}, decoded output {@code y[0 ..]}),
      * all of the source finite: adds {@code Σ (double)(y−x)²} to {@code acc[0]} and {@code Σ (double)x²}
      * to {@code acc[1]}, and raises {@code acc[2]} to {@code max |y−x|} (NaN if any difference
