@@ -156,6 +156,17 @@ final class IqSearch {
     }
 
     /**
+     * The grid index {@link #bestNeighbour} picks for the off-grid vector {@code u} (4 coordinates),
+     * found on the vector kernels {@code vk}, or -1 when no neighbour has an error below
+     * {@code Float.MAX_VALUE} (where bestNeighbour throws).
+     */
+    int nearest4(VectorKernels vk, int u, float[] xval, int xo, float[] weight, int wo, float scale) {
+        int start = -map[u] - 1;
+        int j = vk.nearestNeighbour4(nq, nqOff[u], neighbours[start], xval, xo, weight, wo, scale);
+        return j < 0 ? -1 : neighbours[start + 1 + j];
+    }
+
+    /**
      * {@link #bestNeighbour(int, float[], int, float[], int, float, byte[], int)} on the vector
      * kernels {@code vk} (same result), or in scalar code when {@code vk} is null or the entries are
      * not of 4 coordinates.
@@ -163,10 +174,8 @@ final class IqSearch {
     int bestNeighbour(VectorKernels vk, int u, float[] xval, int xo, float[] weight, int wo, float scale, byte[] L,
             int lo) {
         if (vk == null || nq == null) return bestNeighbour(u, xval, xo, weight, wo, scale, L, lo);
-        int start = -map[u] - 1;
-        int j = vk.nearestNeighbour4(nq, nqOff[u], neighbours[start], xval, xo, weight, wo, scale);
-        if (j < 0) throw new IllegalArgumentException("no grid point within reach: the input is not finite");
-        int gridIndex = neighbours[start + 1 + j];
+        int gridIndex = nearest4(vk, u, xval, xo, weight, wo, scale);
+        if (gridIndex < 0) throw new IllegalArgumentException("no grid point within reach: the input is not finite");
         int g = 4 * gridIndex;
         for (int i = 0; i < 4; ++i) L[lo + i] = (byte) ((grid[g + i] - 1) / 2);
         return gridIndex;

@@ -103,6 +103,16 @@ final class IqSupport {
                 System.arraycopy(onGridAux, 0, onGrid, 0, 8);
             }
         }
+        return refit3(vk, s, xxs, xval, weight, waux, L, onGrid, scale);
+    }
+
+    /**
+     * The end of {@link #searchScale3}: with some point of the best trial off the grid and a positive
+     * {@code scale}, the points (with {@code xxs} the off-grid ones only) requantized at that scale
+     * onto the grid and the scale refitted; else {@code scale} unchanged.
+     */
+    static float refit3(VectorKernels vk, IqSearch s, boolean xxs, float[] xval, float[] weight, float[] waux,
+            byte[] L, boolean[] onGrid, float scale) {
         int notOnGrid = 0;
         for (int k = 0; k < 8; ++k) if (!onGrid[k]) ++notOnGrid;
         if (notOnGrid > 0 && scale > 0) {

@@ -1,21 +1,24 @@
 package quantbridge.core.simd;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The neighbour search of ggml's IQ3 quantizers (iq3_find_best_neighbour) with one candidate per
- * lane: each lane computes its candidate's weighted squared error with the scalar code's float
- * operations in the same order (separate multiply and subtract/add, coordinates 0…3), and the
- * winner is the first candidate, in list order, of least error below {@code Float.MAX_VALUE},
- * found by comparisons and a lane minimum (exact operations). 256-bit vectors: the lists are short
- * (7 entries on average), so 256- and 512-bit machines run the same code.
+ * The pieces of ggml's IQ3 scale search (IQ3_S, IQ3_XXS) on vectors, each lane doing the scalar
+ * code's float operations in the same order (separate multiply and add, no FMA). The neighbour
+ * search (iq3_find_best_neighbour) has one candidate per lane; the winner is the first candidate,
+ * in list order, of least error below {@code Float.MAX_VALUE}, found by comparisons and a lane
+ * minimum (exact operations). The levels and the sums of a trial scale run 8 groups of 32 at once,
+ * lane j = group j, over transposed values {@code xt[8·i + j]}. 256-bit vectors throughout (the
+ * neighbour lists are short, 7 entries on average), so 256- and 512-bit machines run the same code.
  */
 final class PanamaIq3 {
 
     private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
 
     private PanamaIq3() {
     }
@@ -54,5 +57,51 @@ final class PanamaIq3 {
             }
         }
         return bestIndex;
+    }
+
+    /** See {@link VectorKernels#levelsIq3x8}. */
+    static void levels8(float[] xt, float[] idl, int[] lt, int[] ut) {
+        FloatVector id = FloatVector.fromArray(F8, idl, 0);
+        FloatVector one = FloatVector.broadcast(F8, 1.f);
+        FloatVector half = FloatVector.broadcast(F8, 0.5f);
+        FloatVector magic = FloatVector.broadcast(F8, 12582912.f);
+        FloatVector fzero = FloatVector.zero(F8);
+        IntVector zero = IntVector.zero(I8);
+        IntVector seven = IntVector.broadcast(I8, 7);
+        IntVector mant = IntVector.broadcast(I8, 0x007FFFFF);
+        IntVector bias = IntVector.broadcast(I8, 0x00400000);
+        IntVector three = IntVector.broadcast(I8, 3);
+        IntVector six = IntVector.broadcast(I8, 6);
+        IntVector nine = IntVector.broadcast(I8, 9);
+        for (int k = 0; k < 8; ++k) {
+            IntVector u = zero;
+            for (int i = 0; i < 4; ++i) {
+                int e = 4 * k + i;
+                FloatVector f = half.mul(id.mul(FloatVector.fromArray(F8, xt, 8 * e)).sub(one));
+                // nearest_int: the low mantissa bits of f + 1.5·2^23; for a NaN, floatToIntBits gives the
+                // canonical NaN, whose low bits are those of 0 + 1.5·2^23 (level 0)
+                f = f.blend(fzero, f.test(VectorOperators.IS_NAN));
+                IntVector l = f.add(magic).reinterpretAsInts().and(mant).sub(bias).min(seven).max(zero);
+                l.intoArray(lt, 8 * e);
+                u = u.or(i == 0 ? l : l.lanewise(VectorOperators.LSHL, i == 1 ? three : i == 2 ? six : nine));
+            }
+            u.intoArray(ut, 8 * k);
+        }
+    }
+
+    /** See {@link VectorKernels#oddSums8}. */
+    static void oddSums8(float[] xt, float[] wt, int[] lt, float[] sumqxOut, float[] sumq2Out) {
+        FloatVector sumqx = FloatVector.zero(F8);
+        FloatVector sumq2 = sumqx;
+        IntVector one = IntVector.broadcast(I8, 1);
+        for (int i = 0; i < 32; ++i) {
+            IntVector l = IntVector.fromArray(I8, lt, 8 * i);
+            FloatVector q = (FloatVector) l.add(l).add(one).convert(VectorOperators.I2F, 0);
+            FloatVector w = FloatVector.fromArray(F8, wt, 8 * i);
+            sumqx = sumqx.add(w.mul(FloatVector.fromArray(F8, xt, 8 * i)).mul(q));
+            sumq2 = sumq2.add(w.mul(q).mul(q));
+        }
+        sumqx.intoArray(sumqxOut, 0);
+        sumq2.intoArray(sumq2Out, 0);
     }
 }

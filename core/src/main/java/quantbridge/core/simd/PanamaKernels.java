@@ -189,6 +189,16 @@ final class PanamaKernels implements VectorKernels {
         return PanamaIq3.nearest4(nq, off, count, x, xo, w, wo, scale);
     }
 
+    @Override
+    public void levelsIq3x8(float[] xt, float[] idl, int[] lt, int[] ut) {
+        PanamaIq3.levels8(xt, idl, lt, ut);
+    }
+
+    @Override
+    public void oddSums8(float[] xt, float[] wt, int[] lt, float[] sumqxOut, float[] sumq2Out) {
+        PanamaIq3.oddSums8(xt, wt, lt, sumqxOut, sumq2Out);
+    }
+
     /** Vectors summed in float lanes before their sums go to double (widening lane by lane does not intrinsify everywhere). */
     private static final int BLOCK = 64;
 

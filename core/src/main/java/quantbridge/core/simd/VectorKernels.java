@@ -104,6 +104,21 @@ public interface VectorKernels {
     int nearestNeighbour4(float[] nq, int off, int count, float[] x, int xo, float[] w, int wo, float scale);
 
     /**
+     * ggml's IQ3 levels for 8 groups of 32 values ({@code xt[8·i + j]} is value i of group j):
+     * {@code l = clamp(nearest_int(0.5·(idl[j]·x − 1)), 0, 7)}, the float operations in that order
+     * and nearest_int as ggml's (low mantissa bits of f + 1.5·2^23, 0 for NaN as Java's
+     * floatToIntBits makes it). Writes {@code lt[8·i + j] = l} and {@code ut[8·k + j]} = the levels
+     * of values 4k … 4k+3 packed 3 bits each (value 4k lowest), k = 0 … 7.
+     */
+    void levelsIq3x8(float[] xt, float[] idl, int[] lt, int[] ut);
+
+    /**
+     * For 8 groups of 32 (transposed as in {@link #levelsIq3x8}) with odd levels q = 2·lt + 1:
+     * {@code Σ (w·x)·q} and {@code Σ (w·q)·q} over i = 0 … 31 in order, starting from 0, in float.
+     */
+    void oddSums8(float[] xt, float[] wt, int[] lt, float[] sumqxOut, float[] sumq2Out);
+
+    /**
      * Error sums of {@code n} value pairs (source {@code x[xo ..]}, decoded output {@code y[0 ..]}),
      * all of the source finite: adds {@code Σ (double)(y−x)²} to {@code acc[0]} and {@code Σ (double)x²}
      * to {@code acc[1]}, and raises {@code acc[2]} to {@code max |y−x|} (NaN if any difference
