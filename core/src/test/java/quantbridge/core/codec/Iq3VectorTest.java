@@ -124,6 +124,108 @@ class Iq3VectorTest {
         }
     }
 
+    /**
+     * {@link Iq3Lanes} (8 groups at once) against {@link IqSupport#searchScale3} group by group, on
+     * super-blocks prepared as the codecs prepare them, for both IQ3 searches: same scale bits and
+     * levels, or both giving up.
+     */
+    @TestFactory
+    Stream<DynamicTest> laneSearchEqualsScalarSearch() {
+        VectorKernels vk = kernels();
+        return Stream.of(false, true).map(xxs -> DynamicTest.dynamicTest(xxs ? "iq3_xxs" : "iq3_s",
+                () -> laneSearch(vk, xxs)));
+    }
+
+    private static void laneSearch(VectorKernels vk, boolean xxs) {
+        IqSearch s = xxs ? IqSearch.iq3xxs() : IqSearch.iq3s();
+        int isMin = xxs ? -15 : -9;
+        int isMax = -isMin;
+        Iq3Lanes lanes = new Iq3Lanes(vk, s, isMin, isMax, xxs);
+        SplittableRandom rnd = new SplittableRandom(xxs ? 99 : 98);
+        float[] x = new float[256];
+        float[] qw = new float[256];
+        float[] xv = new float[32];
+        float[] w = new float[32];
+        float[] wa = new float[32];
+        byte[] L = new byte[32];
+        byte[] laux = new byte[32];
+        boolean[] on = new boolean[8];
+        boolean[] onAux = new boolean[8];
+        int searched = 0;
+        int gaveUp = 0;
+        for (int rep = 0; rep < 400; rep++) {
+            for (int g = 0; g < 8; g++) {
+                int family = rnd.nextInt(11);
+                float scale = (float) Math.pow(10, rnd.nextInt(-12, 12));
+                for (int i = 32 * g; i < 32 * g + 32; i++) {
+                    float v = (float) (rnd.nextGaussian() * scale);
+                    x[i] = switch (family) {
+                        case 0 -> scale * (2 * rnd.nextInt(8) + 1) * (rnd.nextBoolean() ? 1 : -1);
+                        case 1 -> scale * rnd.nextInt(16) * (rnd.nextBoolean() ? 1 : -1);
+                        case 2 -> 0f;
+                        case 3 -> i == 32 * g + 7 ? Float.MIN_VALUE : 0f;
+                        case 4 -> Float.intBitsToFloat(rnd.nextInt(0x00800000) | (rnd.nextBoolean() ? 0x80000000 : 0));
+                        case 5 -> i % 2 == 0 ? scale : -scale;
+                        case 6 -> rep % 10 == 0 ? (float) (rnd.nextGaussian() * 1e25) : v;
+                        case 7 -> i == 32 * g + 3 ? 50 * scale : v;
+                        default -> v;
+                    };
+                }
+            }
+            int wkind = rep % 4;
+            for (int i = 0; i < 256; i++) {
+                qw[i] = switch (wkind) {
+                    case 1 -> (float) rnd.nextDouble(0, 10);
+                    case 2 -> rnd.nextInt(3) == 0 ? 0f : (float) rnd.nextDouble(0.01, 10);
+                    default -> 0f;
+                };
+            }
+            float[] imp = wkind == 0 ? null : qw;
+            float sigma2 = 2 * IqSupport.sumSquares(x, 0, 256) / 256;
+            IqSupport.weights(x, 0, imp, 0, sigma2, 256, lanes.weight, lanes.waux);
+            if (xxs) {
+                for (int k = 0; k < 32; k++) IqSupport.evenSigns(x, 8 * k, lanes.weight, 8 * k, lanes.xval);
+            } else {
+                IqSupport.absAndSigns(x, 0, 32, lanes.xval, new int[32]);
+            }
+            int active = 0;
+            float[] want = new float[8];
+            byte[] wantL = new byte[256];
+            boolean threw = false;
+            for (int g = 0; g < 8; g++) {
+                System.arraycopy(lanes.xval, 32 * g, xv, 0, 32);
+                System.arraycopy(lanes.weight, 32 * g, w, 0, 32);
+                System.arraycopy(lanes.waux, 32 * g, wa, 0, 32);
+                float max = IqSupport.maxOf(xv, 32);
+                lanes.max[g] = max;
+                if (xxs ? max < 1e-8f : max == 0) continue;
+                active |= 1 << g;
+                Arrays.fill(L, (byte) 0);
+                try {
+                    want[g] = IqSupport.searchScale3(null, s, isMin, isMax, xxs, max, xv, w, wa, L, laux, on, onAux);
+                } catch (IllegalArgumentException e) {
+                    threw = true;
+                }
+                System.arraycopy(L, 0, wantL, 32 * g, 32);
+            }
+            boolean ok = lanes.search(active);
+            assertEquals(!threw, ok, "rep " + rep);
+            if (!ok) {
+                gaveUp++;
+                continue;
+            }
+            for (int g = 0; g < 8; g++) {
+                if ((active & 1 << g) == 0) continue;
+                searched++;
+                assertEquals(Float.floatToRawIntBits(want[g]), Float.floatToRawIntBits(lanes.scales[g]),
+                        "rep " + rep + " group " + g + ": " + want[g] + " vs " + lanes.scales[g]);
+                assertArrayEquals(Arrays.copyOfRange(wantL, 32 * g, 32 * g + 32),
+                        Arrays.copyOfRange(lanes.levels, 32 * g, 32 * g + 32), "rep " + rep + " group " + g);
+            }
+        }
+        assertTrue(searched > 1500 && gaveUp > 0, searched + " groups compared, " + gaveUp + " super-blocks given up");
+    }
+
     @TestFactory
     Stream<DynamicTest> rowsEqualScalar() {
         VectorKernels vk = kernels();
