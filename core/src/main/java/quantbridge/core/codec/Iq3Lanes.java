@@ -84,18 +84,9 @@ final class Iq3Lanes {
                 }
             }
             vk.levelsIq3x8(xt, idl, lt, ut);
-            for (int j = 0; j < 8; ++j) {
-                if ((active & 1 << j) == 0) continue;
-                int bits = 0xFF;
-                for (int k = 0; k < 8; ++k) {
-                    int u = ut[8 * k + j];
-                    if (s.map[u] >= 0) continue;
-                    bits &= ~(1 << k);
-                    int g = s.nearest4(vk, u, xval, 32 * j + 4 * k, waux, 32 * j + 4 * k, thisScale[j]);
-                    if (g < 0) return false;
-                    for (int i = 0; i < 4; ++i) lt[8 * (4 * k + i) + j] = (s.grid[4 * g + i] - 1) / 2;
-                }
-                onGridAux[j] = bits;
+            if (!vk.neighboursIq3x8(ut, active, s.map, s.neighbours, s.nq, s.nqOff, s.grid, xval, waux, thisScale, lt,
+                    onGridAux)) {
+                return false;
             }
             vk.oddSums8(xt, wt, lt, sumqx, sumq2);
             for (int j = 0; j < 8; ++j) {

@@ -27,9 +27,9 @@ final class IqSearch {
     /**
      * For the vector kernels (4 coordinates only, else null): the neighbour list of each off-grid
      * vector {@code u} as odd levels in chunks of 8 candidates, coordinate-major within a chunk
-     * (candidate j, coordinate i at {@code nq[nqOff[u] + 32·(j/8) + 8·i + j%8]}), NaN past the list's end.
+     * (candidate j, coordinate i at {@code nq[nqOff[u] + 32·(j/8) + 8·i + j%8]}), 0 past the list's end.
      */
-    final float[] nq;
+    final byte[] nq;
     final int[] nqOff;
 
     private IqSearch(int dim, byte[] grid, int[] map, short[] neighbours) {
@@ -45,8 +45,7 @@ final class IqSearch {
                 nqOff[u] = size;
                 size += 32 * ((neighbours[-map[u] - 1] + 7) / 8);
             }
-            nq = new float[size];
-            Arrays.fill(nq, Float.NaN);
+            nq = new byte[size];
             for (int u = 0; u < map.length; u++) {
                 if (map[u] >= 0) continue;
                 int start = -map[u] - 1;

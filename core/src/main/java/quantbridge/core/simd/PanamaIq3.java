@@ -1,5 +1,6 @@
 package quantbridge.core.simd;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -19,12 +20,18 @@ final class PanamaIq3 {
 
     private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
     private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
 
     private PanamaIq3() {
     }
 
+    /** One coordinate of 8 candidates: odd levels stored as bytes, exactly converted to float. */
+    private static FloatVector coords(byte[] nq, int off) {
+        return (FloatVector) ByteVector.fromArray(B8, nq, off).convertShape(VectorOperators.B2F, F8, 0);
+    }
+
     /** See {@link VectorKernels#nearestNeighbour4}. */
-    static int nearest4(float[] nq, int off, int count, float[] x, int xo, float[] w, int wo, float scale) {
+    static int nearest4(byte[] nq, int off, int count, float[] x, int xo, float[] w, int wo, float scale) {
         FloatVector sc = FloatVector.broadcast(F8, scale);
         FloatVector x0 = FloatVector.broadcast(F8, x[xo]);
         FloatVector x1 = FloatVector.broadcast(F8, x[xo + 1]);
@@ -38,17 +45,17 @@ final class PanamaIq3 {
         float best = Float.MAX_VALUE;
         int bestIndex = -1;
         for (int c = 0; c < count; c += 8, off += 32) {
-            FloatVector diff = sc.mul(FloatVector.fromArray(F8, nq, off)).sub(x0);
+            FloatVector diff = sc.mul(coords(nq, off)).sub(x0);
             // the scalar sum starts at 0: 0 + t differs from t only in the sign of a zero, which no comparison sees
             FloatVector d2 = w0.mul(diff).mul(diff);
-            diff = sc.mul(FloatVector.fromArray(F8, nq, off + 8)).sub(x1);
+            diff = sc.mul(coords(nq, off + 8)).sub(x1);
             d2 = d2.add(w1.mul(diff).mul(diff));
-            diff = sc.mul(FloatVector.fromArray(F8, nq, off + 16)).sub(x2);
+            diff = sc.mul(coords(nq, off + 16)).sub(x2);
             d2 = d2.add(w2.mul(diff).mul(diff));
-            diff = sc.mul(FloatVector.fromArray(F8, nq, off + 24)).sub(x3);
+            diff = sc.mul(coords(nq, off + 24)).sub(x3);
             d2 = d2.add(w3.mul(diff).mul(diff));
-            // candidates that beat every earlier chunk (padding lanes are NaN and never do)
-            VectorMask<Float> better = d2.compare(VectorOperators.LT, best);
+            // candidates that beat every earlier chunk (not the padding lanes past the list's end)
+            VectorMask<Float> better = d2.compare(VectorOperators.LT, best).and(F8.indexInRange(c, count));
             if (better.anyTrue()) {
                 FloatVector m = inf.blend(d2, better);
                 float least = m.reduceLanes(VectorOperators.MIN);
@@ -57,6 +64,61 @@ final class PanamaIq3 {
             }
         }
         return bestIndex;
+    }
+
+    /** See {@link VectorKernels#neighboursIq3x8}. */
+    static boolean neighbours8(int[] ut, int active, int[] map, short[] neighbours, byte[] nq, int[] nqOff, byte[] grid,
+            float[] x, float[] w, float[] scales, int[] lt, int[] onGridOut) {
+        FloatVector inf = FloatVector.broadcast(F8, Float.POSITIVE_INFINITY);
+        for (int j = 0; j < 8; ++j) {
+            if ((active & 1 << j) == 0) continue;
+            FloatVector sc = FloatVector.broadcast(F8, scales[j]);
+            int bits = 0xFF;
+            for (int k = 0; k < 8; ++k) {
+                int u = ut[8 * k + j];
+                if (map[u] >= 0) continue;
+                bits &= ~(1 << k);
+                int start = -map[u] - 1;
+                int count = neighbours[start];
+                int xo = 32 * j + 4 * k;
+                FloatVector x0 = FloatVector.broadcast(F8, x[xo]);
+                FloatVector x1 = FloatVector.broadcast(F8, x[xo + 1]);
+                FloatVector x2 = FloatVector.broadcast(F8, x[xo + 2]);
+                FloatVector x3 = FloatVector.broadcast(F8, x[xo + 3]);
+                FloatVector w0 = FloatVector.broadcast(F8, w[xo]);
+                FloatVector w1 = FloatVector.broadcast(F8, w[xo + 1]);
+                FloatVector w2 = FloatVector.broadcast(F8, w[xo + 2]);
+                FloatVector w3 = FloatVector.broadcast(F8, w[xo + 3]);
+                float best = Float.MAX_VALUE;
+                int bestIndex = -1;
+                int off = nqOff[u];
+                for (int c = 0; c < count; c += 8, off += 32) {
+                    FloatVector diff = sc.mul(coords(nq, off)).sub(x0);
+                    FloatVector d2 = w0.mul(diff).mul(diff);
+                    diff = sc.mul(coords(nq, off + 8)).sub(x1);
+                    d2 = d2.add(w1.mul(diff).mul(diff));
+                    diff = sc.mul(coords(nq, off + 16)).sub(x2);
+                    d2 = d2.add(w2.mul(diff).mul(diff));
+                    diff = sc.mul(coords(nq, off + 24)).sub(x3);
+                    d2 = d2.add(w3.mul(diff).mul(diff));
+                    VectorMask<Float> better = d2.compare(VectorOperators.LT, best).and(F8.indexInRange(c, count));
+                    if (better.anyTrue()) {
+                        FloatVector m = inf.blend(d2, better);
+                        float least = m.reduceLanes(VectorOperators.MIN);
+                        best = least;
+                        bestIndex = c + m.compare(VectorOperators.EQ, least).firstTrue();
+                    }
+                }
+                if (bestIndex < 0) return false;
+                int g = 4 * neighbours[start + 1 + bestIndex];
+                lt[8 * (4 * k) + j] = (grid[g] - 1) / 2;
+                lt[8 * (4 * k + 1) + j] = (grid[g + 1] - 1) / 2;
+                lt[8 * (4 * k + 2) + j] = (grid[g + 2] - 1) / 2;
+                lt[8 * (4 * k + 3) + j] = (grid[g + 3] - 1) / 2;
+            }
+            onGridOut[j] = bits;
+        }
+        return true;
     }
 
     /** See {@link VectorKernels#levelsIq3x8}. */

@@ -185,8 +185,14 @@ final class PanamaKernels implements VectorKernels {
     }
 
     @Override
-    public int nearestNeighbour4(float[] nq, int off, int count, float[] x, int xo, float[] w, int wo, float scale) {
+    public int nearestNeighbour4(byte[] nq, int off, int count, float[] x, int xo, float[] w, int wo, float scale) {
         return PanamaIq3.nearest4(nq, off, count, x, xo, w, wo, scale);
+    }
+
+    @Override
+    public boolean neighboursIq3x8(int[] ut, int active, int[] map, short[] neighbours, byte[] nq, int[] nqOff,
+            byte[] grid, float[] x, float[] w, float[] scales, int[] lt, int[] onGridOut) {
+        return PanamaIq3.neighbours8(ut, active, map, neighbours, nq, nqOff, grid, x, w, scales, lt, onGridOut);
     }
 
     @Override
