@@ -57,6 +57,24 @@ final class Iq3Lanes {
     }
 
     /**
+     * {@link IqSupport#absAndSigns} for the 32 groups of 8 of a super-block of finite values,
+     * without branches on the signs: a value below zero has its sign bit cleared (which is its
+     * negation) and its bit set; others, −0 included, stay as they are.
+     */
+    static void absAndSigns(float[] x, int xb, float[] xval, int[] signs) {
+        for (int k = 0; k < 32; ++k) {
+            int sg = 0;
+            for (int i = 0; i < 8; ++i) {
+                float v = x[xb + 8 * k + i];
+                int neg = v < 0 ? 1 : 0;
+                xval[8 * k + i] = Float.intBitsToFloat(Float.floatToRawIntBits(v) & ~(neg << 31));
+                sg |= neg << i;
+            }
+            signs[k] = sg;
+        }
+    }
+
+    /**
      * Searches the groups whose bit is set in {@code active} (the others are left alone). False
      * when some neighbour search found no grid point within reach, which only non-finite sums
      * cause: the scalar code then redoes the super-block (and rejects it as it does).

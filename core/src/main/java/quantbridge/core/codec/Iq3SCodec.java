@@ -143,7 +143,7 @@ final class Iq3SCodec extends AbstractCodec {
         float sumx2 = IqSupport.sumSquares(x, xbl, 256);
         float sigma2 = 2 * sumx2 / 256;
         IqSupport.weights(x, xbl, qw, qbl, sigma2, 256, lanes.weight, lanes.waux);
-        IqSupport.absAndSigns(x, xbl, 32, lanes.xval, signs);
+        Iq3Lanes.absAndSigns(x, xbl, lanes.xval, signs);
         int active = 0;
         for (int ib = 0; ib < 8; ++ib) {
             float max = lanes.xval[32 * ib];

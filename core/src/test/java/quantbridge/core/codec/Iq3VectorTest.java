@@ -107,6 +107,30 @@ class Iq3VectorTest {
     }
 
     @Test
+    void branchFreeSignFoldingEqualsScalar() {
+        SplittableRandom rnd = new SplittableRandom(5);
+        float[] specials = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE, 1f, -1f,
+            0x1p-126f, -0x1p-126f};
+        float[] x = new float[256 + 3];
+        float[] a = new float[256];
+        float[] b = new float[256];
+        int[] sa = new int[32];
+        int[] sb = new int[32];
+        for (int rep = 0; rep < 200; rep++) {
+            for (int i = 0; i < x.length; i++) {
+                x[i] = rnd.nextBoolean() ? specials[rnd.nextInt(specials.length)]
+                        : Float.intBitsToFloat(rnd.nextInt() & 0xFF7FFFFF);
+            }
+            IqSupport.absAndSigns(x, 3, 32, a, sa);
+            Iq3Lanes.absAndSigns(x, 3, b, sb);
+            assertArrayEquals(sa, sb, "rep " + rep);
+            for (int i = 0; i < 256; i++) {
+                assertEquals(Float.floatToRawIntBits(a[i]), Float.floatToRawIntBits(b[i]), "rep " + rep + " value " + i);
+            }
+        }
+    }
+
+    @Test
     void tablesHoldTheNeighbourLists() {
         for (IqSearch s : new IqSearch[] {IqSearch.iq3s(), IqSearch.iq3xxs()}) {
             for (int u = 0; u < s.map.length; u++) {
