@@ -75,6 +75,39 @@ final class Iq3Lanes {
     }
 
     /**
+     * {@link IqSupport#evenSigns} for the 32 groups of 8 of a super-block of finite values (group
+     * k's weights at {@code weight[8·k ..]}), the sign folding without branches as in
+     * {@link #absAndSigns}; writes the 7 explicit sign bits of each group to {@code signs}.
+     */
+    static void evenSigns(float[] x, int xb, float[] weight, float[] xval, int[] signs) {
+        for (int k = 0; k < 32; ++k) {
+            int xo = xb + 8 * k;
+            int vo = 8 * k;
+            int s = 0;
+            for (int i = 0; i < 8; ++i) {
+                float v = x[xo + i];
+                int neg = v < 0 ? 1 : 0;
+                xval[vo + i] = Float.intBitsToFloat(Float.floatToRawIntBits(v) & ~(neg << 31));
+                s |= neg << i;
+            }
+            if (Integer.bitCount(s) % 2 != 0) {
+                int imin = 0;
+                float min = weight[vo] * x[xo] * x[xo];
+                for (int i = 1; i < 8; ++i) {
+                    float ax = weight[vo + i] * x[xo + i] * x[xo + i];
+                    if (ax < min) {
+                        min = ax;
+                        imin = i;
+                    }
+                }
+                xval[vo + imin] = -xval[vo + imin];
+                s ^= 1 << imin;
+            }
+            signs[k] = s & 127;
+        }
+    }
+
+    /**
      * Searches the groups whose bit is set in {@code active} (the others are left alone). False
      * when some neighbour search found no grid point within reach, which only non-finite sums
      * cause: the scalar code then redoes the super-block (and rejects it as it does).

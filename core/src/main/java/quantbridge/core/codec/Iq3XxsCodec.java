@@ -134,7 +134,7 @@ final class Iq3XxsCodec extends AbstractCodec {
         float sumx2 = IqSupport.sumSquares(x, xbl, 256);
         float sigma2 = 2 * sumx2 / 256;
         IqSupport.weights(x, xbl, qw, qbl, sigma2, 256, lanes.weight, lanes.waux);
-        for (int k = 0; k < 32; ++k) signs[k] = IqSupport.evenSigns(x, xbl + 8 * k, lanes.weight, 8 * k, lanes.xval) & 127;
+        Iq3Lanes.evenSigns(x, xbl, lanes.weight, lanes.xval, signs);
         int active = 0;
         for (int ib = 0; ib < 8; ++ib) {
             float max = lanes.xval[32 * ib];

@@ -114,6 +114,7 @@ class Iq3VectorTest {
         float[] x = new float[256 + 3];
         float[] a = new float[256];
         float[] b = new float[256];
+        float[] w = new float[256];
         int[] sa = new int[32];
         int[] sb = new int[32];
         for (int rep = 0; rep < 200; rep++) {
@@ -126,6 +127,13 @@ class Iq3VectorTest {
             assertArrayEquals(sa, sb, "rep " + rep);
             for (int i = 0; i < 256; i++) {
                 assertEquals(Float.floatToRawIntBits(a[i]), Float.floatToRawIntBits(b[i]), "rep " + rep + " value " + i);
+            }
+            for (int i = 0; i < 256; i++) w[i] = rep % 3 == 0 ? 1f : rep % 3 == 1 ? (float) rnd.nextDouble(0, 2) : x[i + 3] * x[i + 3];
+            for (int k = 0; k < 32; k++) sa[k] = IqSupport.evenSigns(x, 3 + 8 * k, w, 8 * k, a) & 127;
+            Iq3Lanes.evenSigns(x, 3, w, b, sb);
+            assertArrayEquals(sa, sb, "rep " + rep + " even");
+            for (int i = 0; i < 256; i++) {
+                assertEquals(Float.floatToRawIntBits(a[i]), Float.floatToRawIntBits(b[i]), "rep " + rep + " even, value " + i);
             }
         }
     }
