@@ -15,7 +15,7 @@ public final class Codecs {
         for (BlockCodec c : StandardCodecs.all()) CODECS.put(c.type(), c);
         for (BlockCodec c : IqCodecs.all()) CODECS.put(c.type(), c);
         for (BlockCodec c : StandardCodecs.all(null)) SCALAR.put(c.type(), c);
-        for (BlockCodec c : IqCodecs.all()) SCALAR.put(c.type(), c);
+        for (BlockCodec c : IqCodecs.all(null)) SCALAR.put(c.type(), c);
         for (GgmlType t : new GgmlType[] {GgmlType.Q4_0_4_4, GgmlType.Q4_0_4_8, GgmlType.Q4_0_8_8}) {
             CODECS.put(t, new InterleavedQ4_0Codec(t, CODECS.get(GgmlType.Q4_0)));
             SCALAR.put(t, new InterleavedQ4_0Codec(t, SCALAR.get(GgmlType.Q4_0)));

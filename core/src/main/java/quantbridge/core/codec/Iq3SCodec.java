@@ -8,6 +8,7 @@ import static quantbridge.core.codec.QuantMath.putHalf;
 import java.util.Arrays;
 
 import quantbridge.core.ir.GgmlType;
+import quantbridge.core.simd.VectorKernels;
 
 /**
  * IQ3_S (3.4375 bpw): super-blocks of 256 with an fp16 scale; each group of 4 has a 9-bit index
@@ -16,8 +17,12 @@ import quantbridge.core.ir.GgmlType;
  */
 final class Iq3SCodec extends AbstractCodec {
 
-    Iq3SCodec() {
+    private final VectorKernels vk;
+
+    /** With {@code vk} null the scalar code throughout, else its neighbour searches on {@code vk} (same bytes). */
+    Iq3SCodec(VectorKernels vk) {
         super(GgmlType.IQ3_S);
+        this.vk = vk;
     }
 
     @Override
@@ -70,10 +75,15 @@ final class Iq3SCodec extends AbstractCodec {
         boolean[] onGrid = new boolean[8];
         boolean[] onGridAux = new boolean[8];
         int[] blockSigns = new int[4];
+        Iq3Lanes lanes = vk == null ? null : new Iq3Lanes(vk, s, -9, 9, false);
+        int[] signs32 = lanes == null ? null : new int[32];
         for (int ibl = 0; ibl < nb; ++ibl) {
             int o = 110 * ibl;
-            Arrays.fill(out, o, o + 110, (byte) 0);
             int xbl = xo + 256 * ibl;
+            if (lanes != null && encodeLanes(lanes, x, xbl, qw, qw == null ? 0 : qo + 256 * ibl, out, o, scales, signs32)) {
+                continue;
+            }
+            Arrays.fill(out, o, o + 110, (byte) 0);
             float sumx2 = IqSupport.sumSquares(x, xbl, 256);
             float sigma2 = 2 * sumx2 / 256;
             float maxScale = 0;
@@ -87,7 +97,7 @@ final class Iq3SCodec extends AbstractCodec {
                     scales[ib] = 0;
                     continue;
                 }
-                float scale = IqSupport.searchScale3(s, -9, 9, false, max, xval, weight, waux, L, laux, onGrid, onGridAux);
+                float scale = IqSupport.searchScale3(vk, s, -9, 9, false, max, xval, weight, waux, L, laux, onGrid, onGridAux);
                 if (scale < 0) {
                     scale = -scale;
                     for (int k = 0; k < 4; ++k) blockSigns[k] = ~blockSigns[k] & 0xFF;
@@ -101,17 +111,71 @@ final class Iq3SCodec extends AbstractCodec {
                 scales[ib] = scale;
                 maxScale = cmax(maxScale, scale);
             }
-            if (maxScale == 0) continue;
-            float d = maxScale / 31;
-            putHalf(out, o, d * 1.033f);
-            float id = 1 / d;
-            for (int ib = 0; ib < 8; ib += 2) {
-                int l1 = nearestInt(0.5f * (id * scales[ib] - 1));
-                l1 = Math.max(0, Math.min(15, l1));
-                int l2 = nearestInt(0.5f * (id * scales[ib + 1] - 1));
-                l2 = Math.max(0, Math.min(15, l2));
-                out[o + 106 + ib / 2] = (byte) (l1 | l2 << 4);
-            }
+            putScales(out, o, scales, maxScale);
         }
+    }
+
+    /** The super-block scale and the 4-bit group scales, unless every group is zero. */
+    private static void putScales(byte[] out, int o, float[] scales, float maxScale) {
+        if (maxScale == 0) return;
+        float d = maxScale / 31;
+        putHalf(out, o, d * 1.033f);
+        float id = 1 / d;
+        for (int ib = 0; ib < 8; ib += 2) {
+            int l1 = nearestInt(0.5f * (id * scales[ib] - 1));
+            l1 = Math.max(0, Math.min(15, l1));
+            int l2 = nearestInt(0.5f * (id * scales[ib + 1] - 1));
+            l2 = Math.max(0, Math.min(15, l2));
+            out[o + 106 + ib / 2] = (byte) (l1 | l2 << 4);
+        }
+    }
+
+    /**
+     * The super-block at {@code x[xbl..xbl+256)} with the 8 group searches on the vector kernels
+     * ({@link Iq3Lanes}), the rest as the scalar loop above (every step per value or per group, so
+     * doing them for the whole super-block first changes nothing). False, with nothing written,
+     * when the values or importance weights are not all finite or a search gives up: the scalar
+     * code then encodes the super-block.
+     */
+    private boolean encodeLanes(Iq3Lanes lanes, float[] x, int xbl, float[] qw, int qbl, byte[] out, int o,
+            float[] scales, int[] signs) {
+        if (!vk.allFinite(x, xbl, 256) || (qw != null && !vk.allFinite(qw, qbl, 256))) return false;
+        float sumx2 = IqSupport.sumSquares(x, xbl, 256);
+        float sigma2 = 2 * sumx2 / 256;
+        IqSupport.weights(x, xbl, qw, qbl, sigma2, 256, lanes.weight, lanes.waux);
+        Iq3Lanes.absAndSigns(x, xbl, lanes.xval, signs);
+        int active = 0;
+        for (int ib = 0; ib < 8; ++ib) {
+            float max = lanes.xval[32 * ib];
+            for (int i = 1; i < 32; ++i) max = cmax(max, lanes.xval[32 * ib + i]);
+            lanes.max[ib] = max;
+            if (max != 0) active |= 1 << ib;
+        }
+        if (!lanes.search(active)) return false;
+        IqSearch s = IqSearch.iq3s();
+        Arrays.fill(out, o, o + 110, (byte) 0);
+        float maxScale = 0;
+        for (int ib = 0; ib < 8; ++ib) {
+            if ((active & 1 << ib) == 0) {
+                scales[ib] = 0;
+                continue;
+            }
+            float scale = lanes.scales[ib];
+            int flip = 0;
+            if (scale < 0) {
+                scale = -scale;
+                flip = 0xFF;
+            }
+            for (int k = 0; k < 8; ++k) {
+                int g = IqSupport.onGridIndex(s, lanes.levels, 32 * ib + 4 * k);
+                out[o + 2 + 8 * ib + k] = (byte) g;
+                out[o + 66 + ib] |= (byte) ((g >> 8) << k);
+            }
+            for (int k = 0; k < 4; ++k) out[o + 74 + 4 * ib + k] = (byte) (signs[4 * ib + k] ^ flip);
+            scales[ib] = scale;
+            maxScale = cmax(maxScale, scale);
+        }
+        putScales(out, o, scales, maxScale);
+        return true;
     }
 }

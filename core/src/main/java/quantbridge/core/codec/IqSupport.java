@@ -2,6 +2,8 @@ package quantbridge.core.codec;
 
 import static quantbridge.core.codec.QuantMath.nearestInt;
 
+import quantbridge.core.simd.VectorKernels;
+
 /** Pieces the grid quantizers share: weights, sign folding, and the IQ3 scale search. */
 final class IqSupport {
 
@@ -72,9 +74,10 @@ final class IqSupport {
      * The scale search of ggml's IQ3 quantizers over one group of 32 (8 grid points of 4), trial
      * steps {@code isMin..isMax} of 0.2 around 15/max, then a refit of the points found off the grid.
      * With {@code xxs} (IQ3_XXS) only the off-grid points of the best trial are refitted; otherwise
-     * every point is. Leaves the levels in {@code L} and returns the scale.
+     * every point is. Leaves the levels in {@code L} and returns the scale. The neighbour searches
+     * run on {@code vk} when not null (same results).
      */
-    static float searchScale3(IqSearch s, int isMin, int isMax, boolean xxs, float max, float[] xval, float[] weight,
+    static float searchScale3(VectorKernels vk, IqSearch s, int isMin, int isMax, boolean xxs, float max, float[] xval, float[] weight,
             float[] waux, byte[] L, byte[] laux, boolean[] onGrid, boolean[] onGridAux) {
         final int kMaxQ = 8;
         float best = 0;
@@ -88,7 +91,7 @@ final class IqSupport {
                 onGridAux[k] = true;
                 if (s.map[u] < 0) {
                     onGridAux[k] = false;
-                    s.bestNeighbour(u, xval, 4 * k, waux, 4 * k, thisScale, laux, 4 * k);
+                    s.bestNeighbour(vk, u, xval, 4 * k, waux, 4 * k, thisScale, laux, 4 * k);
                 }
             }
             float sumqx = oddSumQx(32, weight, xval, laux);
@@ -100,6 +103,16 @@ final class IqSupport {
                 System.arraycopy(onGridAux, 0, onGrid, 0, 8);
             }
         }
+        return refit3(vk, s, xxs, xval, weight, waux, L, onGrid, scale);
+    }
+
+    /**
+     * The end of {@link #searchScale3}: with some point of the best trial off the grid and a positive
+     * {@code scale}, the points (with {@code xxs} the off-grid ones only) requantized at that scale
+     * onto the grid and the scale refitted; else {@code scale} unchanged.
+     */
+    static float refit3(VectorKernels vk, IqSearch s, boolean xxs, float[] xval, float[] weight, float[] waux,
+            byte[] L, boolean[] onGrid, float scale) {
         int notOnGrid = 0;
         for (int k = 0; k < 8; ++k) if (!onGrid[k]) ++notOnGrid;
         if (notOnGrid > 0 && scale > 0) {
@@ -108,7 +121,7 @@ final class IqSupport {
                 if (xxs && onGrid[k]) continue;
                 int u = levels3(id, xval, 4 * k, null, 0);
                 int gridIndex = s.map[u];
-                if (gridIndex < 0) gridIndex = s.bestNeighbour(u, xval, 4 * k, waux, 4 * k, scale, L, 4 * k);
+                if (gridIndex < 0) gridIndex = s.bestNeighbour(vk, u, xval, 4 * k, waux, 4 * k, scale, L, 4 * k);
                 for (int i = 0; i < 4; ++i) L[4 * k + i] = (byte) ((s.grid[4 * gridIndex + i] - 1) / 2);
             }
             scale = refitOdd(32, weight, xval, L, scale);

@@ -184,6 +184,27 @@ final class PanamaKernels implements VectorKernels {
         PanamaIq4.index8(xt, idl, thresholds, packedOut);
     }
 
+    @Override
+    public int nearestNeighbour4(byte[] nq, int off, int count, float[] x, int xo, float[] w, int wo, float scale) {
+        return PanamaIq3.nearest4(nq, off, count, x, xo, w, wo, scale);
+    }
+
+    @Override
+    public boolean neighboursIq3x8(int[] ut, int active, int[] map, short[] neighbours, byte[] nq, int[] nqOff,
+            byte[] grid, float[] x, float[] w, float[] scales, int[] lt, int[] onGridOut) {
+        return PanamaIq3.neighbours8(ut, active, map, neighbours, nq, nqOff, grid, x, w, scales, lt, onGridOut);
+    }
+
+    @Override
+    public void levelsIq3x8(float[] xt, float[] idl, int[] lt, int[] ut) {
+        PanamaIq3.levels8(xt, idl, lt, ut);
+    }
+
+    @Override
+    public void oddSums8(float[] xt, float[] wt, int[] lt, float[] sumqxOut, float[] sumq2Out) {
+        PanamaIq3.oddSums8(xt, wt, lt, sumqxOut, sumq2Out);
+    }
+
     /** Vectors summed in float lanes before their sums go to double (widening lane by lane does not intrinsify everywhere). */
     private static final int BLOCK = 64;
 

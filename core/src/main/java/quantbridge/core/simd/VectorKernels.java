@@ -95,6 +95,43 @@ public interface VectorKernels {
     void indexIq4nl8(float[] xt, float[] idl, float[] thresholds, int[] packedOut);
 
     /**
+     * The first of {@code count} candidates of 4 coordinates (in order) minimising the weighted squared
+     * error {@code Σ w[wo+i]·(scale·q_i − x[xo+i])²}, each term and the sum formed in float in the
+     * scalar order (iq3_find_best_neighbour), among errors below {@code Float.MAX_VALUE}; -1 when none
+     * is. Candidate j's coordinates (small integers) are {@code nq[off + 32·(j/8) + 8·i + j%8]},
+     * i = 0…3; the array extends to the next multiple of 8 candidates.
+     */
+    int nearestNeighbour4(byte[] nq, int off, int count, float[] x, int xo, float[] w, int wo, float scale);
+
+    /**
+     * ggml's IQ3 levels for 8 groups of 32 values ({@code xt[8·i + j]} is value i of group j):
+     * {@code l = clamp(nearest_int(0.5·(idl[j]·x − 1)), 0, 7)}, the float operations in that order
+     * and nearest_int as ggml's (low mantissa bits of f + 1.5·2^23, 0 for NaN as Java's
+     * floatToIntBits makes it). Writes {@code lt[8·i + j] = l} and {@code ut[8·k + j]} = the levels
+     * of values 4k … 4k+3 packed 3 bits each (value 4k lowest), k = 0 … 7.
+     */
+    void levelsIq3x8(float[] xt, float[] idl, int[] lt, int[] ut);
+
+    /**
+     * The neighbour searches of one IQ3 trial for the groups j set in {@code active}: for each
+     * k = 0 … 7 with {@code u = ut[8·k + j]} off the grid ({@code map[u] < 0}), the candidate
+     * {@link #nearestNeighbour4} picks from u's list (list start {@code -map[u] − 1} in
+     * {@code neighbours}, candidates at {@code nq[nqOff[u] ..]}) for values {@code x[32·j + 4·k ..]},
+     * weights {@code w[32·j + 4·k ..]} and scale {@code scales[j]}; its levels
+     * {@code (grid[4·g + i] − 1)/2} go to {@code lt[8·(4·k + i) + j]}. Writes {@code onGridOut[j]}
+     * with bit k set where u was on the grid. Returns false, leaving the outputs partly written, when
+     * some search finds no candidate.
+     */
+    boolean neighboursIq3x8(int[] ut, int active, int[] map, short[] neighbours, byte[] nq, int[] nqOff, byte[] grid,
+            float[] x, float[] w, float[] scales, int[] lt, int[] onGridOut);
+
+    /**
+     * For 8 groups of 32 (transposed as in {@link #levelsIq3x8}) with odd levels q = 2·lt + 1:
+     * {@code Σ (w·x)·q} and {@code Σ (w·q)·q} over i = 0 … 31 in order, starting from 0, in float.
+     */
+    void oddSums8(float[] xt, float[] wt, int[] lt, float[] sumqxOut, float[] sumq2Out);
+
+    /**
      * Error sums of {@code n} value pairs (source {@code x[xo ..]}, decoded output {@code y[0 ..]}),
      * all of the source finite: adds {@code Σ (double)(y−x)²} to {@code acc[0]} and {@code Σ (double)x²}
      * to {@code acc[1]}, and raises {@code acc[2]} to {@code max |y−x|} (NaN if any difference

@@ -34,6 +34,7 @@ class GoldenVectorsTest {
         Map<GgmlType, BlockCodec> m = new EnumMap<>(GgmlType.class);
         for (GgmlType t : GgmlType.values()) Codecs.find(t).ifPresent(c -> m.put(t, c));
         for (BlockCodec c : StandardCodecs.all(vk)) m.put(c.type(), c);
+        for (BlockCodec c : IqCodecs.all(vk)) m.put(c.type(), c);
         return m;
     }
 
