@@ -6,6 +6,7 @@ import static quantbridge.core.codec.QuantMath.putHalf;
 
 import java.util.Arrays;
 import quantbridge.core.ir.GgmlType;
+import quantbridge.core.simd.VectorKernels;
 
 /**
  * Q3_K: super-blocks of 256 = 16 groups of 16 with signed 6-bit scales (fp16 d), 3-bit codes
@@ -13,8 +14,11 @@ import quantbridge.core.ir.GgmlType;
  */
 final class Q3_KCodec extends AbstractCodec {
 
-    Q3_KCodec() {
+    private final VectorKernels vk;
+
+    Q3_KCodec(VectorKernels vk) {
         super(GgmlType.Q3_K);
+        this.vk = vk;
     }
 
     /** The signed scale of group j (−32..31) from the 12 packed bytes at {@code s[o..]}. */
@@ -51,17 +55,18 @@ final class Q3_KCodec extends AbstractCodec {
     void encodeBlocks(float[] x, int xo, int nb, float[] qw, int qo, float row, byte[] out) {
         byte[] L = new byte[256];
         float[] scales = new float[16];
-        float[] weight = new float[16];
+        float[] weight = new float[256];
         float[] sw = new float[16];
         byte[] ls = new byte[16];
+        GroupSearch search = new GroupSearch(vk);
         for (int i = 0; i < nb; i++) {
             int xb = xo + 256 * i;
             int o = 110 * i;
             Arrays.fill(out, o + 96, o + 108, (byte) 0);
             if (qw == null) {
-                encodeRefScales(x, xb, out, o, L, scales);
+                encodeRefScales(x, xb, out, o, L, scales, search);
             } else {
-                encodeWeightedScales(x, xb, qw, qo + 256 * i, out, o, L, scales, weight, sw, ls);
+                encodeWeightedScales(x, xb, qw, qo + 256 * i, out, o, L, scales, weight, sw, ls, search);
             }
             float dAll = half(out, o + 108);
             for (int j = 0; j < 16; ++j) {
@@ -96,11 +101,12 @@ final class Q3_KCodec extends AbstractCodec {
         out[o + 96 + j % 4 + 8] |= (byte) (l << (2 * (j / 4)));
     }
 
-    private static void encodeRefScales(float[] x, int xb, byte[] out, int o, byte[] L, float[] scales) {
+    private static void encodeRefScales(float[] x, int xb, byte[] out, int o, byte[] L, float[] scales,
+            GroupSearch search) {
+        search.run(x, xb, null, L, scales);
         float maxScale = 0;
         float amax = 0;
         for (int j = 0; j < 16; ++j) {
-            scales[j] = ScaleSearch.makeQ3Quants(16, 4, x, xb + 16 * j, L, 16 * j, true);
             float scale = Math.abs(scales[j]);
             if (scale > amax) {
                 amax = scale;
@@ -121,22 +127,102 @@ final class Q3_KCodec extends AbstractCodec {
     }
 
     private static void encodeWeightedScales(float[] x, int xb, float[] qw, int qo, byte[] out, int o, byte[] L,
-            float[] scales, float[] weight, float[] sw, byte[] ls) {
+            float[] scales, float[] weight, float[] sw, byte[] ls, GroupSearch search) {
         float sumx2 = 0;
         for (int j = 0; j < 256; ++j) sumx2 += x[xb + j] * x[xb + j];
         float sigma2 = 2 * sumx2 / 256;
         for (int j = 0; j < 16; ++j) {
             for (int l = 0; l < 16; ++l) {
                 float v = x[xb + 16 * j + l];
-                weight[l] = qw[qo + 16 * j + l] * (float) Math.sqrt(sigma2 + v * v);
+                weight[16 * j + l] = qw[qo + 16 * j + l] * (float) Math.sqrt(sigma2 + v * v);
             }
             float sumw = 0;
-            for (int l = 0; l < 16; ++l) sumw += weight[l];
+            for (int l = 0; l < 16; ++l) sumw += weight[16 * j + l];
             sw[j] = sumw;
-            scales[j] = ScaleSearch.makeQxQuants(16, 4, x, xb + 16 * j, L, 16 * j, 1, weight, 0);
         }
+        search.run(x, xb, weight, L, scales);
         float dBlock = ScaleSearch.makeQxQuants(16, 32, scales, 0, ls, 0, 1, sw, 0);
         for (int j = 0; j < 16; ++j) putScale(out, o, j, ls[j]);
         putHalf(out, o + 108, dBlock);
+    }
+
+    /**
+     * The scale search of the 16 groups of 16 of one super-block (make_q3_quants with do_rmse, or
+     * with weights make_qx_quants with rmse_type 1): 8 groups at a time on the vector kernels when
+     * present and the block's values and weights are finite and moderate, group by group in scalar
+     * otherwise and for the groups whose max |x| is below ggml's epsilon.
+     */
+    private static final class GroupSearch {
+
+        /** Largest |x| and weight the vector search is given; larger blocks take the scalar search. */
+        private static final float VECTOR_LIMIT = 0x1p20f;
+
+        private final VectorKernels vk;
+        private final float[] xt = new float[128];
+        private final float[] wt = new float[128];
+        private final float[] levels = new float[128];
+        private final float[] scaleV = new float[8];
+        private final float[] iscaleV = new float[8];
+        private final float[] amax = new float[8];
+
+        GroupSearch(VectorKernels vk) {
+            this.vk = vk;
+        }
+
+        /** Fills scales and the levels L[0..256) (in [0, 8)) of the block at x[xb..]; weights null for make_q3_quants. */
+        void run(float[] x, int xb, float[] weights, byte[] L, float[] scales) {
+            if (vk != null && moderate(x, xb, weights)) {
+                for (int first = 0; first < 16; first += 8) {
+                    for (int j = 0; j < 8; ++j) {
+                        float m = 0;
+                        for (int l = 0; l < 16; ++l) {
+                            float v = x[xb + 16 * (first + j) + l];
+                            float av = Math.abs(v);
+                            if (av > m) m = av;
+                            xt[8 * l + j] = v;
+                            if (weights != null) wt[8 * l + j] = weights[16 * (first + j) + l];
+                        }
+                        amax[j] = m;
+                    }
+                    if (weights == null) {
+                        vk.searchQ3x8(xt, 16, 4, scaleV, levels);
+                    } else {
+                        vk.searchQx8(xt, wt, 16, 4, scaleV, iscaleV);
+                    }
+                    for (int j = 0; j < 8; ++j) {
+                        int g = first + j;
+                        if (amax[j] < ScaleSearch.GROUP_MAX_EPS) {
+                            scales[g] = scalar(x, xb, weights, L, g);
+                            continue;
+                        }
+                        scales[g] = scaleV[j];
+                        if (weights == null) {
+                            for (int l = 0; l < 16; ++l) L[16 * g + l] = (byte) (4 + (int) levels[8 * l + j]);
+                        } else {
+                            float iscale = iscaleV[j];
+                            for (int l = 0; l < 16; ++l) {
+                                int q = nearestInt(iscale * x[xb + 16 * g + l]);
+                                L[16 * g + l] = (byte) (4 + Math.max(-4, Math.min(3, q)));
+                            }
+                        }
+                    }
+                }
+                return;
+            }
+            for (int g = 0; g < 16; ++g) scales[g] = scalar(x, xb, weights, L, g);
+        }
+
+        private static float scalar(float[] x, int xb, float[] weights, byte[] L, int g) {
+            return weights == null ? ScaleSearch.makeQ3Quants(16, 4, x, xb + 16 * g, L, 16 * g, true)
+                    : ScaleSearch.makeQxQuants(16, 4, x, xb + 16 * g, L, 16 * g, 1, weights, 16 * g);
+        }
+
+        private static boolean moderate(float[] x, int xb, float[] weights) {
+            for (int l = 0; l < 256; ++l) {
+                if (!(Math.abs(x[xb + l]) <= VECTOR_LIMIT)) return false;
+                if (weights != null && !(Math.abs(weights[l]) <= VECTOR_LIMIT)) return false;
+            }
+            return true;
+        }
     }
 }

@@ -173,6 +173,17 @@ final class PanamaKernels implements VectorKernels {
         PanamaKSearch.searchQx8(xt, wt, n, nmax, scaleOut, iscaleOut);
     }
 
+    @Override
+    public int searchQkxLow8(float[] xt, float[] wt, int n, int nmax, float rmin, float rdelta, int nstep, boolean mad,
+            float[] scaleOut, float[] minOut, float[] iscaleOut, float[] levelMinOut) {
+        return PanamaLowKSearch.searchQkx8(xt, wt, n, nmax, rmin, rdelta, nstep, mad, scaleOut, minOut, iscaleOut, levelMinOut);
+    }
+
+    @Override
+    public void searchQ3x8(float[] xt, int n, int nmax, float[] scaleOut, float[] levelOut) {
+        PanamaLowKSearch.searchQ3x8(xt, n, nmax, scaleOut, levelOut);
+    }
+
     /** Vectors summed in float lanes before their sums go to double (widening lane by lane does not intrinsify everywhere). */
     private static final int BLOCK = 64;
 

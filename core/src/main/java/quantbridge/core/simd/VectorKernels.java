@@ -70,6 +70,28 @@ public interface VectorKernels {
     void searchQx8(float[] xt, float[] wt, int n, int nmax, float[] scaleOut, float[] iscaleOut);
 
     /**
+     * Q2_K's group search: make_qkx2_quants / make_qkx3_quants (given weights) for 8 groups of
+     * {@code n} values, bit-identical to the scalar search, with the error {@code w·|diff|} when
+     * {@code mad} (ggml's use_mad) or {@code w·diff²}; {@code xt[8·i + j]} and {@code wt[8·i + j]}
+     * are value and weight i of group j (finite, |x| and weights at most 2^20). Writes each group's
+     * scale and min (not negated), and the iscale and min from which its levels are
+     * clamp(nearest_int(iscale·(x − min)), 0, nmax). Returns the bit mask of the groups (bit j for
+     * group j) whose results are not meaningful (max = min, or a min drifting below −2^64): the
+     * caller searches those in scalar.
+     */
+    int searchQkxLow8(float[] xt, float[] wt, int n, int nmax, float rmin, float rdelta, int nstep, boolean mad,
+            float[] scaleOut, float[] minOut, float[] iscaleOut, float[] levelMinOut);
+
+    /**
+     * Q3_K's group search without importance weights: make_q3_quants with do_rmse for 8 groups of
+     * {@code n} values, bit-identical to the scalar search; {@code xt[8·i + j]} is value i of group j
+     * (finite, |x| at most 2^20). Writes each group's scale and, at {@code levelOut[8·i + j]}, its
+     * level i in [−nmax, nmax − 1] as a float. Groups whose max |x| is below ggml's epsilon get
+     * meaningless results: the caller handles them.
+     */
+    void searchQ3x8(float[] xt, int n, int nmax, float[] scaleOut, float[] levelOut);
+
+    /**
      * Error sums of {@code n} value pairs (source {@code x}, decoded output {@code y}), all of
      * {@code x} finite: adds {@code Σ (double)(y−x)²} to {@code acc[0]} and {@code Σ (double)x²}
      * to {@code acc[1]}, and raises {@code acc[2]} to {@code max |y−x|} (NaN if any difference
