@@ -95,7 +95,7 @@ final class Q2_KCodec extends AbstractCodec {
             putHalf(out, o + 82, 0.f);
         }
         for (int j = 0; j < 16; ++j) out[o + j] = (byte) sc[j];
-        requantize(x, xb, out, o, L, half(out, o + 80), half(out, o + 82));
+        requantize(x, xb, out, o, L, half(out, o + 80), half(out, o + 82), search);
     }
 
     private static void encodeWeighted(float[] x, int xb, float[] qw, int qo, byte[] out, int o, byte[] L, byte[] laux,
@@ -117,10 +117,20 @@ final class Q2_KCodec extends AbstractCodec {
         putHalf(out, o + 80, dm);
         putHalf(out, o + 82, mm);
         for (int j = 0; j < 16; ++j) out[o + j] = (byte) (ls[j] | (lm[j] << 4));
-        requantize(x, xb, out, o, L, half(out, o + 80), half(out, o + 82));
+        requantize(x, xb, out, o, L, half(out, o + 80), half(out, o + 82), search);
     }
 
-    private static void requantize(float[] x, int xb, byte[] out, int o, byte[] L, float dAll, float mAll) {
+    private static void requantize(float[] x, int xb, byte[] out, int o, byte[] L, float dAll, float mAll,
+            GroupSearch search) {
+        if (search.finite) {
+            for (int j = 0; j < 16; ++j) {
+                int sc = out[o + j] & 0xFF;
+                search.groupD[j] = dAll * (sc & 0xF);
+                search.groupM[j] = mAll * (sc >> 4);
+            }
+            search.vk.levels16(x, xb, 16, search.groupD, search.groupM, 0, 3, L);
+            return;
+        }
         for (int j = 0; j < 16; ++j) {
             int sc = out[o + j] & 0xFF;
             float d = dAll * (sc & 0xF);
@@ -152,6 +162,12 @@ final class Q2_KCodec extends AbstractCodec {
         private final float[] iscaleV = new float[8];
         private final float[] levelMinV = new float[8];
 
+        private final float[] groupD = new float[16];
+        private final float[] groupM = new float[16];
+
+        /** Whether the last block searched went to the vector kernels (its values and weights finite and moderate). */
+        boolean finite;
+
         GroupSearch(VectorKernels vk) {
             this.vk = vk;
         }
@@ -159,7 +175,8 @@ final class Q2_KCodec extends AbstractCodec {
         /** Fills scales, mins (negated, as ggml's) and the levels L[0..256) of the block at x[xb..]. */
         void run(boolean qkx3, float[] x, int xb, float[] weights, byte[] L, float[] scales, float[] mins, byte[] laux,
                 float rmin, float rdelta, int nstep, boolean mad) {
-            if (vk != null && moderate(x, xb, weights)) {
+            finite = vk != null && moderate(x, xb, weights);
+            if (finite) {
                 for (int first = 0; first < 16; first += 8) {
                     for (int j = 0; j < 8; ++j) {
                         for (int l = 0; l < 16; ++l) {

@@ -58,6 +58,7 @@ final class Q3_KCodec extends AbstractCodec {
         float[] weight = new float[256];
         float[] sw = new float[16];
         byte[] ls = new byte[16];
+        float[] groupD = new float[16];
         GroupSearch search = new GroupSearch(vk);
         for (int i = 0; i < nb; i++) {
             int xb = xo + 256 * i;
@@ -69,26 +70,28 @@ final class Q3_KCodec extends AbstractCodec {
                 encodeWeightedScales(x, xb, qw, qo + 256 * i, out, o, L, scales, weight, sw, ls, search);
             }
             float dAll = half(out, o + 108);
-            for (int j = 0; j < 16; ++j) {
-                float d = dAll * scale(out, o + 96, j);
-                if (d == 0) continue;
-                for (int ii = 0; ii < 16; ++ii) {
-                    int l = nearestInt(x[xb + 16 * j + ii] / d);
-                    L[16 * j + ii] = (byte) (Math.max(-4, Math.min(3, l)) + 4);
+            for (int j = 0; j < 16; ++j) groupD[j] = dAll * scale(out, o + 96, j);
+            if (search.finite) {
+                vk.levels16(x, xb, 16, groupD, null, -4, 3, L);
+            } else {
+                for (int j = 0; j < 16; ++j) {
+                    float d = groupD[j];
+                    if (d == 0) continue;
+                    for (int ii = 0; ii < 16; ++ii) {
+                        int l = nearestInt(x[xb + 16 * j + ii] / d);
+                        L[16 * j + ii] = (byte) (Math.max(-4, Math.min(3, l)) + 4);
+                    }
                 }
             }
-            Arrays.fill(out, o, o + 32, (byte) 0);
-            int m = 0;
-            int hm = 1;
-            for (int j = 0; j < 256; ++j) {
-                if (L[j] > 3) {
-                    out[o + m] |= (byte) hm;
-                    L[j] -= 4;
+            // hmask bit k of byte m is the high bit of level m + 32·k (levels are 0 … 7), without branches
+            for (int m = 0; m < 32; ++m) {
+                int h = 0;
+                for (int k = 0; k < 8; ++k) {
+                    int l = L[m + 32 * k];
+                    h |= (l >> 2) << k;
+                    L[m + 32 * k] = (byte) (l & 3);
                 }
-                if (++m == 32) {
-                    m = 0;
-                    hm <<= 1;
-                }
+                out[o + m] = (byte) h;
             }
             KQuants.pack2(L, out, o + 32);
         }
@@ -141,7 +144,7 @@ final class Q3_KCodec extends AbstractCodec {
             sw[j] = sumw;
         }
         search.run(x, xb, weight, L, scales);
-        float dBlock = ScaleSearch.makeQxQuants(16, 32, scales, 0, ls, 0, 1, sw, 0);
+        float dBlock = search.blockScale(scales, sw, ls);
         for (int j = 0; j < 16; ++j) putScale(out, o, j, ls[j]);
         putHalf(out, o + 108, dBlock);
     }
@@ -158,12 +161,19 @@ final class Q3_KCodec extends AbstractCodec {
         private static final float VECTOR_LIMIT = 0x1p20f;
 
         private final VectorKernels vk;
-        private final float[] xt = new float[128];
+        private final float[] xt = new float[256];
         private final float[] wt = new float[128];
-        private final float[] levels = new float[128];
-        private final float[] scaleV = new float[8];
+        private final float[] levels = new float[256];
+        private final float[] scaleV = new float[16];
         private final float[] iscaleV = new float[8];
-        private final float[] amax = new float[8];
+        private final float[] amax = new float[16];
+
+        private final float[] lx = new float[24];
+        private final float[] l2 = new float[24];
+        private final float[] trialIscale = new float[24];
+
+        /** Whether the last block searched went to the vector kernels (its values and weights finite and moderate). */
+        boolean finite;
 
         GroupSearch(VectorKernels vk) {
             this.vk = vk;
@@ -171,45 +181,86 @@ final class Q3_KCodec extends AbstractCodec {
 
         /** Fills scales and the levels L[0..256) (in [0, 8)) of the block at x[xb..]; weights null for make_q3_quants. */
         void run(float[] x, int xb, float[] weights, byte[] L, float[] scales) {
-            if (vk != null && moderate(x, xb, weights)) {
-                for (int first = 0; first < 16; first += 8) {
-                    for (int j = 0; j < 8; ++j) {
-                        float m = 0;
-                        for (int l = 0; l < 16; ++l) {
-                            float v = x[xb + 16 * (first + j) + l];
-                            float av = Math.abs(v);
-                            if (av > m) m = av;
-                            xt[8 * l + j] = v;
-                            if (weights != null) wt[8 * l + j] = weights[16 * (first + j) + l];
-                        }
-                        amax[j] = m;
+            finite = vk != null && moderate(x, xb, weights);
+            if (!finite) {
+                for (int g = 0; g < 16; ++g) scales[g] = scalar(x, xb, weights, L, g);
+                return;
+            }
+            if (weights == null) {
+                // group g = 8h + j to lane j of half h: xt[128·h + 8·l + j]
+                for (int g = 0; g < 16; ++g) {
+                    int t = 128 * (g >> 3) + (g & 7);
+                    float m = 0;
+                    for (int l = 0; l < 16; ++l) {
+                        float v = x[xb + 16 * g + l];
+                        m = Math.max(m, Math.abs(v));
+                        xt[t + 8 * l] = v;
                     }
-                    if (weights == null) {
-                        vk.searchQ3x8(xt, 16, 4, scaleV, levels);
-                    } else {
-                        vk.searchQx8(xt, wt, 16, 4, scaleV, iscaleV);
+                    amax[g] = m;
+                }
+                vk.searchQ3x16(xt, 16, 4, scaleV, levels);
+                for (int g = 0; g < 16; ++g) {
+                    if (amax[g] < ScaleSearch.GROUP_MAX_EPS) {
+                        scales[g] = scalar(x, xb, null, L, g);
+                        continue;
                     }
-                    for (int j = 0; j < 8; ++j) {
-                        int g = first + j;
-                        if (amax[j] < ScaleSearch.GROUP_MAX_EPS) {
-                            scales[g] = scalar(x, xb, weights, L, g);
-                            continue;
-                        }
-                        scales[g] = scaleV[j];
-                        if (weights == null) {
-                            for (int l = 0; l < 16; ++l) L[16 * g + l] = (byte) (4 + (int) levels[8 * l + j]);
-                        } else {
-                            float iscale = iscaleV[j];
-                            for (int l = 0; l < 16; ++l) {
-                                int q = nearestInt(iscale * x[xb + 16 * g + l]);
-                                L[16 * g + l] = (byte) (4 + Math.max(-4, Math.min(3, q)));
-                            }
-                        }
-                    }
+                    scales[g] = scaleV[g];
+                    int t = 128 * (g >> 3) + (g & 7);
+                    for (int l = 0; l < 16; ++l) L[16 * g + l] = (byte) (4 + (int) levels[t + 8 * l]);
                 }
                 return;
             }
-            for (int g = 0; g < 16; ++g) scales[g] = scalar(x, xb, weights, L, g);
+            for (int first = 0; first < 16; first += 8) {
+                for (int j = 0; j < 8; ++j) {
+                    float m = 0;
+                    for (int l = 0; l < 16; ++l) {
+                        float v = x[xb + 16 * (first + j) + l];
+                        m = Math.max(m, Math.abs(v));
+                        xt[8 * l + j] = v;
+                        wt[8 * l + j] = weights[16 * (first + j) + l];
+                    }
+                    amax[first + j] = m;
+                }
+                vk.searchQx8(xt, wt, 16, 4, scaleV, iscaleV);
+                for (int j = 0; j < 8; ++j) {
+                    int g = first + j;
+                    if (amax[g] < ScaleSearch.GROUP_MAX_EPS) {
+                        scales[g] = scalar(x, xb, weights, L, g);
+                        continue;
+                    }
+                    scales[g] = scaleV[j];
+                    float iscale = iscaleV[j];
+                    for (int l = 0; l < 16; ++l) {
+                        int q = nearestInt(iscale * x[xb + 16 * g + l]);
+                        L[16 * g + l] = (byte) (4 + Math.max(-4, Math.min(3, q)));
+                    }
+                }
+            }
+        }
+
+        /**
+         * The super-block scale from the 16 group scales and weight sums (make_qx_quants with nmax
+         * 32 and rmse_type 1), its 19 trial sums on the vector kernels when the inputs are moderate;
+         * ls gets the 6-bit scales (0 … 63).
+         */
+        float blockScale(float[] scales, float[] sw, byte[] ls) {
+            float max = QuantMath.signedAbsMax(scales, 0, 16);
+            boolean moderate = vk != null && Math.abs(max) >= ScaleSearch.GROUP_MAX_EPS;
+            for (int j = 0; j < 16 && moderate; ++j) moderate = Math.abs(scales[j]) <= 0x1p30f && Math.abs(sw[j]) <= 0x1p30f;
+            if (!moderate) return ScaleSearch.makeQxQuants(16, 32, scales, 0, ls, 0, 1, sw, 0);
+            vk.qxTrialSums(scales, 0, sw, 0, 16, 32, max, lx, l2, trialIscale);
+            float scale = l2[0] != 0 ? lx[0] / l2[0] : 0.0f;
+            float best = scale * lx[0];
+            float iscale = trialIscale[0];
+            for (int t = 1; t <= 18; ++t) {
+                if (l2[t] > 0 && lx[t] * lx[t] > best * l2[t]) {
+                    scale = lx[t] / l2[t];
+                    best = scale * lx[t];
+                    iscale = trialIscale[t];
+                }
+            }
+            for (int j = 0; j < 16; ++j) ls[j] = (byte) (32 + Math.max(-32, Math.min(31, nearestInt(iscale * scales[j]))));
+            return scale;
         }
 
         private static float scalar(float[] x, int xb, float[] weights, byte[] L, int g) {

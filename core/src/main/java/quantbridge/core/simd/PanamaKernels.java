@@ -180,8 +180,19 @@ final class PanamaKernels implements VectorKernels {
     }
 
     @Override
-    public void searchQ3x8(float[] xt, int n, int nmax, float[] scaleOut, float[] levelOut) {
-        PanamaLowKSearch.searchQ3x8(xt, n, nmax, scaleOut, levelOut);
+    public void searchQ3x16(float[] xt, int n, int nmax, float[] scaleOut, float[] levelOut) {
+        PanamaLowKSearch.searchQ3x16(xt, n, nmax, scaleOut, levelOut);
+    }
+
+    @Override
+    public void qxTrialSums(float[] x, int xo, float[] w, int wo, int n, int nmax, float max, float[] lxOut,
+            float[] l2Out, float[] iscaleOut) {
+        PanamaLowKSearch.qxTrialSums(x, xo, w, wo, n, nmax, max, lxOut, l2Out, iscaleOut);
+    }
+
+    @Override
+    public void levels16(float[] x, int xo, int groups, float[] d, float[] m, int lo, int hi, byte[] L) {
+        PanamaLowKSearch.levels16(x, xo, groups, d, m, lo, hi, L);
     }
 
     /** Vectors summed in float lanes before their sums go to double (widening lane by lane does not intrinsify everywhere). */

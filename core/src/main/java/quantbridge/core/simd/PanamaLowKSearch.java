@@ -1,5 +1,6 @@
 package quantbridge.core.simd;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -128,65 +129,168 @@ final class PanamaLowKSearch {
 
     /**
      * make_q3_quants with do_rmse (weights x², the first levels from −nmax/max, then up to five
-     * passes of per-element refinement) for 8 groups of {@code n} values. Writes per group the
-     * scale and, at {@code levelOut[8·i + j]}, its level i as a float in [−nmax, nmax − 1] (not yet
-     * offset by nmax). Lanes whose group has max |x| below ggml's epsilon get meaningless results:
-     * the caller treats them.
+     * passes of per-element refinement) for 16 groups of {@code n} values, run as two independent
+     * sets of 8 lanes interleaved in the same loops (the refinement is a chain of dependent steps:
+     * two chains keep the core busy). {@code xt[8n·h + 8·i + j]} is value i of group 8h + j. Writes
+     * per group the scale and, at the same index as its value, its level as a float in
+     * [−nmax, nmax − 1] (not yet offset by nmax). Lanes whose group has max |x| below ggml's
+     * epsilon get meaningless results: the caller treats them.
      */
-    static void searchQ3x8(float[] xt, int n, int nmax, float[] scaleOut, float[] levelOut) {
+    static void searchQ3x16(float[] xt, int n, int nmax, float[] scaleOut, float[] levelOut) {
         FloatVector zero = FloatVector.zero(F8);
         FloatVector magic = FloatVector.broadcast(F8, MAGIC);
         IntVector mantissa = IntVector.broadcast(I8, MANTISSA);
         IntVector half = IntVector.broadcast(I8, HALF);
         IntVector low = IntVector.broadcast(I8, -nmax);
         IntVector top = IntVector.broadcast(I8, nmax - 1);
-        FloatVector max = zero;
-        FloatVector amax = zero;
+        int b = 8 * n;
+        FloatVector maxA = zero, amaxA = zero, maxB = zero, amaxB = zero;
         for (int i = 0; i < n; ++i) {
-            FloatVector xi = FloatVector.fromArray(F8, xt, 8 * i);
-            FloatVector ax = xi.abs();
-            VectorMask<Float> larger = ax.compare(VectorOperators.GT, amax);
-            amax = amax.blend(ax, larger);
-            max = max.blend(xi, larger);
+            FloatVector xa = FloatVector.fromArray(F8, xt, 8 * i);
+            FloatVector xb = FloatVector.fromArray(F8, xt, b + 8 * i);
+            FloatVector axa = xa.abs();
+            FloatVector axb = xb.abs();
+            VectorMask<Float> largerA = axa.compare(VectorOperators.GT, amaxA);
+            VectorMask<Float> largerB = axb.compare(VectorOperators.GT, amaxB);
+            amaxA = amaxA.blend(axa, largerA);
+            maxA = maxA.blend(xa, largerA);
+            amaxB = amaxB.blend(axb, largerB);
+            maxB = maxB.blend(xb, largerB);
         }
-        FloatVector iscale = FloatVector.broadcast(F8, (float) -nmax).div(max);
-        FloatVector sumlx = zero;
-        FloatVector suml2 = zero;
+        FloatVector minusNmax = FloatVector.broadcast(F8, (float) -nmax);
+        FloatVector iscaleA = minusNmax.div(maxA);
+        FloatVector iscaleB = minusNmax.div(maxB);
+        FloatVector sumlxA = zero, suml2A = zero, sumlxB = zero, suml2B = zero;
         for (int i = 0; i < n; ++i) {
-            FloatVector xi = FloatVector.fromArray(F8, xt, 8 * i);
-            IntVector q = iscale.mul(xi).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(low).min(top);
-            FloatVector l = (FloatVector) q.convert(VectorOperators.I2F, 0);
-            l.intoArray(levelOut, 8 * i);
-            FloatVector w = xi.mul(xi);
-            sumlx = sumlx.add(w.mul(xi).mul(l));
-            suml2 = suml2.add(w.mul(l).mul(l));
+            FloatVector xa = FloatVector.fromArray(F8, xt, 8 * i);
+            FloatVector xb = FloatVector.fromArray(F8, xt, b + 8 * i);
+            IntVector qa = iscaleA.mul(xa).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(low).min(top);
+            IntVector qb = iscaleB.mul(xb).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(low).min(top);
+            FloatVector la = (FloatVector) qa.convert(VectorOperators.I2F, 0);
+            FloatVector lb = (FloatVector) qb.convert(VectorOperators.I2F, 0);
+            la.intoArray(levelOut, 8 * i);
+            lb.intoArray(levelOut, b + 8 * i);
+            FloatVector wa = xa.mul(xa);
+            FloatVector wb = xb.mul(xb);
+            sumlxA = sumlxA.add(wa.mul(xa).mul(la));
+            suml2A = suml2A.add(wa.mul(la).mul(la));
+            sumlxB = sumlxB.add(wb.mul(xb).mul(lb));
+            suml2B = suml2B.add(wb.mul(lb).mul(lb));
         }
         // a pass that changes nothing in a lane leaves that lane's state as it was, so the next pass
         // changes nothing there either: running all lanes until none changes is each lane's own loop
         for (int itry = 0; itry < 5; ++itry) {
             VectorMask<Float> changed = zero.compare(VectorOperators.NE, zero);
             for (int i = 0; i < n; ++i) {
-                FloatVector xi = FloatVector.fromArray(F8, xt, 8 * i);
-                FloatVector w = xi.mul(xi);
-                FloatVector wx = w.mul(xi);
-                FloatVector li = FloatVector.fromArray(F8, levelOut, 8 * i);
-                FloatVector slx = sumlx.sub(wx.mul(li));
-                VectorMask<Float> pos = slx.compare(VectorOperators.GT, zero);
-                FloatVector sl2 = suml2.sub(w.mul(li).mul(li));
-                IntVector q = xi.mul(sl2).div(slx).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(low).min(top);
-                FloatVector nl = (FloatVector) q.convert(VectorOperators.I2F, 0);
-                FloatVector slxNew = slx.add(wx.mul(nl));
-                FloatVector sl2New = sl2.add(w.mul(nl).mul(nl));
-                VectorMask<Float> take = pos.and(nl.compare(VectorOperators.NE, li))
-                        .and(sl2New.compare(VectorOperators.GT, zero))
-                        .and(slxNew.mul(slxNew).mul(suml2).compare(VectorOperators.GT, sumlx.mul(sumlx).mul(sl2New)));
-                li.blend(nl, take).intoArray(levelOut, 8 * i);
-                sumlx = sumlx.blend(slxNew, take);
-                suml2 = suml2.blend(sl2New, take);
-                changed = changed.or(take);
+                FloatVector xa = FloatVector.fromArray(F8, xt, 8 * i);
+                FloatVector xb = FloatVector.fromArray(F8, xt, b + 8 * i);
+                FloatVector wa = xa.mul(xa);
+                FloatVector wb = xb.mul(xb);
+                FloatVector wxa = wa.mul(xa);
+                FloatVector wxb = wb.mul(xb);
+                FloatVector la = FloatVector.fromArray(F8, levelOut, 8 * i);
+                FloatVector lb = FloatVector.fromArray(F8, levelOut, b + 8 * i);
+                FloatVector slxA = sumlxA.sub(wxa.mul(la));
+                FloatVector slxB = sumlxB.sub(wxb.mul(lb));
+                FloatVector sl2A = suml2A.sub(wa.mul(la).mul(la));
+                FloatVector sl2B = suml2B.sub(wb.mul(lb).mul(lb));
+                IntVector qa = xa.mul(sl2A).div(slxA).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(low).min(top);
+                IntVector qb = xb.mul(sl2B).div(slxB).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(low).min(top);
+                FloatVector na = (FloatVector) qa.convert(VectorOperators.I2F, 0);
+                FloatVector nb = (FloatVector) qb.convert(VectorOperators.I2F, 0);
+                FloatVector slxNewA = slxA.add(wxa.mul(na));
+                FloatVector slxNewB = slxB.add(wxb.mul(nb));
+                FloatVector sl2NewA = sl2A.add(wa.mul(na).mul(na));
+                FloatVector sl2NewB = sl2B.add(wb.mul(nb).mul(nb));
+                VectorMask<Float> takeA = slxA.compare(VectorOperators.GT, zero).and(na.compare(VectorOperators.NE, la))
+                        .and(sl2NewA.compare(VectorOperators.GT, zero))
+                        .and(slxNewA.mul(slxNewA).mul(suml2A).compare(VectorOperators.GT, sumlxA.mul(sumlxA).mul(sl2NewA)));
+                VectorMask<Float> takeB = slxB.compare(VectorOperators.GT, zero).and(nb.compare(VectorOperators.NE, lb))
+                        .and(sl2NewB.compare(VectorOperators.GT, zero))
+                        .and(slxNewB.mul(slxNewB).mul(suml2B).compare(VectorOperators.GT, sumlxB.mul(sumlxB).mul(sl2NewB)));
+                la.blend(na, takeA).intoArray(levelOut, 8 * i);
+                lb.blend(nb, takeB).intoArray(levelOut, b + 8 * i);
+                sumlxA = sumlxA.blend(slxNewA, takeA);
+                suml2A = suml2A.blend(sl2NewA, takeA);
+                sumlxB = sumlxB.blend(slxNewB, takeB);
+                suml2B = suml2B.blend(sl2NewB, takeB);
+                changed = changed.or(takeA).or(takeB);
             }
             if (!changed.anyTrue()) break;
         }
-        sumlx.div(suml2).blend(zero, suml2.compare(VectorOperators.GT, zero).not()).intoArray(scaleOut, 0);
+        sumlxA.div(suml2A).blend(zero, suml2A.compare(VectorOperators.GT, zero).not()).intoArray(scaleOut, 0);
+        sumlxB.div(suml2B).blend(zero, suml2B.compare(VectorOperators.GT, zero).not()).intoArray(scaleOut, 8);
+    }
+
+    /**
+     * make_qx_quants' weighted sums (rmse_type 1, given weights) for its 19 scales at once, lane t
+     * holding scale t: t = 0 is −nmax/max, t = 1 … 18 are −(nmax + 0.1·s)/max for s = −9 … −1, 1 … 9
+     * (ggml's order). Writes {@code lxOut[t] = Σ (w·x)·l} and {@code l2Out[t] = Σ (w·l)·l} (each
+     * summed in element order), l = clamp(nearest_int(iscale·x), −nmax, nmax − 1), and the iscales
+     * to {@code iscaleOut}; all arrays hold at least 24 floats.
+     */
+    static void qxTrialSums(float[] x, int xo, float[] w, int wo, int n, int nmax, float max, float[] lxOut,
+            float[] l2Out, float[] iscaleOut) {
+        for (int t = 0; t < 24; ++t) {
+            int s = t == 0 ? 0 : t <= 9 ? t - 10 : t - 9;
+            iscaleOut[t] = t == 0 ? -nmax / max : -(nmax + 0.1f * s) / max;
+        }
+        FloatVector zero = FloatVector.zero(F8);
+        FloatVector magic = FloatVector.broadcast(F8, MAGIC);
+        IntVector mantissa = IntVector.broadcast(I8, MANTISSA);
+        IntVector half = IntVector.broadcast(I8, HALF);
+        IntVector low = IntVector.broadcast(I8, -nmax);
+        IntVector top = IntVector.broadcast(I8, nmax - 1);
+        FloatVector is0 = FloatVector.fromArray(F8, iscaleOut, 0);
+        FloatVector is1 = FloatVector.fromArray(F8, iscaleOut, 8);
+        FloatVector is2 = FloatVector.fromArray(F8, iscaleOut, 16);
+        FloatVector lx0 = zero, lx1 = zero, lx2 = zero, l20 = zero, l21 = zero, l22 = zero;
+        for (int i = 0; i < n; ++i) {
+            FloatVector xi = FloatVector.broadcast(F8, x[xo + i]);
+            FloatVector wi = FloatVector.broadcast(F8, w[wo + i]);
+            FloatVector wx = wi.mul(xi);
+            IntVector q0 = is0.mul(xi).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(low).min(top);
+            IntVector q1 = is1.mul(xi).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(low).min(top);
+            IntVector q2 = is2.mul(xi).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(low).min(top);
+            FloatVector f0 = (FloatVector) q0.convert(VectorOperators.I2F, 0);
+            FloatVector f1 = (FloatVector) q1.convert(VectorOperators.I2F, 0);
+            FloatVector f2 = (FloatVector) q2.convert(VectorOperators.I2F, 0);
+            lx0 = lx0.add(wx.mul(f0));
+            lx1 = lx1.add(wx.mul(f1));
+            lx2 = lx2.add(wx.mul(f2));
+            l20 = l20.add(wi.mul(f0).mul(f0));
+            l21 = l21.add(wi.mul(f1).mul(f1));
+            l22 = l22.add(wi.mul(f2).mul(f2));
+        }
+        lx0.intoArray(lxOut, 0);
+        lx1.intoArray(lxOut, 8);
+        lx2.intoArray(lxOut, 16);
+        l20.intoArray(l2Out, 0);
+        l21.intoArray(l2Out, 8);
+        l22.intoArray(l2Out, 16);
+    }
+
+    /**
+     * The final levels of groups of 16: for each group g with {@code d[g] ≠ 0},
+     * {@code L[16·g + i] = clamp(nearest_int(v / d[g]), lo, hi) − lo} where v is x, or x + m[g] when
+     * {@code m} is not null; groups with d[g] = 0 keep their levels. Values must be finite.
+     */
+    static void levels16(float[] x, int xo, int groups, float[] d, float[] m, int lo, int hi, byte[] L) {
+        FloatVector magic = FloatVector.broadcast(F8, MAGIC);
+        IntVector mantissa = IntVector.broadcast(I8, MANTISSA);
+        IntVector half = IntVector.broadcast(I8, HALF);
+        IntVector low = IntVector.broadcast(I8, lo);
+        IntVector top = IntVector.broadcast(I8, hi);
+        for (int g = 0; g < groups; ++g) {
+            if (d[g] == 0) continue;
+            FloatVector dv = FloatVector.broadcast(F8, d[g]);
+            FloatVector mv = FloatVector.broadcast(F8, m == null ? 0f : m[g]);
+            for (int h = 0; h < 16; h += 8) {
+                FloatVector v = FloatVector.fromArray(F8, x, xo + 16 * g + h);
+                if (m != null) v = v.add(mv);
+                IntVector q = v.div(dv).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(low).min(top).sub(low);
+                ((ByteVector) q.convertShape(VectorOperators.I2B, ByteVector.SPECIES_64, 0)).intoArray(L, 16 * g + h);
+            }
+        }
     }
 }

@@ -83,13 +83,30 @@ public interface VectorKernels {
             float[] scaleOut, float[] minOut, float[] iscaleOut, float[] levelMinOut);
 
     /**
-     * Q3_K's group search without importance weights: make_q3_quants with do_rmse for 8 groups of
-     * {@code n} values, bit-identical to the scalar search; {@code xt[8·i + j]} is value i of group j
-     * (finite, |x| at most 2^20). Writes each group's scale and, at {@code levelOut[8·i + j]}, its
-     * level i in [−nmax, nmax − 1] as a float. Groups whose max |x| is below ggml's epsilon get
-     * meaningless results: the caller handles them.
+     * Q3_K's group search without importance weights: make_q3_quants with do_rmse for 16 groups
+     * of {@code n} values, bit-identical to the scalar search; {@code xt[8n·h + 8·i + j]} is value i
+     * of group 8h + j (finite, |x| at most 2^20). Writes the 16 groups' scales and, at the same index
+     * as each value, its level in [−nmax, nmax − 1] as a float. Groups whose max |x| is below ggml's
+     * epsilon get meaningless results: the caller handles them.
      */
-    void searchQ3x8(float[] xt, int n, int nmax, float[] scaleOut, float[] levelOut);
+    void searchQ3x16(float[] xt, int n, int nmax, float[] scaleOut, float[] levelOut);
+
+    /**
+     * make_qx_quants' weighted sums (rmse_type 1, given weights, one group of {@code n} finite
+     * values) for all its 19 trial scales, bit-identical to the scalar sums: entry t = 0 is for
+     * −nmax/max, t = 1 … 18 for −(nmax + 0.1·s)/max with s = −9 … −1, 1 … 9 (ggml's order).
+     * Writes {@code lxOut[t] = Σ (w·x)·l}, {@code l2Out[t] = Σ (w·l)·l} (element order) with
+     * l = clamp(nearest_int(iscale·x), −nmax, nmax − 1), and the iscales; arrays of 24 floats.
+     */
+    void qxTrialSums(float[] x, int xo, float[] w, int wo, int n, int nmax, float max, float[] lxOut, float[] l2Out,
+            float[] iscaleOut);
+
+    /**
+     * Final levels of Q2_K/Q3_K groups of 16 values (finite): for each group g with
+     * {@code d[g] ≠ 0}, {@code L[16·g + i] = clamp(nearest_int(v / d[g]), lo, hi) − lo}, v being
+     * {@code x[xo + 16·g + i]}, plus {@code m[g]} when m is not null; other groups' levels stay.
+     */
+    void levels16(float[] x, int xo, int groups, float[] d, float[] m, int lo, int hi, byte[] L);
 
     /**
      * Error sums of {@code n} value pairs (source {@code x}, decoded output {@code y}), all of

@@ -136,27 +136,29 @@ class LowKVectorTest {
     @Test
     void q3SearchMatchesScalarGroupByGroup() {
         SplittableRandom rnd = new SplittableRandom(3);
-        float[] x = new float[128];
-        float[] xt = new float[128];
-        float[] scale = new float[8];
-        float[] levels = new float[128];
+        float[] x = new float[256];
+        float[] xt = new float[256];
+        float[] scale = new float[16];
+        float[] levels = new float[256];
         byte[] L = new byte[16];
         int vectorGroups = 0;
-        for (int rep = 0; rep < 3000; rep++) {
-            for (int j = 0; j < 8; j++) group(x, 16 * j, 16, rnd.nextInt(16), rnd);
+        for (int rep = 0; rep < 2000; rep++) {
+            for (int g = 0; g < 16; g++) group(x, 16 * g, 16, rnd.nextInt(16), rnd);
             boolean skip = false;
-            for (int i = 0; i < 128; i++) skip |= !(Math.abs(x[i]) <= 0x1p20f);
+            for (int i = 0; i < 256; i++) skip |= !(Math.abs(x[i]) <= 0x1p20f);
             if (skip) continue;
-            for (int j = 0; j < 8; j++) {
-                for (int i = 0; i < 16; i++) xt[8 * i + j] = x[16 * j + i];
+            for (int g = 0; g < 16; g++) {
+                for (int i = 0; i < 16; i++) xt[128 * (g / 8) + 8 * i + g % 8] = x[16 * g + i];
             }
-            vk.searchQ3x8(xt, 16, 4, scale, levels);
-            for (int j = 0; j < 8; j++) {
-                if (QuantMath.absMax(x, 16 * j, 16) < ScaleSearch.GROUP_MAX_EPS) continue;
+            vk.searchQ3x16(xt, 16, 4, scale, levels);
+            for (int g = 0; g < 16; g++) {
+                if (QuantMath.absMax(x, 16 * g, 16) < ScaleSearch.GROUP_MAX_EPS) continue;
                 vectorGroups++;
-                float s = ScaleSearch.makeQ3Quants(16, 4, x, 16 * j, L, 0, true);
-                assertEquals(Float.floatToRawIntBits(s), Float.floatToRawIntBits(scale[j]), "rep " + rep + " group " + j + " scale");
-                for (int i = 0; i < 16; i++) assertEquals(L[i], 4 + (int) levels[8 * i + j], "rep " + rep + " group " + j + " level " + i);
+                float s = ScaleSearch.makeQ3Quants(16, 4, x, 16 * g, L, 0, true);
+                assertEquals(Float.floatToRawIntBits(s), Float.floatToRawIntBits(scale[g]), "rep " + rep + " group " + g + " scale");
+                for (int i = 0; i < 16; i++) {
+                    assertEquals(L[i], 4 + (int) levels[128 * (g / 8) + 8 * i + g % 8], "rep " + rep + " group " + g + " level " + i);
+                }
             }
         }
         assertTrue(vectorGroups > 10000, "only " + vectorGroups + " groups took the vector search");
