@@ -166,7 +166,8 @@ final class Q3_KCodec extends AbstractCodec {
         private final float[] levels = new float[256];
         private final float[] scaleV = new float[16];
         private final float[] iscaleV = new float[8];
-        private final float[] amax = new float[16];
+        /** Per group: max |x| below ggml's epsilon (every |x| is, the values being finite). */
+        private final boolean[] tiny = new boolean[16];
 
         private final float[] lx = new float[24];
         private final float[] l2 = new float[24];
@@ -190,17 +191,17 @@ final class Q3_KCodec extends AbstractCodec {
                 // group g = 8h + j to lane j of half h: xt[128·h + 8·l + j]
                 for (int g = 0; g < 16; ++g) {
                     int t = 128 * (g >> 3) + (g & 7);
-                    float m = 0;
+                    int big = 0;
                     for (int l = 0; l < 16; ++l) {
                         float v = x[xb + 16 * g + l];
-                        m = Math.max(m, Math.abs(v));
+                        big |= Math.abs(v) >= ScaleSearch.GROUP_MAX_EPS ? 1 : 0;
                         xt[t + 8 * l] = v;
                     }
-                    amax[g] = m;
+                    tiny[g] = big == 0;
                 }
                 vk.searchQ3x16(xt, 16, 4, scaleV, levels);
                 for (int g = 0; g < 16; ++g) {
-                    if (amax[g] < ScaleSearch.GROUP_MAX_EPS) {
+                    if (tiny[g]) {
                         scales[g] = scalar(x, xb, null, L, g);
                         continue;
                     }
@@ -212,19 +213,19 @@ final class Q3_KCodec extends AbstractCodec {
             }
             for (int first = 0; first < 16; first += 8) {
                 for (int j = 0; j < 8; ++j) {
-                    float m = 0;
+                    int big = 0;
                     for (int l = 0; l < 16; ++l) {
                         float v = x[xb + 16 * (first + j) + l];
-                        m = Math.max(m, Math.abs(v));
+                        big |= Math.abs(v) >= ScaleSearch.GROUP_MAX_EPS ? 1 : 0;
                         xt[8 * l + j] = v;
                         wt[8 * l + j] = weights[16 * (first + j) + l];
                     }
-                    amax[first + j] = m;
+                    tiny[first + j] = big == 0;
                 }
                 vk.searchQx8(xt, wt, 16, 4, scaleV, iscaleV);
                 for (int j = 0; j < 8; ++j) {
                     int g = first + j;
-                    if (amax[g] < ScaleSearch.GROUP_MAX_EPS) {
+                    if (tiny[g]) {
                         scales[g] = scalar(x, xb, weights, L, g);
                         continue;
                     }
