@@ -145,9 +145,9 @@ final class Q2_KCodec extends AbstractCodec {
 
     /**
      * The scale/min search of the 16 groups of 16 of one super-block (make_qkx2_quants or, with
-     * {@code qkx3}, make_qkx3_quants): 8 groups at a time on the vector kernels when present and the
-     * block's values and weights are finite and moderate, group by group in scalar otherwise and for
-     * the groups the vector search reports (flat groups).
+     * {@code qkx3}, make_qkx3_quants): all 16 on the vector kernels (two sets of 8 lanes) when present
+     * and the block's values and weights are finite and moderate, group by group in scalar otherwise
+     * and for the groups the vector search reports (flat groups).
      */
     private static final class GroupSearch {
 
@@ -155,12 +155,12 @@ final class Q2_KCodec extends AbstractCodec {
         private static final float VECTOR_LIMIT = 0x1p20f;
 
         private final VectorKernels vk;
-        private final float[] xt = new float[128];
-        private final float[] wt = new float[128];
-        private final float[] scaleV = new float[8];
-        private final float[] minV = new float[8];
-        private final float[] iscaleV = new float[8];
-        private final float[] levelMinV = new float[8];
+        private final float[] xt = new float[256];
+        private final float[] wt = new float[256];
+        private final float[] scaleV = new float[16];
+        private final float[] minV = new float[16];
+        private final float[] iscaleV = new float[16];
+        private final float[] levelMinV = new float[16];
 
         private final float[] groupD = new float[16];
         private final float[] groupM = new float[16];
@@ -177,29 +177,28 @@ final class Q2_KCodec extends AbstractCodec {
                 float rmin, float rdelta, int nstep, boolean mad) {
             finite = vk != null && moderate(x, xb, weights);
             if (finite) {
-                for (int first = 0; first < 16; first += 8) {
-                    for (int j = 0; j < 8; ++j) {
-                        for (int l = 0; l < 16; ++l) {
-                            xt[8 * l + j] = x[xb + 16 * (first + j) + l];
-                            wt[8 * l + j] = weights[16 * (first + j) + l];
-                        }
+                // group g = 8h + j to lane j of half h: xt[128·h + 8·l + j]
+                for (int g = 0; g < 16; ++g) {
+                    int t = 128 * (g >> 3) + (g & 7);
+                    for (int l = 0; l < 16; ++l) {
+                        xt[t + 8 * l] = x[xb + 16 * g + l];
+                        wt[t + 8 * l] = weights[16 * g + l];
                     }
-                    int scalar = vk.searchQkxLow8(xt, wt, 16, 3, rmin, rdelta, nstep, mad, scaleV, minV, iscaleV, levelMinV);
-                    for (int j = 0; j < 8; ++j) {
-                        int g = first + j;
-                        if ((scalar & (1 << j)) != 0) {
-                            scales[g] = ScaleSearch.makeQkxQuants(qkx3, 16, 3, x, xb + 16 * g, weights, 16 * g, L, 16 * g,
-                                    mins, g, laux, rmin, rdelta, nstep, mad);
-                            continue;
-                        }
-                        scales[g] = scaleV[j];
-                        mins[g] = -minV[j];
-                        float iscale = iscaleV[j];
-                        float min = levelMinV[j];
-                        for (int l = 0; l < 16; ++l) {
-                            int q = nearestInt(iscale * (x[xb + 16 * g + l] - min));
-                            L[16 * g + l] = (byte) Math.max(0, Math.min(3, q));
-                        }
+                }
+                int scalar = vk.searchQkx16(xt, wt, 16, 3, rmin, rdelta, nstep, mad, scaleV, minV, iscaleV, levelMinV);
+                for (int g = 0; g < 16; ++g) {
+                    if ((scalar & (1 << g)) != 0) {
+                        scales[g] = ScaleSearch.makeQkxQuants(qkx3, 16, 3, x, xb + 16 * g, weights, 16 * g, L, 16 * g,
+                                mins, g, laux, rmin, rdelta, nstep, mad);
+                        continue;
+                    }
+                    scales[g] = scaleV[g];
+                    mins[g] = -minV[g];
+                    float iscale = iscaleV[g];
+                    float min = levelMinV[g];
+                    for (int l = 0; l < 16; ++l) {
+                        int q = nearestInt(iscale * (x[xb + 16 * g + l] - min));
+                        L[16 * g + l] = (byte) Math.max(0, Math.min(3, q));
                     }
                 }
                 return;

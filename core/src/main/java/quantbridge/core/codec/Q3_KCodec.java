@@ -151,8 +151,8 @@ final class Q3_KCodec extends AbstractCodec {
 
     /**
      * The scale search of the 16 groups of 16 of one super-block (make_q3_quants with do_rmse, or
-     * with weights make_qx_quants with rmse_type 1): 8 groups at a time on the vector kernels when
-     * present and the block's values and weights are finite and moderate, group by group in scalar
+     * with weights make_qx_quants with rmse_type 1): on the vector kernels (make_q3_quants: all 16
+     * as two sets of 8 lanes; make_qx_quants: 8 at a time) when present and the block's values and weights are finite and moderate, group by group in scalar
      * otherwise and for the groups whose max |x| is below ggml's epsilon.
      */
     private static final class GroupSearch {

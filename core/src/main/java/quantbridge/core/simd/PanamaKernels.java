@@ -174,9 +174,9 @@ final class PanamaKernels implements VectorKernels {
     }
 
     @Override
-    public int searchQkxLow8(float[] xt, float[] wt, int n, int nmax, float rmin, float rdelta, int nstep, boolean mad,
+    public int searchQkx16(float[] xt, float[] wt, int n, int nmax, float rmin, float rdelta, int nstep, boolean mad,
             float[] scaleOut, float[] minOut, float[] iscaleOut, float[] levelMinOut) {
-        return PanamaLowKSearch.searchQkx8(xt, wt, n, nmax, rmin, rdelta, nstep, mad, scaleOut, minOut, iscaleOut, levelMinOut);
+        return PanamaLowKSearch.searchQkx16(xt, wt, n, nmax, rmin, rdelta, nstep, mad, scaleOut, minOut, iscaleOut, levelMinOut);
     }
 
     @Override

@@ -74,58 +74,58 @@ class LowKVectorTest {
     @Test
     void qkxSearchMatchesScalarGroupByGroup() {
         SplittableRandom rnd = new SplittableRandom(2025);
-        float[] x = new float[128];
-        float[] w = new float[128];
-        float[] xt = new float[128];
-        float[] wt = new float[128];
-        float[] scale = new float[8], min = new float[8], iscale = new float[8], levelMin = new float[8];
+        float[] x = new float[256];
+        float[] w = new float[256];
+        float[] xt = new float[256];
+        float[] wt = new float[256];
+        float[] scale = new float[16], min = new float[16], iscale = new float[16], levelMin = new float[16];
         byte[] L = new byte[16];
         byte[] laux = new byte[16];
         float[] minOut = new float[1];
         int vectorGroups = 0;
-        for (int rep = 0; rep < 3000; rep++) {
+        for (int rep = 0; rep < 2000; rep++) {
             boolean mad = rep % 2 == 0;
             boolean absWeights = rnd.nextBoolean();
-            for (int j = 0; j < 8; j++) {
-                group(x, 16 * j, 16, rnd.nextInt(16), rnd);
+            for (int g = 0; g < 16; g++) {
+                group(x, 16 * g, 16, rnd.nextInt(16), rnd);
                 if (absWeights) {
-                    for (int i = 16 * j; i < 16 * j + 16; i++) w[i] = Math.abs(x[i]);
+                    for (int i = 16 * g; i < 16 * g + 16; i++) w[i] = Math.abs(x[i]);
                 } else {
-                    weights(w, 16 * j, 16, rnd);
+                    weights(w, 16 * g, 16, rnd);
                 }
             }
             boolean skip = false;
-            for (int i = 0; i < 128; i++) skip |= !(Math.abs(x[i]) <= 0x1p20f) || !(Math.abs(w[i]) <= 0x1p20f);
+            for (int i = 0; i < 256; i++) skip |= !(Math.abs(x[i]) <= 0x1p20f) || !(Math.abs(w[i]) <= 0x1p20f);
             if (skip) continue;
-            for (int j = 0; j < 8; j++) {
+            for (int g = 0; g < 16; g++) {
                 for (int i = 0; i < 16; i++) {
-                    xt[8 * i + j] = x[16 * j + i];
-                    wt[8 * i + j] = w[16 * j + i];
+                    xt[128 * (g / 8) + 8 * i + g % 8] = x[16 * g + i];
+                    wt[128 * (g / 8) + 8 * i + g % 8] = w[16 * g + i];
                 }
             }
             float rmin = mad ? -0.5f : -0.9f, rdelta = mad ? 0.1f : 0.05f;
             int nstep = mad ? 15 : 36;
-            int scalarMask = vk.searchQkxLow8(xt, wt, 16, 3, rmin, rdelta, nstep, mad, scale, min, iscale, levelMin);
-            for (int j = 0; j < 8; j++) {
-                float s = ScaleSearch.makeQkxQuants(!mad, 16, 3, x, 16 * j, w, 16 * j, L, 0, minOut, 0, laux, rmin, rdelta,
+            int scalarMask = vk.searchQkx16(xt, wt, 16, 3, rmin, rdelta, nstep, mad, scale, min, iscale, levelMin);
+            for (int g = 0; g < 16; g++) {
+                float s = ScaleSearch.makeQkxQuants(!mad, 16, 3, x, 16 * g, w, 16 * g, L, 0, minOut, 0, laux, rmin, rdelta,
                         nstep, mad);
-                float lo = x[16 * j], hi = x[16 * j];
-                for (int i = 16 * j; i < 16 * j + 16; i++) {
+                float lo = x[16 * g], hi = x[16 * g];
+                for (int i = 16 * g; i < 16 * g + 16; i++) {
                     lo = Math.min(lo, x[i]);
                     hi = Math.max(hi, x[i]);
                 }
                 boolean flat = hi == Math.min(lo, 0f);
-                if ((scalarMask & (1 << j)) != 0) {
-                    assertTrue(flat, "rep " + rep + " group " + j + ": reported for scalar but not flat");
+                if ((scalarMask & (1 << g)) != 0) {
+                    assertTrue(flat, "rep " + rep + " group " + g + ": reported for scalar but not flat");
                     continue;
                 }
-                assertTrue(!flat, "rep " + rep + " group " + j + ": flat group not reported");
+                assertTrue(!flat, "rep " + rep + " group " + g + ": flat group not reported");
                 vectorGroups++;
-                String where = "rep " + rep + " group " + j + (mad ? " (mad)" : " (squared)");
-                assertEquals(Float.floatToRawIntBits(s), Float.floatToRawIntBits(scale[j]), where + " scale");
-                assertEquals(Float.floatToRawIntBits(minOut[0]), Float.floatToRawIntBits(-min[j]), where + " min");
+                String where = "rep " + rep + " group " + g + (mad ? " (mad)" : " (squared)");
+                assertEquals(Float.floatToRawIntBits(s), Float.floatToRawIntBits(scale[g]), where + " scale");
+                assertEquals(Float.floatToRawIntBits(minOut[0]), Float.floatToRawIntBits(-min[g]), where + " min");
                 for (int i = 0; i < 16; i++) {
-                    int q = Math.max(0, Math.min(3, QuantMath.nearestInt(iscale[j] * (x[16 * j + i] - levelMin[j]))));
+                    int q = Math.max(0, Math.min(3, QuantMath.nearestInt(iscale[g] * (x[16 * g + i] - levelMin[g]))));
                     assertEquals(L[i], q, where + " level " + i);
                 }
             }
