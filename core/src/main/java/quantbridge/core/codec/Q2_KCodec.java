@@ -145,7 +145,7 @@ final class Q2_KCodec extends AbstractCodec {
 
     /**
      * The scale/min search of the 16 groups of 16 of one super-block (make_qkx2_quants or, with
-     * {@code qkx3}, make_qkx3_quants): all 16 on the vector kernels (two sets of 8 lanes) when present
+     * {@code qkx3}, make_qkx3_quants): 8 groups at a time on the vector kernels when present
      * and the block's values and weights are finite and moderate, group by group in scalar otherwise
      * and for the groups the vector search reports (flat groups).
      */
@@ -185,7 +185,8 @@ final class Q2_KCodec extends AbstractCodec {
                         wt[t + 8 * l] = weights[16 * g + l];
                     }
                 }
-                int scalar = vk.searchQkx16(xt, wt, 16, 3, rmin, rdelta, nstep, mad, scaleV, minV, iscaleV, levelMinV);
+                int scalar = vk.searchQkxLow8(xt, wt, 0, 16, 3, rmin, rdelta, nstep, mad, scaleV, minV, iscaleV, levelMinV, 0)
+                        | vk.searchQkxLow8(xt, wt, 128, 16, 3, rmin, rdelta, nstep, mad, scaleV, minV, iscaleV, levelMinV, 8) << 8;
                 for (int g = 0; g < 16; ++g) {
                     if ((scalar & (1 << g)) != 0) {
                         scales[g] = ScaleSearch.makeQkxQuants(qkx3, 16, 3, x, xb + 16 * g, weights, 16 * g, L, 16 * g,

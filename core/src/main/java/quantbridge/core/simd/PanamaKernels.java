@@ -174,9 +174,10 @@ final class PanamaKernels implements VectorKernels {
     }
 
     @Override
-    public int searchQkx16(float[] xt, float[] wt, int n, int nmax, float rmin, float rdelta, int nstep, boolean mad,
-            float[] scaleOut, float[] minOut, float[] iscaleOut, float[] levelMinOut) {
-        return PanamaLowKSearch.searchQkx16(xt, wt, n, nmax, rmin, rdelta, nstep, mad, scaleOut, minOut, iscaleOut, levelMinOut);
+    public int searchQkxLow8(float[] xt, float[] wt, int off, int n, int nmax, float rmin, float rdelta, int nstep,
+            boolean mad, float[] scaleOut, float[] minOut, float[] iscaleOut, float[] levelMinOut, int outOff) {
+        return PanamaLowKSearch.searchQkx8(xt, wt, off, n, nmax, rmin, rdelta, nstep, mad, scaleOut, minOut, iscaleOut,
+                levelMinOut, outOff);
     }
 
     @Override

@@ -29,17 +29,17 @@ final class PanamaLowKSearch {
     }
 
     /**
-     * make_qkx2_quants / make_qkx3_quants (given weights) for 16 groups of {@code n} values, run as
-     * two independent sets of 8 lanes (A: groups 0 … 7, B: groups 8 … 15) interleaved in the same
-     * loops, with the error measured as {@code w·|diff|} when {@code mad} (ggml's use_mad) or
-     * {@code w·diff²}. {@code xt[8n·h + 8·i + j]} and {@code wt[…]} are value and weight i of group
-     * 8h + j. Writes per group the scale, the min (not negated) and the (iscale, min) pair from which
-     * the chosen levels are clamp(nearest_int(iscale·(x − min)), 0, nmax). Returns the bit mask of
-     * the groups whose result is not meaningful (max = min, or a min drifting below −2^64 or up to
-     * max): the caller searches those groups in scalar.
+     * make_qkx2_quants / make_qkx3_quants (given weights) for 8 groups of {@code n} values, with the
+     * error measured as {@code w·|diff|} when {@code mad} (ggml's use_mad) or {@code w·diff²}.
+     * {@code xt[off + 8·i + j]} and {@code wt[off + 8·i + j]} are value and weight i of group j.
+     * Writes per group, at {@code outOff + j}, the scale, the min (not negated) and the
+     * (iscale, min) pair from which the chosen levels are clamp(nearest_int(iscale·(x − min)), 0,
+     * nmax). Returns the bit mask of the lanes whose result is not meaningful (max = min, or a min
+     * drifting below −2^64 or up to max): the caller searches those groups in scalar. (Two sets of
+     * 8 lanes interleaved in one method ran 6 % faster but tripled C2's compile time, seconds.)
      */
-    static int searchQkx16(float[] xt, float[] wt, int n, int nmax, float rmin, float rdelta, int nstep, boolean mad,
-            float[] scaleOut, float[] minOut, float[] iscaleOut, float[] levelMinOut) {
+    static int searchQkx8(float[] xt, float[] wt, int off, int n, int nmax, float rmin, float rdelta, int nstep,
+            boolean mad, float[] scaleOut, float[] minOut, float[] iscaleOut, float[] levelMinOut, int outOff) {
         // every operand is a vector (no scalar broadcasts in the loops, no helper calls): it keeps
         // C2's inlining depth small enough for all Vector API calls to become instructions
         FloatVector zero = FloatVector.zero(F8);
@@ -50,139 +50,89 @@ final class PanamaLowKSearch {
         IntVector zeroI = IntVector.zero(I8);
         IntVector top = IntVector.broadcast(I8, nmax);
         FloatVector lowest = FloatVector.broadcast(F8, -0x1p64f);
-        FloatVector nmaxV = FloatVector.broadcast(F8, (float) nmax);
-        int b = 8 * n;
-        float[] levels = new float[16 * n];
-        FloatVector minA = FloatVector.fromArray(F8, xt, 0);
-        FloatVector minB = FloatVector.fromArray(F8, xt, b);
-        FloatVector maxA = minA;
-        FloatVector maxB = minB;
-        FloatVector sumWA = FloatVector.fromArray(F8, wt, 0);
-        FloatVector sumWB = FloatVector.fromArray(F8, wt, b);
-        FloatVector sumXA = sumWA.mul(minA);
-        FloatVector sumXB = sumWB.mul(minB);
+        // |diff|·1 (mad) or |diff|·|diff| (= diff², bit for bit): one code path for both errors
+        VectorMask<Float> madLanes = (mad ? one : zero).compare(VectorOperators.NE, zero);
+        float[] levels = new float[8 * n];
+        FloatVector x0 = FloatVector.fromArray(F8, xt, off);
+        FloatVector min = x0;
+        FloatVector max = x0;
+        FloatVector sumW = FloatVector.fromArray(F8, wt, off);
+        FloatVector sumX = sumW.mul(x0);
         for (int i = 1; i < n; ++i) {
-            FloatVector xa = FloatVector.fromArray(F8, xt, 8 * i);
-            FloatVector xb = FloatVector.fromArray(F8, xt, b + 8 * i);
-            FloatVector wa = FloatVector.fromArray(F8, wt, 8 * i);
-            FloatVector wb = FloatVector.fromArray(F8, wt, b + 8 * i);
-            minA = minA.blend(xa, xa.compare(VectorOperators.LT, minA));
-            minB = minB.blend(xb, xb.compare(VectorOperators.LT, minB));
-            maxA = maxA.blend(xa, xa.compare(VectorOperators.GT, maxA));
-            maxB = maxB.blend(xb, xb.compare(VectorOperators.GT, maxB));
-            sumWA = sumWA.add(wa);
-            sumWB = sumWB.add(wb);
-            sumXA = sumXA.add(wa.mul(xa));
-            sumXB = sumXB.add(wb.mul(xb));
+            FloatVector xi = FloatVector.fromArray(F8, xt, off + 8 * i);
+            FloatVector w = FloatVector.fromArray(F8, wt, off + 8 * i);
+            min = min.blend(xi, xi.compare(VectorOperators.LT, min));
+            max = max.blend(xi, xi.compare(VectorOperators.GT, max));
+            sumW = sumW.add(w);
+            sumX = sumX.add(w.mul(xi));
         }
-        minA = minA.blend(zero, minA.compare(VectorOperators.GT, zero));
-        minB = minB.blend(zero, minB.compare(VectorOperators.GT, zero));
+        min = min.blend(zero, min.compare(VectorOperators.GT, zero));
         // a flat group's lane computes on max = min + 1 (finite, meaningless) and is reported
-        VectorMask<Float> badA = maxA.compare(VectorOperators.LE, minA);
-        VectorMask<Float> badB = maxB.compare(VectorOperators.LE, minB);
-        maxA = maxA.blend(minA.add(one), badA);
-        maxB = maxB.blend(minB.add(one), badB);
-        FloatVector iscaleA = nmaxV.div(maxA.sub(minA));
-        FloatVector iscaleB = nmaxV.div(maxB.sub(minB));
-        FloatVector scaleA = one.div(iscaleA);
-        FloatVector scaleB = one.div(iscaleB);
-        FloatVector bestIscaleA = iscaleA;
-        FloatVector bestIscaleB = iscaleB;
-        FloatVector bestLevelMinA = minA;
-        FloatVector bestLevelMinB = minB;
-        FloatVector bestErrorA = zero;
-        FloatVector bestErrorB = zero;
+        VectorMask<Float> bad = max.compare(VectorOperators.LE, min);
+        max = max.blend(min.add(one), bad);
+        FloatVector iscale = FloatVector.broadcast(F8, (float) nmax).div(max.sub(min));
+        FloatVector scale = one.div(iscale);
+        FloatVector bestIscale = iscale;
+        FloatVector bestLevelMin = min;
+        FloatVector bestError = zero;
         for (int i = 0; i < n; ++i) {
-            FloatVector xa = FloatVector.fromArray(F8, xt, 8 * i);
-            FloatVector xb = FloatVector.fromArray(F8, xt, b + 8 * i);
-            FloatVector wa = FloatVector.fromArray(F8, wt, 8 * i);
-            FloatVector wb = FloatVector.fromArray(F8, wt, b + 8 * i);
-            IntVector qa = iscaleA.mul(xa.sub(minA)).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(zeroI).min(top);
-            IntVector qb = iscaleB.mul(xb.sub(minB)).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(zeroI).min(top);
-            FloatVector da = scaleA.mul((FloatVector) qa.convert(VectorOperators.I2F, 0)).add(minA).sub(xa);
-            FloatVector db = scaleB.mul((FloatVector) qb.convert(VectorOperators.I2F, 0)).add(minB).sub(xb);
-            bestErrorA = bestErrorA.add(wa.mul(mad ? da.abs() : da.mul(da)));
-            bestErrorB = bestErrorB.add(wb.mul(mad ? db.abs() : db.mul(db)));
+            FloatVector xi = FloatVector.fromArray(F8, xt, off + 8 * i);
+            FloatVector w = FloatVector.fromArray(F8, wt, off + 8 * i);
+            IntVector q = iscale.mul(xi.sub(min)).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(zeroI).min(top);
+            FloatVector diff = scale.mul((FloatVector) q.convert(VectorOperators.I2F, 0)).add(min).sub(xi);
+            FloatVector ad = diff.abs();
+            bestError = bestError.add(w.mul(ad.mul(ad.blend(one, madLanes))));
         }
         for (int is = 0; nstep >= 1 && is <= nstep; ++is) {
-            FloatVector c = FloatVector.broadcast(F8, rmin + rdelta * is + nmax);
-            FloatVector trialA = c.div(maxA.sub(minA));
-            FloatVector trialB = c.div(maxB.sub(minB));
-            FloatVector sumLA = zero, sumL2A = zero, sumXlA = zero;
-            FloatVector sumLB = zero, sumL2B = zero, sumXlB = zero;
+            float c = rmin + rdelta * is + nmax;
+            FloatVector trialIscale = FloatVector.broadcast(F8, c).div(max.sub(min));
+            FloatVector sumL = zero;
+            FloatVector sumL2 = zero;
+            FloatVector sumXl = zero;
             for (int i = 0; i < n; ++i) {
-                FloatVector xa = FloatVector.fromArray(F8, xt, 8 * i);
-                FloatVector xb = FloatVector.fromArray(F8, xt, b + 8 * i);
-                FloatVector wa = FloatVector.fromArray(F8, wt, 8 * i);
-                FloatVector wb = FloatVector.fromArray(F8, wt, b + 8 * i);
-                IntVector qa = trialA.mul(xa.sub(minA)).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(zeroI).min(top);
-                IntVector qb = trialB.mul(xb.sub(minB)).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(zeroI).min(top);
-                FloatVector la = (FloatVector) qa.convert(VectorOperators.I2F, 0);
-                FloatVector lb = (FloatVector) qb.convert(VectorOperators.I2F, 0);
-                la.intoArray(levels, 8 * i);
-                lb.intoArray(levels, b + 8 * i);
-                FloatVector wla = wa.mul(la);
-                FloatVector wlb = wb.mul(lb);
-                sumLA = sumLA.add(wla);
-                sumLB = sumLB.add(wlb);
-                sumL2A = sumL2A.add(wla.mul(la));
-                sumL2B = sumL2B.add(wlb.mul(lb));
-                sumXlA = sumXlA.add(wla.mul(xa));
-                sumXlB = sumXlB.add(wlb.mul(xb));
+                FloatVector xi = FloatVector.fromArray(F8, xt, off + 8 * i);
+                FloatVector w = FloatVector.fromArray(F8, wt, off + 8 * i);
+                IntVector q = trialIscale.mul(xi.sub(min)).add(magic).reinterpretAsInts().and(mantissa).sub(half)
+                        .max(zeroI).min(top);
+                FloatVector l = (FloatVector) q.convert(VectorOperators.I2F, 0);
+                l.intoArray(levels, 8 * i);
+                FloatVector wl = w.mul(l);
+                sumL = sumL.add(wl);
+                sumL2 = sumL2.add(wl.mul(l));
+                sumXl = sumXl.add(wl.mul(xi));
             }
-            FloatVector dA = sumWA.mul(sumL2A).sub(sumLA.mul(sumLA));
-            FloatVector dB = sumWB.mul(sumL2B).sub(sumLB.mul(sumLB));
-            VectorMask<Float> okA = dA.compare(VectorOperators.GT, zero).andNot(badA);
-            VectorMask<Float> okB = dB.compare(VectorOperators.GT, zero).andNot(badB);
-            if (!okA.or(okB).anyTrue()) continue;
-            FloatVector thisScaleA = sumWA.mul(sumXlA).sub(sumXA.mul(sumLA)).div(dA);
-            FloatVector thisScaleB = sumWB.mul(sumXlB).sub(sumXB.mul(sumLB)).div(dB);
-            FloatVector thisMinA = sumL2A.mul(sumXA).sub(sumLA.mul(sumXlA)).div(dA);
-            FloatVector thisMinB = sumL2B.mul(sumXB).sub(sumLB.mul(sumXlB)).div(dB);
-            VectorMask<Float> posA = thisMinA.compare(VectorOperators.GT, zero);
-            VectorMask<Float> posB = thisMinB.compare(VectorOperators.GT, zero);
-            thisMinA = thisMinA.blend(zero, posA);
-            thisMinB = thisMinB.blend(zero, posB);
-            thisScaleA = thisScaleA.blend(sumXlA.div(sumL2A), posA);
-            thisScaleB = thisScaleB.blend(sumXlB.div(sumL2B), posB);
-            FloatVector errA = zero;
-            FloatVector errB = zero;
+            FloatVector d = sumW.mul(sumL2).sub(sumL.mul(sumL));
+            VectorMask<Float> ok = d.compare(VectorOperators.GT, zero).andNot(bad);
+            if (!ok.anyTrue()) continue;
+            FloatVector thisScale = sumW.mul(sumXl).sub(sumX.mul(sumL)).div(d);
+            FloatVector thisMin = sumL2.mul(sumX).sub(sumL.mul(sumXl)).div(d);
+            VectorMask<Float> pos = thisMin.compare(VectorOperators.GT, zero);
+            thisMin = thisMin.blend(zero, pos);
+            thisScale = thisScale.blend(sumXl.div(sumL2), pos);
+            FloatVector curError = zero;
             for (int i = 0; i < n; ++i) {
-                FloatVector xa = FloatVector.fromArray(F8, xt, 8 * i);
-                FloatVector xb = FloatVector.fromArray(F8, xt, b + 8 * i);
-                FloatVector wa = FloatVector.fromArray(F8, wt, 8 * i);
-                FloatVector wb = FloatVector.fromArray(F8, wt, b + 8 * i);
-                FloatVector da = thisScaleA.mul(FloatVector.fromArray(F8, levels, 8 * i)).add(thisMinA).sub(xa);
-                FloatVector db = thisScaleB.mul(FloatVector.fromArray(F8, levels, b + 8 * i)).add(thisMinB).sub(xb);
-                errA = errA.add(wa.mul(mad ? da.abs() : da.mul(da)));
-                errB = errB.add(wb.mul(mad ? db.abs() : db.mul(db)));
+                FloatVector xi = FloatVector.fromArray(F8, xt, off + 8 * i);
+                FloatVector w = FloatVector.fromArray(F8, wt, off + 8 * i);
+                FloatVector diff = thisScale.mul(FloatVector.fromArray(F8, levels, 8 * i)).add(thisMin).sub(xi);
+                FloatVector ad = diff.abs();
+                curError = curError.add(w.mul(ad.mul(ad.blend(one, madLanes))));
             }
-            VectorMask<Float> betterA = okA.and(errA.compare(VectorOperators.LT, bestErrorA));
-            VectorMask<Float> betterB = okB.and(errB.compare(VectorOperators.LT, bestErrorB));
-            bestIscaleA = bestIscaleA.blend(trialA, betterA);
-            bestIscaleB = bestIscaleB.blend(trialB, betterB);
-            bestLevelMinA = bestLevelMinA.blend(minA, betterA);
-            bestLevelMinB = bestLevelMinB.blend(minB, betterB);
-            bestErrorA = bestErrorA.blend(errA, betterA);
-            bestErrorB = bestErrorB.blend(errB, betterB);
-            scaleA = scaleA.blend(thisScaleA, betterA);
-            scaleB = scaleB.blend(thisScaleB, betterB);
-            minA = minA.blend(thisMinA, betterA);
-            minB = minB.blend(thisMinB, betterB);
+            VectorMask<Float> better = ok.and(curError.compare(VectorOperators.LT, bestError));
+            bestIscale = bestIscale.blend(trialIscale, better);
+            bestLevelMin = bestLevelMin.blend(min, better);
+            bestError = bestError.blend(curError, better);
+            scale = scale.blend(thisScale, better);
+            min = min.blend(thisMin, better);
             // a lane whose max − min would stop being finite and positive leaves the vector search
-            badA = badA.or(minA.compare(VectorOperators.LT, lowest)).or(maxA.compare(VectorOperators.LE, minA));
-            badB = badB.or(minB.compare(VectorOperators.LT, lowest)).or(maxB.compare(VectorOperators.LE, minB));
+            bad = bad.or(min.compare(VectorOperators.LT, lowest)).or(max.compare(VectorOperators.LE, min));
         }
-        scaleA.intoArray(scaleOut, 0);
-        scaleB.intoArray(scaleOut, 8);
-        minA.intoArray(minOut, 0);
-        minB.intoArray(minOut, 8);
-        bestIscaleA.intoArray(iscaleOut, 0);
-        bestIscaleB.intoArray(iscaleOut, 8);
-        bestLevelMinA.intoArray(levelMinOut, 0);
-        bestLevelMinB.intoArray(levelMinOut, 8);
-        return (int) badA.toLong() | (int) badB.toLong() << 8;
+        scale.intoArray(scaleOut, outOff);
+        min.intoArray(minOut, outOff);
+        bestIscale.intoArray(iscaleOut, outOff);
+        bestLevelMin.intoArray(levelMinOut, outOff);
+        return (int) bad.toLong();
     }
+
 
     /**
      * make_q3_quants with do_rmse (weights x², the first levels from −nmax/max, then up to five

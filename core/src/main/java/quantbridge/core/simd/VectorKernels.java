@@ -70,17 +70,17 @@ public interface VectorKernels {
     void searchQx8(float[] xt, float[] wt, int n, int nmax, float[] scaleOut, float[] iscaleOut);
 
     /**
-     * Q2_K's group search: make_qkx2_quants / make_qkx3_quants (given weights) for 16 groups of
+     * Q2_K's group search: make_qkx2_quants / make_qkx3_quants (given weights) for 8 groups of
      * {@code n} values, bit-identical to the scalar search, with the error {@code w·|diff|} when
-     * {@code mad} (ggml's use_mad) or {@code w·diff²}; {@code xt[8n·h + 8·i + j]} and
-     * {@code wt[8n·h + 8·i + j]} are value and weight i of group 8h + j (finite, |x| and weights at
-     * most 2^20). Writes each group's scale and min (not negated), and the iscale and min from which
-     * its levels are clamp(nearest_int(iscale·(x − min)), 0, nmax). Returns the bit mask of the
-     * groups (bit g for group g) whose results are not meaningful (max = min, or a min drifting
-     * below −2^64): the caller searches those in scalar.
+     * {@code mad} (ggml's use_mad) or {@code w·diff²}; {@code xt[off + 8·i + j]} and
+     * {@code wt[off + 8·i + j]} are value and weight i of group j (finite, |x| and weights at most
+     * 2^20). Writes each group's scale and min (not negated), and the iscale and min from which its
+     * levels are clamp(nearest_int(iscale·(x − min)), 0, nmax), at index {@code outOff + j}. Returns
+     * the bit mask of the groups (bit j for group j) whose results are not meaningful (max = min, or
+     * a min drifting below −2^64): the caller searches those in scalar.
      */
-    int searchQkx16(float[] xt, float[] wt, int n, int nmax, float rmin, float rdelta, int nstep, boolean mad,
-            float[] scaleOut, float[] minOut, float[] iscaleOut, float[] levelMinOut);
+    int searchQkxLow8(float[] xt, float[] wt, int off, int n, int nmax, float rmin, float rdelta, int nstep,
+            boolean mad, float[] scaleOut, float[] minOut, float[] iscaleOut, float[] levelMinOut, int outOff);
 
     /**
      * Q3_K's group search without importance weights: make_q3_quants with do_rmse for 16 groups

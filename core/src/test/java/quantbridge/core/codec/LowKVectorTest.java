@@ -105,7 +105,8 @@ class LowKVectorTest {
             }
             float rmin = mad ? -0.5f : -0.9f, rdelta = mad ? 0.1f : 0.05f;
             int nstep = mad ? 15 : 36;
-            int scalarMask = vk.searchQkx16(xt, wt, 16, 3, rmin, rdelta, nstep, mad, scale, min, iscale, levelMin);
+            int scalarMask = vk.searchQkxLow8(xt, wt, 0, 16, 3, rmin, rdelta, nstep, mad, scale, min, iscale, levelMin, 0)
+                    | vk.searchQkxLow8(xt, wt, 128, 16, 3, rmin, rdelta, nstep, mad, scale, min, iscale, levelMin, 8) << 8;
             for (int g = 0; g < 16; g++) {
                 float s = ScaleSearch.makeQkxQuants(!mad, 16, 3, x, 16 * g, w, 16 * g, L, 0, minOut, 0, laux, rmin, rdelta,
                         nstep, mad);
