@@ -145,18 +145,14 @@ final class Q2_KCodec extends AbstractCodec {
 
     /**
      * The scale/min search of the 16 groups of 16 of one super-block (make_qkx2_quants or, with
-     * {@code qkx3}, make_qkx3_quants): 8 groups at a time on the vector kernels when present, the
-     * block's values and weights are finite and moderate and the kernel is past its slow start
-     * ({@link VectorWarmUp}); group by group in scalar otherwise and for the groups the vector
-     * search reports (flat groups).
+     * {@code qkx3}, make_qkx3_quants): 8 groups at a time on the vector kernels when present
+     * and the block's values and weights are finite and moderate, group by group in scalar otherwise
+     * and for the groups the vector search reports (flat groups).
      */
     private static final class GroupSearch {
 
         /** Largest |x| and weight the vector search is given; larger blocks take the scalar search. */
         private static final float VECTOR_LIMIT = 0x1p20f;
-
-        /** The kernel's slow start: a compiled call takes 2 to 8 µs per block, a slow one a millisecond. */
-        private static final VectorWarmUp WARM_UP = new VectorWarmUp(40_000);
 
         private final VectorKernels vk;
         private final float[] xt = new float[256];
@@ -179,9 +175,7 @@ final class Q2_KCodec extends AbstractCodec {
         /** Fills scales, mins (negated, as ggml's) and the levels L[0..256) of the block at x[xb..]. */
         void run(boolean qkx3, float[] x, int xb, float[] weights, byte[] L, float[] scales, float[] mins, byte[] laux,
                 float rmin, float rdelta, int nstep, boolean mad) {
-            finite = vk != null && moderate(x, xb, weights) && WARM_UP.tryVector();
-            boolean timed = WARM_UP.timed();
-            long t0 = timed ? System.nanoTime() : 0;
+            finite = vk != null && moderate(x, xb, weights);
             if (finite) {
                 // group g = 8h + j to lane j of half h: xt[128·h + 8·l + j]
                 for (int g = 0; g < 16; ++g) {
@@ -208,14 +202,12 @@ final class Q2_KCodec extends AbstractCodec {
                         L[16 * g + l] = (byte) Math.max(0, Math.min(3, q));
                     }
                 }
-                if (timed) WARM_UP.vectorTook(System.nanoTime() - t0);
                 return;
             }
             for (int g = 0; g < 16; ++g) {
                 scales[g] = ScaleSearch.makeQkxQuants(qkx3, 16, 3, x, xb + 16 * g, weights, 16 * g, L, 16 * g, mins, g,
                         laux, rmin, rdelta, nstep, mad);
             }
-            if (timed) WARM_UP.scalarTook(System.nanoTime() - t0);
         }
 
         private static boolean moderate(float[] x, int xb, float[] weights) {

@@ -152,18 +152,13 @@ final class Q3_KCodec extends AbstractCodec {
     /**
      * The scale search of the 16 groups of 16 of one super-block (make_q3_quants with do_rmse, or
      * with weights make_qx_quants with rmse_type 1): on the vector kernels (make_q3_quants: all 16
-     * as two sets of 8 lanes; make_qx_quants: 8 at a time) when present, the block's values and
-     * weights are finite and moderate and the kernel is past its slow start ({@link VectorWarmUp});
-     * group by group in scalar otherwise and for the groups whose max |x| is below ggml's epsilon.
+     * as two sets of 8 lanes; make_qx_quants: 8 at a time) when present and the block's values and weights are finite and moderate, group by group in scalar
+     * otherwise and for the groups whose max |x| is below ggml's epsilon.
      */
     private static final class GroupSearch {
 
         /** Largest |x| and weight the vector search is given; larger blocks take the scalar search. */
         private static final float VECTOR_LIMIT = 0x1p20f;
-
-        /** The kernels' slow start (make_q3_quants; make_qx_quants): a compiled call takes 1 µs, a slow one 100 or more. */
-        private static final VectorWarmUp WARM_UP = new VectorWarmUp(20_000);
-        private static final VectorWarmUp WARM_UP_WEIGHTED = new VectorWarmUp(30_000);
 
         private final VectorKernels vk;
         private final float[] xt = new float[256];
@@ -187,20 +182,11 @@ final class Q3_KCodec extends AbstractCodec {
 
         /** Fills scales and the levels L[0..256) (in [0, 8)) of the block at x[xb..]; weights null for make_q3_quants. */
         void run(float[] x, int xb, float[] weights, byte[] L, float[] scales) {
-            VectorWarmUp warmUp = weights == null ? WARM_UP : WARM_UP_WEIGHTED;
-            finite = vk != null && moderate(x, xb, weights) && warmUp.tryVector();
-            boolean timed = warmUp.timed();
-            long t0 = timed ? System.nanoTime() : 0;
+            finite = vk != null && moderate(x, xb, weights);
             if (!finite) {
                 for (int g = 0; g < 16; ++g) scales[g] = scalar(x, xb, weights, L, g);
-                if (timed) warmUp.scalarTook(System.nanoTime() - t0);
                 return;
             }
-            search(x, xb, weights, L, scales);
-            if (timed) warmUp.vectorTook(System.nanoTime() - t0);
-        }
-
-        private void search(float[] x, int xb, float[] weights, byte[] L, float[] scales) {
             if (weights == null) {
                 // group g = 8h + j to lane j of half h: xt[128·h + 8·l + j]
                 for (int g = 0; g < 16; ++g) {
@@ -260,7 +246,7 @@ final class Q3_KCodec extends AbstractCodec {
          */
         float blockScale(float[] scales, float[] sw, byte[] ls) {
             float max = QuantMath.signedAbsMax(scales, 0, 16);
-            boolean moderate = finite && Math.abs(max) >= ScaleSearch.GROUP_MAX_EPS;
+            boolean moderate = vk != null && Math.abs(max) >= ScaleSearch.GROUP_MAX_EPS;
             for (int j = 0; j < 16 && moderate; ++j) moderate = Math.abs(scales[j]) <= 0x1p30f && Math.abs(sw[j]) <= 0x1p30f;
             if (!moderate) return ScaleSearch.makeQxQuants(16, 32, scales, 0, ls, 0, 1, sw, 0);
             vk.qxTrialSums(scales, 0, sw, 0, 16, 32, max, lx, l2, trialIscale);

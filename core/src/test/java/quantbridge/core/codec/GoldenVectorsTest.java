@@ -31,9 +31,6 @@ class GoldenVectorsTest {
 
     /** The codecs of one implementation: ours built on {@code vk}, the others from {@link Codecs}. */
     static Map<GgmlType, BlockCodec> codecs(VectorKernels vk) {
-        // the vector codecs' tests test their kernels on every block, not the scalar code they
-        // use while a kernel is still slow (VectorWarmUp)
-        if (vk != null) VectorWarmUp.alwaysVector(true);
         Map<GgmlType, BlockCodec> m = new EnumMap<>(GgmlType.class);
         for (GgmlType t : GgmlType.values()) Codecs.find(t).ifPresent(c -> m.put(t, c));
         for (BlockCodec c : StandardCodecs.all(vk)) m.put(c.type(), c);
