@@ -123,13 +123,17 @@ final class Q2_KCodec extends AbstractCodec {
     private static void requantize(float[] x, int xb, byte[] out, int o, byte[] L, float dAll, float mAll,
             GroupSearch search) {
         if (search.finite) {
+            boolean zeroD = false;
             for (int j = 0; j < 16; ++j) {
                 int sc = out[o + j] & 0xFF;
                 search.groupD[j] = dAll * (sc & 0xF);
                 search.groupM[j] = mAll * (sc >> 4);
+                zeroD |= search.groupD[j] == 0;
             }
-            search.vk.levels16(x, xb, 16, search.groupD, search.groupM, 0, 3, L);
-            return;
+            if (!zeroD) {
+                search.vk.levels16(x, xb, 16, search.groupD, search.groupM, 0, 3, L);
+                return;
+            }
         }
         for (int j = 0; j < 16; ++j) {
             int sc = out[o + j] & 0xFF;

@@ -14,6 +14,9 @@ import quantbridge.core.simd.VectorKernels;
  */
 final class Q3_KCodec extends AbstractCodec {
 
+    /** The (zero) mins of Q3_K's groups for {@link VectorKernels#levels16}. */
+    private static final float[] NO_MIN = new float[16];
+
     private final VectorKernels vk;
 
     Q3_KCodec(VectorKernels vk) {
@@ -70,9 +73,13 @@ final class Q3_KCodec extends AbstractCodec {
                 encodeWeightedScales(x, xb, qw, qo + 256 * i, out, o, L, scales, weight, sw, ls, search);
             }
             float dAll = half(out, o + 108);
-            for (int j = 0; j < 16; ++j) groupD[j] = dAll * scale(out, o + 96, j);
-            if (search.finite) {
-                vk.levels16(x, xb, 16, groupD, null, -4, 3, L);
+            boolean zeroD = false;
+            for (int j = 0; j < 16; ++j) {
+                groupD[j] = dAll * scale(out, o + 96, j);
+                zeroD |= groupD[j] == 0;
+            }
+            if (search.finite && !zeroD) {
+                vk.levels16(x, xb, 16, groupD, NO_MIN, -4, 3, L);
             } else {
                 for (int j = 0; j < 16; ++j) {
                     float d = groupD[j];

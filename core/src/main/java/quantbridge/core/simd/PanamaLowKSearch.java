@@ -102,8 +102,9 @@ final class PanamaLowKSearch {
                 sumXl = sumXl.add(wl.mul(xi));
             }
             FloatVector d = sumW.mul(sumL2).sub(sumL.mul(sumL));
+            // lanes without ok compute on a non-positive d and are masked out (no early exit: a
+            // branch C2 never saw taken becomes a trap that throws the compiled kernel away)
             VectorMask<Float> ok = d.compare(VectorOperators.GT, zero).andNot(bad);
-            if (!ok.anyTrue()) continue;
             FloatVector thisScale = sumW.mul(sumXl).sub(sumX.mul(sumL)).div(d);
             FloatVector thisMin = sumL2.mul(sumX).sub(sumL.mul(sumXl)).div(d);
             VectorMask<Float> pos = thisMin.compare(VectorOperators.GT, zero);
@@ -186,7 +187,9 @@ final class PanamaLowKSearch {
         }
         // a pass that changes nothing in a lane leaves that lane's state as it was, so the next pass
         // changes nothing there either: running all lanes until none changes is each lane's own loop
-        for (int itry = 0; itry < 5; ++itry) {
+        // (the loop ends on one combined condition: a pass-count exit C2 never saw in its profile
+        // would be compiled as a trap, and the kernel thrown away and recompiled)
+        for (int itry = 0; ; ++itry) {
             VectorMask<Float> changed = zero.compare(VectorOperators.NE, zero);
             for (int i = 0; i < n; ++i) {
                 FloatVector xa = FloatVector.fromArray(F8, xt, 8 * i);
@@ -223,7 +226,7 @@ final class PanamaLowKSearch {
                 suml2B = suml2B.blend(sl2NewB, takeB);
                 changed = changed.or(takeA).or(takeB);
             }
-            if (!changed.anyTrue()) break;
+            if (!changed.anyTrue() | itry == 4) break;
         }
         sumlxA.div(suml2A).blend(zero, suml2A.compare(VectorOperators.GT, zero).not()).intoArray(scaleOut, 0);
         sumlxB.div(suml2B).blend(zero, suml2B.compare(VectorOperators.GT, zero).not()).intoArray(scaleOut, 8);
@@ -278,9 +281,9 @@ final class PanamaLowKSearch {
     }
 
     /**
-     * The final levels of groups of 16: for each group g with {@code d[g] ≠ 0},
-     * {@code L[16·g + i] = clamp(nearest_int(v / d[g]), lo, hi) − lo} where v is x, or x + m[g] when
-     * {@code m} is not null; groups with d[g] = 0 keep their levels. Values must be finite.
+     * The final levels of groups of 16: {@code L[16·g + i] = clamp(nearest_int((x + m[g]) / d[g]),
+     * lo, hi) − lo}. Values must be finite and every d[g] non-zero (x + 0 is x but for −0, whose
+     * level is the same 0).
      */
     static void levels16(float[] x, int xo, int groups, float[] d, float[] m, int lo, int hi, byte[] L) {
         FloatVector magic = FloatVector.broadcast(F8, MAGIC);
@@ -289,12 +292,10 @@ final class PanamaLowKSearch {
         IntVector low = IntVector.broadcast(I8, lo);
         IntVector top = IntVector.broadcast(I8, hi);
         for (int g = 0; g < groups; ++g) {
-            if (d[g] == 0) continue;
             FloatVector dv = FloatVector.broadcast(F8, d[g]);
-            FloatVector mv = FloatVector.broadcast(F8, m == null ? 0f : m[g]);
+            FloatVector mv = FloatVector.broadcast(F8, m[g]);
             for (int h = 0; h < 16; h += 8) {
-                FloatVector v = FloatVector.fromArray(F8, x, xo + 16 * g + h);
-                if (m != null) v = v.add(mv);
+                FloatVector v = FloatVector.fromArray(F8, x, xo + 16 * g + h).add(mv);
                 IntVector q = v.div(dv).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(low).min(top).sub(low);
                 ((ByteVector) q.convertShape(VectorOperators.I2B, ByteVector.SPECIES_64, 0)).intoArray(L, 16 * g + h);
             }

@@ -102,9 +102,10 @@ public interface VectorKernels {
             float[] iscaleOut);
 
     /**
-     * Final levels of Q2_K/Q3_K groups of 16 values (finite): for each group g with
-     * {@code d[g] ≠ 0}, {@code L[16·g + i] = clamp(nearest_int(v / d[g]), lo, hi) − lo}, v being
-     * {@code x[xo + 16·g + i]}, plus {@code m[g]} when m is not null; other groups' levels stay.
+     * Final levels of Q2_K/Q3_K groups of 16 values (finite): {@code L[16·g + i] =
+     * clamp(nearest_int((x[xo + 16·g + i] + m[g]) / d[g]), lo, hi) − lo}, bit-identical to the
+     * scalar loops; every d[g] must be non-zero (Q3_K passes m = 0: x + 0 is x but for −0, whose
+     * level is the same).
      */
     void levels16(float[] x, int xo, int groups, float[] d, float[] m, int lo, int hi, byte[] L);
 
