@@ -226,7 +226,8 @@ final class PanamaLowKSearch {
                 suml2B = suml2B.blend(sl2NewB, takeB);
                 changed = changed.or(takeA).or(takeB);
             }
-            if (!changed.anyTrue() | itry == 4) break;
+            int last = ((itry ^ 4) - 1) >>> 31; // 1 after the fifth pass, computed without a branch
+            if (((changed.anyTrue() ? 0 : 1) | last) != 0) break;
         }
         sumlxA.div(suml2A).blend(zero, suml2A.compare(VectorOperators.GT, zero).not()).intoArray(scaleOut, 0);
         sumlxB.div(suml2B).blend(zero, suml2B.compare(VectorOperators.GT, zero).not()).intoArray(scaleOut, 8);
