@@ -24,7 +24,7 @@ final class StandardCodecs {
                 new IntegerCodec(GgmlType.I32), new IntegerCodec(GgmlType.I64),
                 new Q4_0Codec(vk), new Q4_1Codec(vk), new Q5_0Codec(vk), new Q5_1Codec(vk),
                 new Q8_0Codec(vk), new Q8_1Codec(),
-                new Q2_KCodec(), new Q3_KCodec(), new Q4_KCodec(vk), new Q5_KCodec(vk), new Q6_KCodec(vk),
+                new Q2_KCodec(vk), new Q3_KCodec(vk), new Q4_KCodec(vk), new Q5_KCodec(vk), new Q6_KCodec(vk),
                 new Q8_KCodec(),
                 new IQ4_NLCodec(vk), new IQ4_XSCodec(vk),
                 new TQ1_0Codec(), new TQ2_0Codec(), new MXFP4Codec(), new NVFP4Codec(),

@@ -205,6 +205,29 @@ final class PanamaKernels implements VectorKernels {
         PanamaIq3.oddSums8(xt, wt, lt, sumqxOut, sumq2Out);
     }
 
+    @Override
+    public int searchQkxLow8(float[] xt, float[] wt, int off, int n, int nmax, float rmin, float rdelta, int nstep,
+            boolean mad, float[] scaleOut, float[] minOut, float[] iscaleOut, float[] levelMinOut, int outOff) {
+        return PanamaLowKSearch.searchQkx8(xt, wt, off, n, nmax, rmin, rdelta, nstep, mad, scaleOut, minOut, iscaleOut,
+                levelMinOut, outOff);
+    }
+
+    @Override
+    public void searchQ3x16(float[] xt, int n, int nmax, float[] scaleOut, float[] levelOut) {
+        PanamaLowKSearch.searchQ3x16(xt, n, nmax, scaleOut, levelOut);
+    }
+
+    @Override
+    public void qxTrialSums(float[] x, int xo, float[] w, int wo, int n, int nmax, float max, float[] lxOut,
+            float[] l2Out, float[] iscaleOut) {
+        PanamaLowKSearch.qxTrialSums(x, xo, w, wo, n, nmax, max, lxOut, l2Out, iscaleOut);
+    }
+
+    @Override
+    public void levels16(float[] x, int xo, int groups, float[] d, float[] m, int lo, int hi, byte[] L) {
+        PanamaLowKSearch.levels16(x, xo, groups, d, m, lo, hi, L);
+    }
+
     /** Vectors summed in float lanes before their sums go to double (widening lane by lane does not intrinsify everywhere). */
     private static final int BLOCK = 64;
 

@@ -33,7 +33,7 @@ public class CodecBenchmark {
 
     static final int N = 1 << 20;
 
-    @Param({"F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS", "IQ3_S", "IQ3_XXS"})
+    @Param({"F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS", "IQ3_S", "IQ3_XXS"})
     public String type;
 
     /** "vector": the implementation chosen at start-up (see Codecs.implementation()); "scalar": plain Java. */
@@ -42,6 +42,7 @@ public class CodecBenchmark {
 
     private BlockCodec codec;
     private float[] weights;
+    private float[] importance;
     private float[] decoded;
     private Arena arena;
     private MemorySegment encoded;
@@ -54,6 +55,8 @@ public class CodecBenchmark {
         SplittableRandom rnd = new SplittableRandom(42);
         weights = new float[N];
         for (int i = 0; i < N; i++) weights[i] = (float) (rnd.nextGaussian() * 0.02);
+        importance = new float[N];
+        for (int i = 0; i < N; i++) importance[i] = (float) rnd.nextDouble(0.1, 10);
         decoded = new float[N];
         arena = Arena.ofConfined();
         encoded = arena.allocate(t.byteSize(N), 64);
@@ -99,5 +102,13 @@ public class CodecBenchmark {
         codec.decode(target, 0, decoded, 0, N);
         ValueStats.errorSums(weights, decoded, N, acc);
         return acc;
+    }
+
+    /** Encoding with importance weights (an imatrix column's values, repeated per row), uniform in [0.1, 10). */
+    @Benchmark
+    @OperationsPerInvocation(N)
+    public MemorySegment encodeImatrix() {
+        codec.encodeRow(weights, 0, N, importance, target, 0);
+        return target;
     }
 }

@@ -1,0 +1,305 @@
+package quantbridge.core.simd;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The group searches of Q2_K and Q3_K for 8 independent groups at once: lane j holds group j and
+ * the loops run over the element index, so each lane performs exactly the scalar search's float
+ * operations in the same order (separate multiply and add, comparisons and blends instead of
+ * min/max). The caller transposes the data ({@code xt[8·i + j]} is element i of group j) and hands
+ * only finite, moderate values; lanes the vector code cannot reproduce are reported back, and the
+ * caller searches those groups in scalar.
+ */
+final class PanamaLowKSearch {
+
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
+
+    /** ggml's nearest_int trick's constants: 1.5·2^23, the mantissa mask and 2^22. */
+    private static final float MAGIC = 12582912.f;
+    private static final int MANTISSA = 0x007FFFFF;
+    private static final int HALF = 0x00400000;
+
+    private PanamaLowKSearch() {
+    }
+
+    /**
+     * make_qkx2_quants / make_qkx3_quants (given weights) for 8 groups of {@code n} values, with the
+     * error measured as {@code w·|diff|} when {@code mad} (ggml's use_mad) or {@code w·diff²}.
+     * {@code xt[off + 8·i + j]} and {@code wt[off + 8·i + j]} are value and weight i of group j.
+     * Writes per group, at {@code outOff + j}, the scale, the min (not negated) and the
+     * (iscale, min) pair from which the chosen levels are clamp(nearest_int(iscale·(x − min)), 0,
+     * nmax). Returns the bit mask of the lanes whose result is not meaningful (max = min, or a min
+     * drifting below −2^64 or up to max): the caller searches those groups in scalar. (Two sets of
+     * 8 lanes interleaved in one method ran 6 % faster but tripled C2's compile time, seconds.)
+     */
+    static int searchQkx8(float[] xt, float[] wt, int off, int n, int nmax, float rmin, float rdelta, int nstep,
+            boolean mad, float[] scaleOut, float[] minOut, float[] iscaleOut, float[] levelMinOut, int outOff) {
+        // every operand is a vector (no scalar broadcasts in the loops, no helper calls): it keeps
+        // C2's inlining depth small enough for all Vector API calls to become instructions
+        FloatVector zero = FloatVector.zero(F8);
+        FloatVector one = FloatVector.broadcast(F8, 1.f);
+        FloatVector magic = FloatVector.broadcast(F8, MAGIC);
+        IntVector mantissa = IntVector.broadcast(I8, MANTISSA);
+        IntVector half = IntVector.broadcast(I8, HALF);
+        IntVector zeroI = IntVector.zero(I8);
+        IntVector top = IntVector.broadcast(I8, nmax);
+        FloatVector lowest = FloatVector.broadcast(F8, -0x1p64f);
+        // |diff|·1 (mad) or |diff|·|diff| (= diff², bit for bit): one code path for both errors
+        VectorMask<Float> madLanes = (mad ? one : zero).compare(VectorOperators.NE, zero);
+        float[] levels = new float[8 * n];
+        FloatVector x0 = FloatVector.fromArray(F8, xt, off);
+        FloatVector min = x0;
+        FloatVector max = x0;
+        FloatVector sumW = FloatVector.fromArray(F8, wt, off);
+        FloatVector sumX = sumW.mul(x0);
+        for (int i = 1; i < n; ++i) {
+            FloatVector xi = FloatVector.fromArray(F8, xt, off + 8 * i);
+            FloatVector w = FloatVector.fromArray(F8, wt, off + 8 * i);
+            min = min.blend(xi, xi.compare(VectorOperators.LT, min));
+            max = max.blend(xi, xi.compare(VectorOperators.GT, max));
+            sumW = sumW.add(w);
+            sumX = sumX.add(w.mul(xi));
+        }
+        min = min.blend(zero, min.compare(VectorOperators.GT, zero));
+        // a flat group's lane computes on max = min + 1 (finite, meaningless) and is reported
+        VectorMask<Float> bad = max.compare(VectorOperators.LE, min);
+        max = max.blend(min.add(one), bad);
+        FloatVector iscale = FloatVector.broadcast(F8, (float) nmax).div(max.sub(min));
+        FloatVector scale = one.div(iscale);
+        FloatVector bestIscale = iscale;
+        FloatVector bestLevelMin = min;
+        FloatVector bestError = zero;
+        for (int i = 0; i < n; ++i) {
+            FloatVector xi = FloatVector.fromArray(F8, xt, off + 8 * i);
+            FloatVector w = FloatVector.fromArray(F8, wt, off + 8 * i);
+            IntVector q = iscale.mul(xi.sub(min)).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(zeroI).min(top);
+            FloatVector diff = scale.mul((FloatVector) q.convert(VectorOperators.I2F, 0)).add(min).sub(xi);
+            FloatVector ad = diff.abs();
+            bestError = bestError.add(w.mul(ad.mul(ad.blend(one, madLanes))));
+        }
+        for (int is = 0; nstep >= 1 && is <= nstep; ++is) {
+            float c = rmin + rdelta * is + nmax;
+            FloatVector trialIscale = FloatVector.broadcast(F8, c).div(max.sub(min));
+            FloatVector sumL = zero;
+            FloatVector sumL2 = zero;
+            FloatVector sumXl = zero;
+            for (int i = 0; i < n; ++i) {
+                FloatVector xi = FloatVector.fromArray(F8, xt, off + 8 * i);
+                FloatVector w = FloatVector.fromArray(F8, wt, off + 8 * i);
+                IntVector q = trialIscale.mul(xi.sub(min)).add(magic).reinterpretAsInts().and(mantissa).sub(half)
+                        .max(zeroI).min(top);
+                FloatVector l = (FloatVector) q.convert(VectorOperators.I2F, 0);
+                l.intoArray(levels, 8 * i);
+                FloatVector wl = w.mul(l);
+                sumL = sumL.add(wl);
+                sumL2 = sumL2.add(wl.mul(l));
+                sumXl = sumXl.add(wl.mul(xi));
+            }
+            FloatVector d = sumW.mul(sumL2).sub(sumL.mul(sumL));
+            // lanes without ok compute on a non-positive d and are masked out (no early exit: a
+            // branch C2 never saw taken becomes a trap that throws the compiled kernel away)
+            VectorMask<Float> ok = d.compare(VectorOperators.GT, zero).andNot(bad);
+            FloatVector thisScale = sumW.mul(sumXl).sub(sumX.mul(sumL)).div(d);
+            FloatVector thisMin = sumL2.mul(sumX).sub(sumL.mul(sumXl)).div(d);
+            VectorMask<Float> pos = thisMin.compare(VectorOperators.GT, zero);
+            thisMin = thisMin.blend(zero, pos);
+            thisScale = thisScale.blend(sumXl.div(sumL2), pos);
+            FloatVector curError = zero;
+            for (int i = 0; i < n; ++i) {
+                FloatVector xi = FloatVector.fromArray(F8, xt, off + 8 * i);
+                FloatVector w = FloatVector.fromArray(F8, wt, off + 8 * i);
+                FloatVector diff = thisScale.mul(FloatVector.fromArray(F8, levels, 8 * i)).add(thisMin).sub(xi);
+                FloatVector ad = diff.abs();
+                curError = curError.add(w.mul(ad.mul(ad.blend(one, madLanes))));
+            }
+            VectorMask<Float> better = ok.and(curError.compare(VectorOperators.LT, bestError));
+            bestIscale = bestIscale.blend(trialIscale, better);
+            bestLevelMin = bestLevelMin.blend(min, better);
+            bestError = bestError.blend(curError, better);
+            scale = scale.blend(thisScale, better);
+            min = min.blend(thisMin, better);
+            // a lane whose max − min would stop being finite and positive leaves the vector search
+            bad = bad.or(min.compare(VectorOperators.LT, lowest)).or(max.compare(VectorOperators.LE, min));
+        }
+        scale.intoArray(scaleOut, outOff);
+        min.intoArray(minOut, outOff);
+        bestIscale.intoArray(iscaleOut, outOff);
+        bestLevelMin.intoArray(levelMinOut, outOff);
+        return (int) bad.toLong();
+    }
+
+
+    /**
+     * make_q3_quants with do_rmse (weights x², the first levels from −nmax/max, then up to five
+     * passes of per-element refinement) for 16 groups of {@code n} values, run as two independent
+     * sets of 8 lanes interleaved in the same loops (the refinement is a chain of dependent steps:
+     * two chains keep the core busy). {@code xt[8n·h + 8·i + j]} is value i of group 8h + j. Writes
+     * per group the scale and, at the same index as its value, its level as a float in
+     * [−nmax, nmax − 1] (not yet offset by nmax). Lanes whose group has max |x| below ggml's
+     * epsilon get meaningless results: the caller treats them.
+     */
+    static void searchQ3x16(float[] xt, int n, int nmax, float[] scaleOut, float[] levelOut) {
+        FloatVector zero = FloatVector.zero(F8);
+        FloatVector magic = FloatVector.broadcast(F8, MAGIC);
+        IntVector mantissa = IntVector.broadcast(I8, MANTISSA);
+        IntVector half = IntVector.broadcast(I8, HALF);
+        IntVector low = IntVector.broadcast(I8, -nmax);
+        IntVector top = IntVector.broadcast(I8, nmax - 1);
+        int b = 8 * n;
+        FloatVector maxA = zero, amaxA = zero, maxB = zero, amaxB = zero;
+        for (int i = 0; i < n; ++i) {
+            FloatVector xa = FloatVector.fromArray(F8, xt, 8 * i);
+            FloatVector xb = FloatVector.fromArray(F8, xt, b + 8 * i);
+            FloatVector axa = xa.abs();
+            FloatVector axb = xb.abs();
+            VectorMask<Float> largerA = axa.compare(VectorOperators.GT, amaxA);
+            VectorMask<Float> largerB = axb.compare(VectorOperators.GT, amaxB);
+            amaxA = amaxA.blend(axa, largerA);
+            maxA = maxA.blend(xa, largerA);
+            amaxB = amaxB.blend(axb, largerB);
+            maxB = maxB.blend(xb, largerB);
+        }
+        FloatVector minusNmax = FloatVector.broadcast(F8, (float) -nmax);
+        FloatVector iscaleA = minusNmax.div(maxA);
+        FloatVector iscaleB = minusNmax.div(maxB);
+        FloatVector sumlxA = zero, suml2A = zero, sumlxB = zero, suml2B = zero;
+        for (int i = 0; i < n; ++i) {
+            FloatVector xa = FloatVector.fromArray(F8, xt, 8 * i);
+            FloatVector xb = FloatVector.fromArray(F8, xt, b + 8 * i);
+            IntVector qa = iscaleA.mul(xa).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(low).min(top);
+            IntVector qb = iscaleB.mul(xb).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(low).min(top);
+            FloatVector la = (FloatVector) qa.convert(VectorOperators.I2F, 0);
+            FloatVector lb = (FloatVector) qb.convert(VectorOperators.I2F, 0);
+            la.intoArray(levelOut, 8 * i);
+            lb.intoArray(levelOut, b + 8 * i);
+            FloatVector wa = xa.mul(xa);
+            FloatVector wb = xb.mul(xb);
+            sumlxA = sumlxA.add(wa.mul(xa).mul(la));
+            suml2A = suml2A.add(wa.mul(la).mul(la));
+            sumlxB = sumlxB.add(wb.mul(xb).mul(lb));
+            suml2B = suml2B.add(wb.mul(lb).mul(lb));
+        }
+        // a pass that changes nothing in a lane leaves that lane's state as it was, so the next pass
+        // changes nothing there either: running all lanes until none changes is each lane's own loop
+        // (the loop ends on one combined condition: a pass-count exit C2 never saw in its profile
+        // would be compiled as a trap, and the kernel thrown away and recompiled)
+        for (int itry = 0; ; ++itry) {
+            VectorMask<Float> changed = zero.compare(VectorOperators.NE, zero);
+            for (int i = 0; i < n; ++i) {
+                FloatVector xa = FloatVector.fromArray(F8, xt, 8 * i);
+                FloatVector xb = FloatVector.fromArray(F8, xt, b + 8 * i);
+                FloatVector wa = xa.mul(xa);
+                FloatVector wb = xb.mul(xb);
+                FloatVector wxa = wa.mul(xa);
+                FloatVector wxb = wb.mul(xb);
+                FloatVector la = FloatVector.fromArray(F8, levelOut, 8 * i);
+                FloatVector lb = FloatVector.fromArray(F8, levelOut, b + 8 * i);
+                FloatVector slxA = sumlxA.sub(wxa.mul(la));
+                FloatVector slxB = sumlxB.sub(wxb.mul(lb));
+                FloatVector sl2A = suml2A.sub(wa.mul(la).mul(la));
+                FloatVector sl2B = suml2B.sub(wb.mul(lb).mul(lb));
+                IntVector qa = xa.mul(sl2A).div(slxA).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(low).min(top);
+                IntVector qb = xb.mul(sl2B).div(slxB).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(low).min(top);
+                FloatVector na = (FloatVector) qa.convert(VectorOperators.I2F, 0);
+                FloatVector nb = (FloatVector) qb.convert(VectorOperators.I2F, 0);
+                FloatVector slxNewA = slxA.add(wxa.mul(na));
+                FloatVector slxNewB = slxB.add(wxb.mul(nb));
+                FloatVector sl2NewA = sl2A.add(wa.mul(na).mul(na));
+                FloatVector sl2NewB = sl2B.add(wb.mul(nb).mul(nb));
+                VectorMask<Float> takeA = slxA.compare(VectorOperators.GT, zero).and(na.compare(VectorOperators.NE, la))
+                        .and(sl2NewA.compare(VectorOperators.GT, zero))
+                        .and(slxNewA.mul(slxNewA).mul(suml2A).compare(VectorOperators.GT, sumlxA.mul(sumlxA).mul(sl2NewA)));
+                VectorMask<Float> takeB = slxB.compare(VectorOperators.GT, zero).and(nb.compare(VectorOperators.NE, lb))
+                        .and(sl2NewB.compare(VectorOperators.GT, zero))
+                        .and(slxNewB.mul(slxNewB).mul(suml2B).compare(VectorOperators.GT, sumlxB.mul(sumlxB).mul(sl2NewB)));
+                la.blend(na, takeA).intoArray(levelOut, 8 * i);
+                lb.blend(nb, takeB).intoArray(levelOut, b + 8 * i);
+                sumlxA = sumlxA.blend(slxNewA, takeA);
+                suml2A = suml2A.blend(sl2NewA, takeA);
+                sumlxB = sumlxB.blend(slxNewB, takeB);
+                suml2B = suml2B.blend(sl2NewB, takeB);
+                changed = changed.or(takeA).or(takeB);
+            }
+            int last = ((itry ^ 4) - 1) >>> 31; // 1 after the fifth pass, computed without a branch
+            if (((changed.anyTrue() ? 0 : 1) | last) != 0) break;
+        }
+        sumlxA.div(suml2A).blend(zero, suml2A.compare(VectorOperators.GT, zero).not()).intoArray(scaleOut, 0);
+        sumlxB.div(suml2B).blend(zero, suml2B.compare(VectorOperators.GT, zero).not()).intoArray(scaleOut, 8);
+    }
+
+    /**
+     * make_qx_quants' weighted sums (rmse_type 1, given weights) for its 19 scales at once, lane t
+     * holding scale t: t = 0 is −nmax/max, t = 1 … 18 are −(nmax + 0.1·s)/max for s = −9 … −1, 1 … 9
+     * (ggml's order). Writes {@code lxOut[t] = Σ (w·x)·l} and {@code l2Out[t] = Σ (w·l)·l} (each
+     * summed in element order), l = clamp(nearest_int(iscale·x), −nmax, nmax − 1), and the iscales
+     * to {@code iscaleOut}; all arrays hold at least 24 floats.
+     */
+    static void qxTrialSums(float[] x, int xo, float[] w, int wo, int n, int nmax, float max, float[] lxOut,
+            float[] l2Out, float[] iscaleOut) {
+        for (int t = 0; t < 24; ++t) {
+            int s = t == 0 ? 0 : t <= 9 ? t - 10 : t - 9;
+            iscaleOut[t] = t == 0 ? -nmax / max : -(nmax + 0.1f * s) / max;
+        }
+        FloatVector zero = FloatVector.zero(F8);
+        FloatVector magic = FloatVector.broadcast(F8, MAGIC);
+        IntVector mantissa = IntVector.broadcast(I8, MANTISSA);
+        IntVector half = IntVector.broadcast(I8, HALF);
+        IntVector low = IntVector.broadcast(I8, -nmax);
+        IntVector top = IntVector.broadcast(I8, nmax - 1);
+        FloatVector is0 = FloatVector.fromArray(F8, iscaleOut, 0);
+        FloatVector is1 = FloatVector.fromArray(F8, iscaleOut, 8);
+        FloatVector is2 = FloatVector.fromArray(F8, iscaleOut, 16);
+        FloatVector lx0 = zero, lx1 = zero, lx2 = zero, l20 = zero, l21 = zero, l22 = zero;
+        for (int i = 0; i < n; ++i) {
+            FloatVector xi = FloatVector.broadcast(F8, x[xo + i]);
+            FloatVector wi = FloatVector.broadcast(F8, w[wo + i]);
+            FloatVector wx = wi.mul(xi);
+            IntVector q0 = is0.mul(xi).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(low).min(top);
+            IntVector q1 = is1.mul(xi).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(low).min(top);
+            IntVector q2 = is2.mul(xi).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(low).min(top);
+            FloatVector f0 = (FloatVector) q0.convert(VectorOperators.I2F, 0);
+            FloatVector f1 = (FloatVector) q1.convert(VectorOperators.I2F, 0);
+            FloatVector f2 = (FloatVector) q2.convert(VectorOperators.I2F, 0);
+            lx0 = lx0.add(wx.mul(f0));
+            lx1 = lx1.add(wx.mul(f1));
+            lx2 = lx2.add(wx.mul(f2));
+            l20 = l20.add(wi.mul(f0).mul(f0));
+            l21 = l21.add(wi.mul(f1).mul(f1));
+            l22 = l22.add(wi.mul(f2).mul(f2));
+        }
+        lx0.intoArray(lxOut, 0);
+        lx1.intoArray(lxOut, 8);
+        lx2.intoArray(lxOut, 16);
+        l20.intoArray(l2Out, 0);
+        l21.intoArray(l2Out, 8);
+        l22.intoArray(l2Out, 16);
+    }
+
+    /**
+     * The final levels of groups of 16: {@code L[16·g + i] = clamp(nearest_int((x + m[g]) / d[g]),
+     * lo, hi) − lo}. Values must be finite and every d[g] non-zero (x + 0 is x but for −0, whose
+     * level is the same 0).
+     */
+    static void levels16(float[] x, int xo, int groups, float[] d, float[] m, int lo, int hi, byte[] L) {
+        FloatVector magic = FloatVector.broadcast(F8, MAGIC);
+        IntVector mantissa = IntVector.broadcast(I8, MANTISSA);
+        IntVector half = IntVector.broadcast(I8, HALF);
+        IntVector low = IntVector.broadcast(I8, lo);
+        IntVector top = IntVector.broadcast(I8, hi);
+        for (int g = 0; g < groups; ++g) {
+            FloatVector dv = FloatVector.broadcast(F8, d[g]);
+            FloatVector mv = FloatVector.broadcast(F8, m[g]);
+            for (int h = 0; h < 16; h += 8) {
+                FloatVector v = FloatVector.fromArray(F8, x, xo + 16 * g + h).add(mv);
+                IntVector q = v.div(dv).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(low).min(top).sub(low);
+                ((ByteVector) q.convertShape(VectorOperators.I2B, ByteVector.SPECIES_64, 0)).intoArray(L, 16 * g + h);
+            }
+        }
+    }
+}
