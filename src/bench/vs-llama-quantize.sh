@@ -111,7 +111,7 @@ for t in "${types[@]}"; do
     if [ ! -f "$ref" ] && [ ! -f "$ours" ]; then same="both refuse$([ -n "$imatrix" ] || echo " (an importance matrix is required)")"
     elif [ ! -f "$ref" ] || [ ! -f "$ours" ]; then same="NO: only one of them wrote a file"; status=1
     elif cmp -s "$ref" "$ours"; then same=yes
-    else same="NO: $(cmp "$ref" "$ours" 2>&1 | head -1 | sed 's/.*differ: //')"; status=1; fi
+    else same="NO: $(cmp "$ref" "$ours" 2>&1 | head -1 | sed 's/.*differ: //' || true)"; status=1; fi  # (cmp's status 1 must not end the script)
     read -r rw rwm <<<"$(stats "$rf" 1)"; read -r qw qwm <<<"$(stats "$qf" 1)"
     read -r rc rcm <<<"$(stats "$rf" 2)"; read -r qc qcm <<<"$(stats "$qf" 2)"
     read -r rr rrm <<<"$(stats "$rf" 3)"; read -r qr qrm <<<"$(stats "$qf" 3)"
