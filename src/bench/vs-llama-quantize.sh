@@ -22,6 +22,11 @@
 # one: e.g. an older commit's tree, for before/after numbers). Exit status 1 if a pair of files
 # differs. QB_OPTS: JVM options handed to quantbridge as QUANTBRIDGE_JAVA_OPTS (not a user's
 # plain run; e.g. -XX:MaxVectorSize=32 runs the vector kernels at 256 bits, as on an AVX2 CPU).
+# IMATRIX: an importance matrix given to both tools (`--imatrix FILE`), or `auto`: one generated
+# for the model by src/fixtures/llamacpp/make_imatrix.py (deterministic synthetic values, one entry
+# per weight matrix; $BENCH_DIR/MODEL-NAME.imatrix.gguf, or .dat with IMATRIX_FORMAT=dat), made
+# once per model and format. With an importance matrix the default types add the ones that need
+# one (IQ2_XXS, IQ2_XS, IQ2_S, IQ2_M, IQ1_S, IQ1_M, IQ3_XXS, IQ3_XS, Q2_K_S).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$root/.ci/find-jdk.sh"
@@ -41,9 +46,19 @@ if [ "$shape" = 7b ]; then model="${MODEL:-$dir/llama-7b-${layers}l-f16.gguf}"; 
 if [ ! -f "$model" ]; then
     "$JAVA_HOME/bin/java" "$root/src/fixtures/llama/MakeLlamaGguf.java" "$model" "$layers" "$shape" >&2
 fi
+imatrix="${IMATRIX:-}"
+if [ "$imatrix" = auto ]; then
+    fmt="${IMATRIX_FORMAT:-gguf}"
+    imatrix="$dir/$(basename "$model" .gguf).imatrix.$fmt"
+    if [ ! -f "$imatrix" ] || [ "$model" -nt "$imatrix" ]; then
+        python3 "$root/src/fixtures/llamacpp/make_imatrix.py" "$libdir" "$model" "$imatrix" --format "$fmt" >&2
+    fi
+fi
+[ -z "$imatrix" ] || [ -f "$imatrix" ] || { echo "error: IMATRIX: no such file $imatrix" >&2; exit 2; }
 types=("$@")
 [ ${#types[@]} -gt 0 ] || types=(Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q2_K Q3_K_S Q3_K_M Q3_K_L Q4_K_S Q4_K_M Q5_K_S Q5_K_M Q6_K \
     IQ4_NL IQ4_XS IQ3_S IQ3_M TQ1_0 TQ2_0 F16 BF16)
+[ $# -gt 0 ] || [ -z "$imatrix" ] || types+=(IQ2_XXS IQ2_XS IQ2_S IQ2_M IQ1_S IQ1_M IQ3_XXS IQ3_XS Q2_K_S)
 # llama_ftype ids, as quantbridge's Ftype enum has them
 id() { grep -o "\b$1([0-9]*" "$root/converters/src/main/java/quantbridge/converters/plan/Ftype.java" | head -1 | cut -d'(' -f2; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -65,12 +80,13 @@ stats() {
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b}'; }
 
 # the two command lines (arrays: /usr/bin/time runs them directly)
-llama() { cmd=(python3 "$root/src/fixtures/llamacpp/llama_quantize.py" "$libdir" "$model" "$2" "$(id "$1")" "$threads"); }
-qb() { cmd=(env -u QUANTBRIDGE_JAVA_OPTS ${QB_OPTS:+QUANTBRIDGE_JAVA_OPTS="$QB_OPTS"} "$qbroot/quantbridge" convert "$model" "$2" --type "$1" --threads "$threads" --quiet --force); }
+# (the same --imatrix path string to both: it is written into the output as quantize.imatrix.file)
+llama() { cmd=(python3 "$root/src/fixtures/llamacpp/llama_quantize.py" "$libdir" "$model" "$2" "$(id "$1")" "$threads" ${imatrix:+--imatrix "$imatrix"}); }
+qb() { cmd=(env -u QUANTBRIDGE_JAVA_OPTS ${QB_OPTS:+QUANTBRIDGE_JAVA_OPTS="$QB_OPTS"} "$qbroot/quantbridge" convert "$model" "$2" --type "$1" --threads "$threads" --quiet --force ${imatrix:+--imatrix "$imatrix"}); }
 
 "$qbroot/quantbridge" --version >/dev/null # build once, outside the timings
 {
-    echo "Model: $(basename "$model") ($(du -h "$model" | cut -f1)), $threads threads, $runs runs per tool$([ "$warmup" != 0 ] && echo " after one warm-up"), alternating."
+    echo "Model: $(basename "$model") ($(du -h "$model" | cut -f1)), $threads threads, $runs runs per tool$([ "$warmup" != 0 ] && echo " after one warm-up"), alternating.${imatrix:+ Importance matrix: $(basename "$imatrix") (both tools).}"
     echo "Machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs; quantbridge $(git -C "$qbroot" rev-parse --short HEAD 2>/dev/null || echo "($qbroot)") codecs: $(QUANTBRIDGE_JAVA_OPTS="${QB_OPTS:-}" "$qbroot/quantbridge" --version | sed -n 's/^codecs: //p')${QB_OPTS:+ (QUANTBRIDGE_JAVA_OPTS=$QB_OPTS)}; $(date -u '+%Y-%m-%d %H:%M UTC')."
     echo
     echo "| type | identical | llama.cpp wall s (median / min) | quantbridge wall s | wall ratio | llama.cpp CPU s | quantbridge CPU s | CPU ratio | llama.cpp RSS MB | quantbridge RSS MB | load before → after |"
@@ -92,10 +108,10 @@ for t in "${types[@]}"; do
         qb "$t" "$ours"; measure "$qf" "${cmd[@]}"
     done
     after=$(load)
-    if [ ! -f "$ref" ] && [ ! -f "$ours" ]; then same="both refuse (an importance matrix is required)"
+    if [ ! -f "$ref" ] && [ ! -f "$ours" ]; then same="both refuse$([ -n "$imatrix" ] || echo " (an importance matrix is required)")"
     elif [ ! -f "$ref" ] || [ ! -f "$ours" ]; then same="NO: only one of them wrote a file"; status=1
     elif cmp -s "$ref" "$ours"; then same=yes
-    else same="NO: $(cmp "$ref" "$ours" 2>&1 | head -1 | sed 's/.*differ: //')"; status=1; fi
+    else same="NO: $(cmp "$ref" "$ours" 2>&1 | head -1 | sed 's/.*differ: //' || true)"; status=1; fi  # (cmp's status 1 must not end the script)
     read -r rw rwm <<<"$(stats "$rf" 1)"; read -r qw qwm <<<"$(stats "$qf" 1)"
     read -r rc rcm <<<"$(stats "$rf" 2)"; read -r qc qcm <<<"$(stats "$qf" 2)"
     read -r rr rrm <<<"$(stats "$rf" 3)"; read -r qr qrm <<<"$(stats "$qf" 3)"

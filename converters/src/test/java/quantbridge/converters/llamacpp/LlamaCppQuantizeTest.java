@@ -14,14 +14,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import quantbridge.converters.cli.Main;
 import quantbridge.converters.plan.Ftype;
+import quantbridge.converters.plan.Imatrix;
 import quantbridge.core.codec.Fp16;
 import quantbridge.core.ir.GgmlType;
 import quantbridge.core.ir.MetaValue;
@@ -38,7 +43,10 @@ import quantbridge.gguf.GgufWriter;
  * called with its default options through {@code src/fixtures/llamacpp/llama_quantize.py}), byte
  * for byte, metadata, tensor order, type choices and blocks included. The input is a LLaMA-shaped
  * F16 GGUF whose rows are multiples of 256, so the K-quants are used, not their fallbacks.
- * Needs node-llama-cpp's binaries and python3 (skipped visibly without them, failed under CI=true).
+ * With an importance matrix ({@code src/fixtures/llamacpp/make_imatrix.py}'s, in both of
+ * llama.cpp's forms) given to both, the same holds, including the types that need one.
+ * Needs node-llama-cpp's binaries and python3 (with numpy for the importance matrix cases;
+ * skipped visibly without them, failed under CI=true).
  */
 class LlamaCppQuantizeTest {
 
@@ -121,8 +129,75 @@ class LlamaCppQuantizeTest {
         compare("Q4_K_M", ours, theirs);
     }
 
+    /**
+     * {@code --imatrix FILE} given to both (the same path string: it goes into the output as
+     * {@code quantize.imatrix.file}): the same file again, also for the types llama.cpp refuses
+     * without one, and with {@code --exclude-weights}.
+     */
+    @ParameterizedTest
+    @CsvSource({"IQ2_XXS, gguf", "IQ2_XS, gguf", "IQ2_S, gguf", "IQ2_M, gguf", "IQ1_S, gguf", "IQ1_M, gguf", "IQ3_XXS, gguf",
+            "IQ3_XS, gguf", "Q2_K_S, gguf", "Q4_K_M, gguf", "IQ4_XS, gguf", "Q4_0, gguf", "IQ2_XXS, dat", "Q3_K_M, dat"})
+    void sameBytesWithAnImportanceMatrix(String type, String form) throws Exception {
+        List<String> options = List.of("--imatrix", imatrix(form).toString());
+        compare(type, type + "-imatrix-" + form, options, options);
+    }
+
+    @Test
+    void sameBytesWithAnImportanceMatrixButExcludedWeights() throws Exception {
+        List<String> options = List.of("--imatrix", imatrix("gguf").toString(), "--exclude-weights", "ffn_down");
+        compare("Q4_K_M", "Q4_K_M-imatrix-exclude", options, options);
+    }
+
+    /**
+     * make_imatrix.py's two forms hold one entry per weight matrix (token_embd aside) with the
+     * matrix's column count of positive values, and the same values up to the float32 rounding
+     * of the stored sums (relative 2^-23 of the sum, twice).
+     */
+    @Test
+    void generatedImportanceMatricesHaveAnEntryPerMatrixInBothForms() throws Exception {
+        Imatrix g = Imatrix.read(imatrix("gguf")), d = Imatrix.read(imatrix("dat"));
+        assertTrue(!g.legacy() && d.legacy());
+        Map<String, Integer> expected = new TreeMap<>();
+        try (Model m = quantbridge.core.io.Formats.open(model)) {
+            for (Tensor t : m.tensors()) {
+                if (t.shape().rank() >= 2 && !t.name().equals("token_embd.weight")) expected.put(t.name(), (int) t.shape().dim(t.shape().rank() - 1));
+            }
+        }
+        assertEquals(2 + 7 * LAYERS - 1, expected.size(), expected::toString);
+        for (Imatrix im : List.of(g, d)) {
+            assertEquals(List.of("quantbridge-synthetic"), im.datasets());
+            assertEquals(10, im.chunkCount());
+            Map<String, Integer> got = new TreeMap<>();
+            im.values().forEach((k, v) -> got.put(k, v.length));
+            assertEquals(expected, got);
+        }
+        for (Map.Entry<String, float[]> e : g.values().entrySet()) {
+            float[] a = e.getValue(), b = d.values().get(e.getKey());
+            for (int i = 0; i < a.length; i++) {
+                assertTrue(a[i] > 0 && b[i] > 0, e.getKey());
+                assertEquals(a[i], b[i], a[i] * 0x1p-21, () -> e.getKey());
+            }
+        }
+    }
+
+    /** make_imatrix.py's importance matrix for the test model, in the form {@code gguf} or {@code dat} (made once). */
+    private static synchronized Path imatrix(String form) throws Exception {
+        OptionalTools.python3("numpy");
+        Path out = dir.resolve("imatrix." + form);
+        if (Files.exists(out)) return out;
+        Process p = new ProcessBuilder(OptionalTools.PYTHON3.toString(), LlamaCpp.root().resolve("src/fixtures/llamacpp/make_imatrix.py").toString(),
+                LlamaCpp.binDir().toString(), model.toString(), out.toString(), "--format", form).redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "make_imatrix.py did not finish");
+        assertEquals(0, p.exitValue(), () -> "make_imatrix.py failed:\n" + log);
+        return out;
+    }
+
     private void compare(String type, List<String> ourOptions, List<String> llamaOptions) throws Exception {
-        String tag = type + String.join("", ourOptions).replace("-", "_");
+        compare(type, type + String.join("", ourOptions).replace("-", "_"), ourOptions, llamaOptions);
+    }
+
+    private void compare(String type, String tag, List<String> ourOptions, List<String> llamaOptions) throws Exception {
         Path ref = dir.resolve("llama.cpp-" + tag + ".gguf");
         Path ours = dir.resolve("quantbridge-" + tag + ".gguf");
         List<String> cmd = new ArrayList<>(List.of(OptionalTools.PYTHON3.toString(), LlamaCpp.root().resolve("src/fixtures/llamacpp/llama_quantize.py").toString(),
