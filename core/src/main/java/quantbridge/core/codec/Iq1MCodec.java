@@ -8,6 +8,7 @@ import static quantbridge.core.codec.QuantMath.u16;
 import java.util.Arrays;
 
 import quantbridge.core.ir.GgmlType;
+import quantbridge.core.simd.VectorKernels;
 
 /**
  * IQ1_M (1.75 bpw): super-blocks of 256 without a separate scale field: the fp16 scale is spread
@@ -17,8 +18,12 @@ import quantbridge.core.ir.GgmlType;
  */
 final class Iq1MCodec extends AbstractCodec {
 
-    Iq1MCodec() {
+    private final VectorKernels vk;
+
+    /** With {@code vk} null the scalar code throughout, else its neighbour searches on {@code vk} (same bytes). */
+    Iq1MCodec(VectorKernels vk) {
         super(GgmlType.IQ1_M);
+        this.vk = vk;
     }
 
     @Override
@@ -81,10 +86,10 @@ final class Iq1MCodec extends AbstractCodec {
     @Override
     void encodeBlocks(float[] x, int xo, int nb, float[] qw, int qo, float row, byte[] out) {
         Scratch t = new Scratch();
-        for (int ibl = 0; ibl < nb; ++ibl) encodeBlock(x, xo + 256 * ibl, qw, qo + 256 * ibl, t, out, 56 * ibl);
+        for (int ibl = 0; ibl < nb; ++ibl) encodeBlock(vk, x, xo + 256 * ibl, qw, qo + 256 * ibl, t, out, 56 * ibl);
     }
 
-    private static void encodeBlock(float[] x, int xbl, float[] qw, int qbl, Scratch t, byte[] out, int o) {
+    private static void encodeBlock(VectorKernels vk, float[] x, int xbl, float[] qw, int qbl, Scratch t, byte[] out, int o) {
         IqSearch s = IqSearch.iq1();
         float[] scales = t.scales;
         float[] weight = t.weight;
@@ -103,7 +108,7 @@ final class Iq1MCodec extends AbstractCodec {
                 shifts[ib] = 0;
                 continue;
             }
-            float scale = search(s, x, xb, max, t, o, out, ib);
+            float scale = search(vk, s, x, xb, max, t, o, out, ib);
             if (scale < 0) {
                 scales[ib] = 0;
                 shifts[ib] = 0;
@@ -158,7 +163,7 @@ final class Iq1MCodec extends AbstractCodec {
      * each half's shift sign free), then the grid lookup. Writes the grid indices to qs/qh and the
      * shift pattern to {@code t.shifts[ib]}; returns the scale, or -1 when no split qualifies.
      */
-    private static float search(IqSearch s, float[] x, int xb, float max, Scratch t, int o, byte[] out, int ib) {
+    private static float search(VectorKernels vk, IqSearch s, float[] x, int xb, float max, Scratch t, int o, byte[] out, int ib) {
         float[] weight = t.weight;
         int[] idx = t.idx;
         byte[] L = t.L;
@@ -211,7 +216,7 @@ final class Iq1MCodec extends AbstractCodec {
             int g = s.map[u];
             if (g < 0) {
                 allOnGrid = false;
-                g = Iq1Support.bestNeighbour(s, u, x, xb + 8 * k, weight, 8 * k, scale, shiftLevels(bestK, k), L, 8 * k);
+                g = Iq1Support.bestNeighbour(vk, s, u, x, xb + 8 * k, weight, 8 * k, scale, shiftLevels(bestK, k), L, 8 * k);
             }
             index[k] = g;
         }

@@ -10,6 +10,7 @@ import static quantbridge.core.codec.QuantMath.u16;
 import java.util.Arrays;
 
 import quantbridge.core.ir.GgmlType;
+import quantbridge.core.simd.VectorKernels;
 
 /**
  * IQ1_S (1.5625 bpw): super-blocks of 256 with an fp16 scale; each group of 8 has an 11-bit index
@@ -22,8 +23,12 @@ final class Iq1SCodec extends AbstractCodec {
     /** ggml's IQ1S_DELTA (IQ1M_DELTA has the same value). */
     static final float DELTA = 0.125f;
 
-    Iq1SCodec() {
+    private final VectorKernels vk;
+
+    /** With {@code vk} null the scalar code throughout, else its neighbour searches on {@code vk} (same bytes). */
+    Iq1SCodec(VectorKernels vk) {
         super(GgmlType.IQ1_S);
+        this.vk = vk;
     }
 
     @Override
@@ -144,7 +149,7 @@ final class Iq1SCodec extends AbstractCodec {
                     int g = s.map[u];
                     if (g < 0) {
                         allOnGrid = false;
-                        g = Iq1Support.bestNeighbour(s, u, x, xb + 8 * k, weight, 8 * k, scale, xx, L, 8 * k);
+                        g = Iq1Support.bestNeighbour(vk, s, u, x, xb + 8 * k, weight, 8 * k, scale, xx, L, 8 * k);
                     }
                     index[k] = g;
                 }

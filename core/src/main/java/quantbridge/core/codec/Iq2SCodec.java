@@ -8,6 +8,7 @@ import static quantbridge.core.codec.QuantMath.putHalf;
 import java.util.Arrays;
 
 import quantbridge.core.ir.GgmlType;
+import quantbridge.core.simd.VectorKernels;
 
 /**
  * IQ2_S (2.5625 bpw): super-blocks of 256 with an fp16 scale; each group of 8 has a 10-bit index
@@ -16,8 +17,12 @@ import quantbridge.core.ir.GgmlType;
  */
 final class Iq2SCodec extends AbstractCodec {
 
-    Iq2SCodec() {
+    private final VectorKernels vk;
+
+    /** With {@code vk} null the scalar code throughout, else its neighbour searches on {@code vk} (same bytes). */
+    Iq2SCodec(VectorKernels vk) {
         super(GgmlType.IQ2_S);
+        this.vk = vk;
     }
 
     @Override
@@ -84,7 +89,7 @@ final class Iq2SCodec extends AbstractCodec {
                     scales[ib] = 0;
                     continue;
                 }
-                float scale = IqSupport.searchScale2x8(s, max, xval, weight, waux, L, laux);
+                float scale = IqSupport.searchScale2x8(vk, s, max, xval, weight, waux, L, laux);
                 if (scale < 0) {
                     scale = -scale;
                     for (int k = 0; k < 2; ++k) blockSigns[k] = ~blockSigns[k] & 0xFF;

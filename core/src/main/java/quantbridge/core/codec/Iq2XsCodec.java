@@ -10,6 +10,7 @@ import static quantbridge.core.codec.QuantMath.u16;
 import java.util.Arrays;
 
 import quantbridge.core.ir.GgmlType;
+import quantbridge.core.simd.VectorKernels;
 
 /**
  * IQ2_XS (2.3125 bpw): super-blocks of 256 with an fp16 scale; each group of 8 has a uint16 of
@@ -18,8 +19,12 @@ import quantbridge.core.ir.GgmlType;
  */
 final class Iq2XsCodec extends AbstractCodec {
 
-    Iq2XsCodec() {
+    private final VectorKernels vk;
+
+    /** With {@code vk} null the scalar code throughout, else its neighbour searches on {@code vk} (same bytes). */
+    Iq2XsCodec(VectorKernels vk) {
         super(GgmlType.IQ2_XS);
+        this.vk = vk;
     }
 
     @Override
@@ -77,7 +82,7 @@ final class Iq2XsCodec extends AbstractCodec {
                     scales[ib] = 0;
                     continue;
                 }
-                float scale = IqSupport.searchScale2x8(s, max, xval, weight, waux, L, laux);
+                float scale = IqSupport.searchScale2x8(vk, s, max, xval, weight, waux, L, laux);
                 if (scale < 0) {
                     scale = -scale;
                     for (int k = 0; k < 2; ++k) blockSigns[k] = ~blockSigns[k] & 127;

@@ -10,6 +10,7 @@ import static quantbridge.core.codec.QuantMath.putHalf;
 import java.util.Arrays;
 
 import quantbridge.core.ir.GgmlType;
+import quantbridge.core.simd.VectorKernels;
 
 /**
  * IQ2_XXS (2.0625 bpw): super-blocks of 256 with an fp16 scale and, per group of 32, four 8-bit
@@ -18,8 +19,12 @@ import quantbridge.core.ir.GgmlType;
  */
 final class Iq2XxsCodec extends AbstractCodec {
 
-    Iq2XxsCodec() {
+    private final VectorKernels vk;
+
+    /** With {@code vk} null the scalar code throughout, else its neighbour searches on {@code vk} (same bytes). */
+    Iq2XxsCodec(VectorKernels vk) {
         super(GgmlType.IQ2_XXS);
+        this.vk = vk;
     }
 
     @Override
@@ -81,7 +86,7 @@ final class Iq2XxsCodec extends AbstractCodec {
                     scales[ib] = 0;
                     continue;
                 }
-                scale = search(s, scale, effMax, xval, weight, waux, L, laux);
+                scale = search(vk, s, scale, effMax, xval, weight, waux, L, laux);
                 if (scale < 0) {
                     scale = -scale;
                     for (int k = 0; k < 4; ++k) blockSigns[k] = ~blockSigns[k] & 127;
@@ -114,9 +119,10 @@ final class Iq2XxsCodec extends AbstractCodec {
 
     /**
      * Trial steps -6..6 of 0.1 around 5/effMax for one group of 32 (4 grid points of 8), then every
-     * point refitted at the best scale. Leaves the levels in {@code L} and returns the scale.
+     * point refitted at the best scale. Leaves the levels in {@code L} and returns the scale. The
+     * neighbour searches run on {@code vk} when not null (same results).
      */
-    private static float search(IqSearch s, float scale, float effMax, float[] xval, float[] weight, float[] waux,
+    private static float search(VectorKernels vk, IqSearch s, float scale, float effMax, float[] xval, float[] weight, float[] waux,
             byte[] L, byte[] laux) {
         float best = 0;
         for (int is = -6; is <= 6; ++is) {
@@ -124,7 +130,7 @@ final class Iq2XxsCodec extends AbstractCodec {
             float thisScale = 1 / id;
             for (int k = 0; k < 4; ++k) {
                 int u = IqSupport.levels2(id, xval, 8 * k, laux, 8 * k);
-                if (s.map[u] < 0) s.bestNeighbour(u, xval, 8 * k, waux, 8 * k, thisScale, laux, 8 * k);
+                if (s.map[u] < 0) s.bestNeighbour(vk, u, xval, 8 * k, waux, 8 * k, thisScale, laux, 8 * k);
             }
             float sumqx = IqSupport.oddSumQx(32, weight, xval, laux);
             float sumq2 = IqSupport.oddSumQ2(32, weight, laux);
@@ -139,7 +145,7 @@ final class Iq2XxsCodec extends AbstractCodec {
             for (int k = 0; k < 4; ++k) {
                 int u = IqSupport.levels2(id, xval, 8 * k, null, 0);
                 int g = s.map[u];
-                if (g < 0) g = s.bestNeighbour(u, xval, 8 * k, waux, 8 * k, scale, L, 8 * k);
+                if (g < 0) g = s.bestNeighbour(vk, u, xval, 8 * k, waux, 8 * k, scale, L, 8 * k);
                 for (int i = 0; i < 8; ++i) L[8 * k + i] = (byte) ((s.grid[8 * g + i] - 1) / 2);
             }
             scale = IqSupport.refitOdd(32, weight, xval, L, scale);

@@ -205,6 +205,15 @@ final class PanamaKernels implements VectorKernels {
         PanamaIq3.oddSums8(xt, wt, lt, sumqxOut, sumq2Out);
     }
 
+    // IQ2 / IQ1 (8-coordinate grids)
+
+    @Override
+    public int nearestNeighbour8(byte[] nq, int off, int count, float[] x, int xo, float[] w, int wo, float scale,
+            float[] levels) {
+        return levels == null ? PanamaIq2.nearest8(nq, off, count, x, xo, w, wo, scale)
+                : PanamaIq2.nearest8Shifted(nq, off, count, x, xo, w, wo, scale, levels);
+    }
+
     /** Vectors summed in float lanes before their sums go to double (widening lane by lane does not intrinsify everywhere). */
     private static final int BLOCK = 64;
 

@@ -131,6 +131,20 @@ public interface VectorKernels {
      */
     void oddSums8(float[] xt, float[] wt, int[] lt, float[] sumqxOut, float[] sumq2Out);
 
+    // IQ2 / IQ1 (8-coordinate grids)
+
+    /**
+     * {@link #nearestNeighbour4} for candidates of 8 coordinates (iq2_find_best_neighbour; with
+     * {@code levels} not null iq1_find_best_neighbour2): the first of {@code count} candidates (in
+     * order) minimising {@code Σ w[wo+i]·(scale·q_i − x[xo+i])²}, each term {@code (w·d)·d} and the sum
+     * from 0 formed in float in the scalar order, among errors below {@code Float.MAX_VALUE}; -1 when
+     * none is. Candidate j's odd levels o_i (1, 3, 5 or 7) are {@code nq[off + 64·(j/8) + 8·i + j%8]},
+     * i = 0…7, the array extending to the next multiple of 8 candidates; {@code q_i = o_i}, or
+     * {@code levels[(o_i − 1)/2]} when {@code levels} is given (3 entries; o_i ≤ 5).
+     */
+    int nearestNeighbour8(byte[] nq, int off, int count, float[] x, int xo, float[] w, int wo, float scale,
+            float[] levels);
+
     /**
      * Error sums of {@code n} value pairs (source {@code x[xo ..]}, decoded output {@code y[0 ..]}),
      * all of the source finite: adds {@code Σ (double)(y−x)²} to {@code acc[0]} and {@code Σ (double)x²}

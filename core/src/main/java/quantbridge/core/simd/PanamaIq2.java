@@ -1,0 +1,89 @@
+package quantbridge.core.simd;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The neighbour search of ggml's quantizers on 8-coordinate grids (iq2_find_best_neighbour for
+ * IQ2_XXS, IQ2_XS and IQ2_S; iq1_find_best_neighbour2 for IQ1_S and IQ1_M) on vectors, in the
+ * style of {@link PanamaIq3}: one candidate per lane, each lane doing the scalar code's float
+ * operations in the same order (separate multiply, subtract and add, no FMA, the sum starting
+ * from 0), the winner the first candidate in list order of least error below
+ * {@code Float.MAX_VALUE}, found by comparisons and a lane minimum (exact operations). 256-bit
+ * vectors (8 candidates a chunk), so 256- and 512-bit machines run the same code. The candidates'
+ * odd levels are bytes, transposed by chunk of 8 ({@code nq[off + 64·(j/8) + 8·i + j%8]}),
+ * converted exactly to float on loading.
+ */
+final class PanamaIq2 {
+
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
+
+    private PanamaIq2() {
+    }
+
+    /** One coordinate of 8 candidates: odd levels stored as bytes, exactly converted to float. */
+    private static FloatVector coords(byte[] nq, int off) {
+        return (FloatVector) ByteVector.fromArray(B8, nq, off).convertShape(VectorOperators.B2F, F8, 0);
+    }
+
+    /** See {@link VectorKernels#nearestNeighbour8} ({@code levels} null: q is the odd level). */
+    static int nearest8(byte[] nq, int off, int count, float[] x, int xo, float[] w, int wo, float scale) {
+        FloatVector sc = FloatVector.broadcast(F8, scale);
+        FloatVector inf = FloatVector.broadcast(F8, Float.POSITIVE_INFINITY);
+        float best = Float.MAX_VALUE;
+        int bestIndex = -1;
+        for (int c = 0; c < count; c += 8, off += 64) {
+            FloatVector diff = sc.mul(coords(nq, off)).sub(x[xo]);
+            // the scalar sum starts at 0: 0 + t differs from t only in the sign of a zero, which no comparison sees
+            FloatVector d2 = diff.mul(w[wo]).mul(diff);
+            for (int i = 1; i < 8; ++i) {
+                diff = sc.mul(coords(nq, off + 8 * i)).sub(x[xo + i]);
+                d2 = d2.add(diff.mul(w[wo + i]).mul(diff));
+            }
+            // candidates that beat every earlier chunk (not the padding lanes past the list's end)
+            VectorMask<Float> better = d2.compare(VectorOperators.LT, best).and(F8.indexInRange(c, count));
+            if (better.anyTrue()) {
+                FloatVector m = inf.blend(d2, better);
+                float least = m.reduceLanes(VectorOperators.MIN);
+                best = least;
+                bestIndex = c + m.compare(VectorOperators.EQ, least).firstTrue();
+            }
+        }
+        return bestIndex;
+    }
+
+    /** See {@link VectorKernels#nearestNeighbour8}: q is {@code levels[(o − 1)/2]} for odd level o. */
+    static int nearest8Shifted(byte[] nq, int off, int count, float[] x, int xo, float[] w, int wo, float scale,
+            float[] levels) {
+        FloatVector sc = FloatVector.broadcast(F8, scale);
+        FloatVector inf = FloatVector.broadcast(F8, Float.POSITIVE_INFINITY);
+        FloatVector lv0 = FloatVector.broadcast(F8, levels[0]);
+        FloatVector lv1 = FloatVector.broadcast(F8, levels[1]);
+        FloatVector lv2 = FloatVector.broadcast(F8, levels[2]);
+        float best = Float.MAX_VALUE;
+        int bestIndex = -1;
+        for (int c = 0; c < count; c += 8, off += 64) {
+            FloatVector d2 = null;
+            for (int i = 0; i < 8; ++i) {
+                FloatVector o = coords(nq, off + 8 * i);
+                // a selection, not arithmetic: q is exactly the level the scalar code looks up
+                FloatVector q = lv0.blend(lv1, o.compare(VectorOperators.EQ, 3.f)).blend(lv2, o.compare(VectorOperators.EQ, 5.f));
+                FloatVector diff = sc.mul(q).sub(x[xo + i]);
+                FloatVector t = diff.mul(w[wo + i]).mul(diff);
+                d2 = i == 0 ? t : d2.add(t);
+            }
+            VectorMask<Float> better = d2.compare(VectorOperators.LT, best).and(F8.indexInRange(c, count));
+            if (better.anyTrue()) {
+                FloatVector m = inf.blend(d2, better);
+                float least = m.reduceLanes(VectorOperators.MIN);
+                best = least;
+                bestIndex = c + m.compare(VectorOperators.EQ, least).firstTrue();
+            }
+        }
+        return bestIndex;
+    }
+}
