@@ -234,6 +234,16 @@ final class IqSupport {
                 onGrid1 = aux1;
             }
         }
+        return refit2x8(vk, s, xval, weight, waux, L, onGrid0, onGrid1, scale);
+    }
+
+    /**
+     * The end of {@link #searchScale2x8}: with a point of the best trial off the grid and a positive
+     * {@code scale}, those points requantized at that scale onto the grid and the scale refitted;
+     * else {@code scale} unchanged.
+     */
+    static float refit2x8(VectorKernels vk, IqSearch s, float[] xval, float[] weight, float[] waux, byte[] L,
+            boolean onGrid0, boolean onGrid1, float scale) {
         if ((!onGrid0 || !onGrid1) && scale > 0) {
             float id = 1 / scale;
             for (int k = 0; k < 2; ++k) {
@@ -245,7 +255,6 @@ final class IqSupport {
         }
         return scale;
     }
-
 
     /**
      * {@code xval} = |x| for {@code groups} groups of 8 values from {@code x[xb]}, and per group a

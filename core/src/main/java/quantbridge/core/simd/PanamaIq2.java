@@ -2,6 +2,7 @@ package quantbridge.core.simd;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -15,12 +16,14 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code Float.MAX_VALUE}, found by comparisons and a lane minimum (exact operations). 256-bit
  * vectors (8 candidates a chunk), so 256- and 512-bit machines run the same code. The candidates'
  * odd levels are bytes, transposed by chunk of 8 ({@code nq[off + 64·(j/8) + 8·i + j%8]}),
- * converted exactly to float on loading.
+ * converted exactly to float on loading. The levels and sums of a trial scale run 8 groups at once,
+ * lane j = group j, over transposed values {@code xt[8·i + j]}, as PanamaIq3's do.
  */
 final class PanamaIq2 {
 
     private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
     private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
+    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
 
     private PanamaIq2() {
     }
@@ -85,5 +88,47 @@ final class PanamaIq2 {
             }
         }
         return bestIndex;
+    }
+
+    /** See {@link VectorKernels#levelsIq2x8}. */
+    static void levels8(float[] xt, float[] idl, int points, int[] lt, int[] ut) {
+        FloatVector id = FloatVector.fromArray(F8, idl, 0);
+        FloatVector one = FloatVector.broadcast(F8, 1.f);
+        FloatVector half = FloatVector.broadcast(F8, 0.5f);
+        FloatVector magic = FloatVector.broadcast(F8, 12582912.f);
+        FloatVector fzero = FloatVector.zero(F8);
+        IntVector zero = IntVector.zero(I8);
+        IntVector two = IntVector.broadcast(I8, 2);
+        IntVector mant = IntVector.broadcast(I8, 0x007FFFFF);
+        IntVector bias = IntVector.broadcast(I8, 0x00400000);
+        for (int k = 0; k < points; ++k) {
+            IntVector u = zero;
+            for (int i = 0; i < 8; ++i) {
+                int e = 8 * k + i;
+                FloatVector f = half.mul(id.mul(FloatVector.fromArray(F8, xt, 8 * e)).sub(one));
+                // nearest_int as QuantMath's: the low mantissa bits of f + 1.5·2^23, level 0 for a NaN
+                f = f.blend(fzero, f.test(VectorOperators.IS_NAN));
+                IntVector l = f.add(magic).reinterpretAsInts().and(mant).sub(bias).min(two).max(zero);
+                l.intoArray(lt, 8 * e);
+                u = u.or(i == 0 ? l : l.lanewise(VectorOperators.LSHL, 2 * i));
+            }
+            u.intoArray(ut, 8 * k);
+        }
+    }
+
+    /** See {@link VectorKernels#oddSumsIq2x8}. */
+    static void oddSums8(float[] xt, float[] wt, int[] lt, int n, float[] sumqxOut, float[] sumq2Out) {
+        FloatVector sumqx = FloatVector.zero(F8);
+        FloatVector sumq2 = sumqx;
+        IntVector one = IntVector.broadcast(I8, 1);
+        for (int i = 0; i < n; ++i) {
+            IntVector l = IntVector.fromArray(I8, lt, 8 * i);
+            FloatVector q = (FloatVector) l.add(l).add(one).convert(VectorOperators.I2F, 0);
+            FloatVector w = FloatVector.fromArray(F8, wt, 8 * i);
+            sumqx = sumqx.add(w.mul(FloatVector.fromArray(F8, xt, 8 * i)).mul(q));
+            sumq2 = sumq2.add(w.mul(q).mul(q));
+        }
+        sumqx.intoArray(sumqxOut, 0);
+        sumq2.intoArray(sumq2Out, 0);
     }
 }

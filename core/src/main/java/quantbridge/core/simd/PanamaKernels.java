@@ -214,6 +214,16 @@ final class PanamaKernels implements VectorKernels {
                 : PanamaIq2.nearest8Shifted(nq, off, count, x, xo, w, wo, scale, levels);
     }
 
+    @Override
+    public void levelsIq2x8(float[] xt, float[] idl, int points, int[] lt, int[] ut) {
+        PanamaIq2.levels8(xt, idl, points, lt, ut);
+    }
+
+    @Override
+    public void oddSumsIq2x8(float[] xt, float[] wt, int[] lt, int n, float[] sumqxOut, float[] sumq2Out) {
+        PanamaIq2.oddSums8(xt, wt, lt, n, sumqxOut, sumq2Out);
+    }
+
     /** Vectors summed in float lanes before their sums go to double (widening lane by lane does not intrinsify everywhere). */
     private static final int BLOCK = 64;
 

@@ -146,6 +146,18 @@ public interface VectorKernels {
             float[] levels);
 
     /**
+     * ggml's IQ2 levels for 8 groups of {@code 8·points} values ({@code xt[8·i + j]} is value i of
+     * group j): {@code l = clamp(nearest_int(0.5·(idl[j]·x − 1)), 0, 2)}, the float operations in that
+     * order, nearest_int as in {@link #levelsIq3x8}. Writes {@code lt[8·i + j] = l} and
+     * {@code ut[8·k + j]} = the levels of values 8k … 8k+7 packed 2 bits each (value 8k lowest),
+     * k &lt; points.
+     */
+    void levelsIq2x8(float[] xt, float[] idl, int points, int[] lt, int[] ut);
+
+    /** {@link #oddSums8} over the first {@code n} values of each group (i = 0 … n−1). */
+    void oddSumsIq2x8(float[] xt, float[] wt, int[] lt, int n, float[] sumqxOut, float[] sumq2Out);
+
+    /**
      * Error sums of {@code n} value pairs (source {@code x[xo ..]}, decoded output {@code y[0 ..]}),
      * all of the source finite: adds {@code Σ (double)(y−x)²} to {@code acc[0]} and {@code Σ (double)x²}
      * to {@code acc[1]}, and raises {@code acc[2]} to {@code max |y−x|} (NaN if any difference
