@@ -65,7 +65,7 @@ final class Iq2XsCodec extends AbstractCodec {
         byte[] L = new byte[16];
         byte[] laux = new byte[16];
         int[] blockSigns = new int[2];
-        Iq2Lanes lanes = vk == null ? null : new Iq2Lanes(vk, s);
+        Iq2Lanes lanes = vk == null ? null : new Iq2Lanes(vk, s, 2);
         Block block = lanes == null ? null : new Block();
         for (int ibl = 0; ibl < nb; ++ibl) {
             int o = 74 * ibl;
