@@ -64,8 +64,9 @@ final class Iq1SCodec extends AbstractCodec {
         IqSearch s = IqSearch.iq1();
         float[] scales = new float[8];
         float[] weight = new float[32];
-        float[] sumx = new float[33];
-        float[] sumw = new float[33];
+        // 7 more than the 33 sums: the vector kernel reads 8 at a time
+        float[] sumx = new float[40];
+        float[] sumw = new float[40];
         int[] idx = new int[32];
         byte[] L = new byte[32];
         int[] index = new int[4];
@@ -103,6 +104,11 @@ final class Iq1SCodec extends AbstractCodec {
                 float[] xm = Iq1Support.X_M;
                 for (int i1 = 0; i1 <= 32; ++i1) {
                     for (int i2 = i1; i2 <= 32; ++i2) {
+                        // 8 splits at a time none of which beats bestScore: none is taken, bestScore stays
+                        if (vk != null && (i2 - i1) % 8 == 0 && !vk.anySplitIq1(sumx, sumw, 32, i1, i2, xp, xm, bestScore)) {
+                            i2 += 7;
+                            continue;
+                        }
                         float a = sumx[i1] - sumx[0];
                         float b = sumx[i2] - sumx[i1];
                         float c = sumx[32] - sumx[i2];

@@ -131,4 +131,26 @@ final class PanamaIq2 {
         sumqx.intoArray(sumqxOut, 0);
         sumq2.intoArray(sumq2Out, 0);
     }
+
+    /** See {@link VectorKernels#anySplitIq1}: lane l is the split (i1, i2 + l). */
+    static boolean anySplit(float[] sumx, float[] sumw, int n, int i1, int i2, float[] xp, float[] xm, float best) {
+        float a = sumx[i1] - sumx[0];
+        float wa = sumw[i1] - sumw[0];
+        FloatVector sx = FloatVector.fromArray(F8, sumx, i2);
+        FloatVector sw = FloatVector.fromArray(F8, sumw, i2);
+        FloatVector b = sx.sub(sumx[i1]);
+        FloatVector c = FloatVector.broadcast(F8, sumx[n]).sub(sx);
+        FloatVector wb = sw.sub(sumw[i1]);
+        FloatVector wc = FloatVector.broadcast(F8, sumw[n]).sub(sw);
+        VectorMask<Float> in = F8.indexInRange(i2, n + 1);
+        return passes(a, wa, b, c, wb, wc, xp, best).and(in).anyTrue()
+                || passes(a, wa, b, c, wb, wc, xm, best).and(in).anyTrue();
+    }
+
+    private static VectorMask<Float> passes(float a, float wa, FloatVector b, FloatVector c, FloatVector wb,
+            FloatVector wc, float[] q, float best) {
+        FloatVector sumqx = FloatVector.broadcast(F8, a * q[0]).add(b.mul(q[1])).add(c.mul(q[2]));
+        FloatVector sumq2 = FloatVector.broadcast(F8, wa * q[0] * q[0]).add(wb.mul(q[1]).mul(q[1])).add(wc.mul(q[2]).mul(q[2]));
+        return sumq2.compare(VectorOperators.GT, 0.f).and(sumqx.mul(sumqx).compare(VectorOperators.GT, sumq2.mul(best)));
+    }
 }

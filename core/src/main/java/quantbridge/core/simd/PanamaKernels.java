@@ -224,6 +224,11 @@ final class PanamaKernels implements VectorKernels {
         PanamaIq2.oddSums8(xt, wt, lt, n, sumqxOut, sumq2Out);
     }
 
+    @Override
+    public boolean anySplitIq1(float[] sumx, float[] sumw, int n, int i1, int i2, float[] xp, float[] xm, float best) {
+        return PanamaIq2.anySplit(sumx, sumw, n, i1, i2, xp, xm, best);
+    }
+
     /** Vectors summed in float lanes before their sums go to double (widening lane by lane does not intrinsify everywhere). */
     private static final int BLOCK = 64;
 

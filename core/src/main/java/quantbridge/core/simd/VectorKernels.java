@@ -158,6 +158,16 @@ public interface VectorKernels {
     void oddSumsIq2x8(float[] xt, float[] wt, int[] lt, int n, float[] sumqxOut, float[] sumq2Out);
 
     /**
+     * IQ1_S's search over splits of the sorted values: whether some split (i1, j) with
+     * i2 ≤ j < min(i2 + 8, n + 1), for level set {@code xp} or {@code xm} (3 levels each), passes
+     * {@code sumq2 > 0 && sumqx·sumqx > best·sumq2}, where with a = sumx[i1] − sumx[0],
+     * b = sumx[j] − sumx[i1], c = sumx[n] − sumx[j] (wa, wb, wc likewise from sumw)
+     * sumqx = a·q0 + b·q1 + c·q2 and sumq2 = wa·q0·q0 + wb·q1·q1 + wc·q2·q2, each formed in float
+     * in the scalar order. {@code sumx} and {@code sumw} extend to index i2 + 7.
+     */
+    boolean anySplitIq1(float[] sumx, float[] sumw, int n, int i1, int i2, float[] xp, float[] xm, float best);
+
+    /**
      * Error sums of {@code n} value pairs (source {@code x[xo ..]}, decoded output {@code y[0 ..]}),
      * all of the source finite: adds {@code Σ (double)(y−x)²} to {@code acc[0]} and {@code Σ (double)x²}
      * to {@code acc[1]}, and raises {@code acc[2]} to {@code max |y−x|} (NaN if any difference

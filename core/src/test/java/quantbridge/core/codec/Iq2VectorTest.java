@@ -26,7 +26,8 @@ import quantbridge.core.simd.Vectorization;
  * make ties, zero, sub-epsilon and NaN weights, huge values, overflow and infinity; then whole rows
  * built to hit the edges — values on level boundaries, exact grid points, zero and tiny groups,
  * subnormals, huge values, NaN and infinity — with importance weights random, with zeros, all zero,
- * and none, several super-blocks per row: the same bytes, or the same rejection.
+ * and none, several super-blocks per row: the same bytes, or the same rejection. And IQ1_S's filter
+ * of 8 splits at a time against the scalar condition.
  */
 class Iq2VectorTest {
 
@@ -135,6 +136,56 @@ class Iq2VectorTest {
                 }
             }
         }
+    }
+
+    /** The split filter of IQ1_S's search against the scalar condition, split by split. */
+    @Test
+    void splitFilterEqualsScalar() {
+        VectorKernels vk = kernels();
+        SplittableRandom rnd = new SplittableRandom(77);
+        float[] sumx = new float[40];
+        float[] sumw = new float[40];
+        int passing = 0;
+        int failing = 0;
+        for (int rep = 0; rep < 20000; rep++) {
+            int kind = rep % 6;
+            sumx[0] = sumw[0] = 0;
+            for (int j = 1; j <= 32; j++) {
+                float v = (float) rnd.nextGaussian() * (kind == 3 ? 1e25f : 1);
+                float w = kind == 1 ? 0f : (float) rnd.nextDouble(0, 4);
+                if (kind == 4 && j == 17) v = Float.NaN;
+                if (kind == 5 && j == 9) w = Float.POSITIVE_INFINITY;
+                sumx[j] = sumx[j - 1] + w * v;
+                sumw[j] = sumw[j - 1] + w;
+            }
+            float best = switch (rep % 5) {
+                case 0 -> -Float.MAX_VALUE;
+                case 1 -> 0f;
+                default -> (float) rnd.nextDouble(0, 50);
+            };
+            int i1 = rnd.nextInt(33);
+            for (int i2 = i1; i2 <= 32; i2 += 8) {
+                boolean expected = false;
+                for (int j = i2; j < Math.min(i2 + 8, 33); j++) {
+                    for (float[] q : new float[][] {Iq1Support.X_P, Iq1Support.X_M}) {
+                        float a = sumx[i1] - sumx[0];
+                        float b = sumx[j] - sumx[i1];
+                        float c = sumx[32] - sumx[j];
+                        float wa = sumw[i1] - sumw[0];
+                        float wb = sumw[j] - sumw[i1];
+                        float wc = sumw[32] - sumw[j];
+                        float sumqx = a * q[0] + b * q[1] + c * q[2];
+                        float sumq2 = wa * q[0] * q[0] + wb * q[1] * q[1] + wc * q[2] * q[2];
+                        if (sumq2 > 0 && sumqx * sumqx > best * sumq2) expected = true;
+                    }
+                }
+                assertEquals(expected, vk.anySplitIq1(sumx, sumw, 32, i1, i2, Iq1Support.X_P, Iq1Support.X_M, best),
+                        "rep " + rep + " i1 " + i1 + " i2 " + i2);
+                if (expected) passing++;
+                else failing++;
+            }
+        }
+        assertTrue(passing > 1000 && failing > 1000, passing + " chunks passing, " + failing + " not");
     }
 
     @TestFactory
