@@ -81,6 +81,18 @@ final class Iq1MCodec extends AbstractCodec {
         final float[] sumqx = new float[4];
         final float[] sumq2 = new float[4];
         final int[] sc = new int[4];
+        /** The vector kernels' sums of 8 splits, shift pattern k at {@code [8·k, 8·k + 8)}. */
+        final float[] vqx = new float[32];
+        final float[] vq2 = new float[32];
+    }
+
+    /** {@link #shiftLevels}{@code (k, half)[lv]} at {@code [6·k + 3·half + lv]}, for the vector kernels. */
+    private static final float[] SHIFT_LEVELS = new float[24];
+
+    static {
+        for (int k = 0; k < 4; ++k) {
+            for (int half = 0; half < 2; ++half) System.arraycopy(shiftLevels(k, half), 0, SHIFT_LEVELS, 6 * k + 3 * half, 3);
+        }
     }
 
     @Override
@@ -176,6 +188,27 @@ final class Iq1MCodec extends AbstractCodec {
         int besti2 = -1;
         int bestK = -1;
         for (int i1 = 0; i1 <= 16; ++i1) {
+            if (vk != null) {
+                // the same sums for 8 splits at once, then the same comparisons in the same order
+                for (int i2 = i1; i2 <= 16; i2 += 8) {
+                    vk.splitSumsIq1m(x, xb, weight, idx, i1, i2, SHIFT_LEVELS, t.vqx, t.vq2);
+                    int lanes = Math.min(8, 17 - i2);
+                    for (int l = 0; l < lanes; ++l) {
+                        for (int k = 0; k < 4; ++k) {
+                            float qx = t.vqx[8 * k + l];
+                            float q2 = t.vq2[8 * k + l];
+                            if (q2 > 0 && qx * qx > bestScore * q2) {
+                                scale = qx / q2;
+                                bestScore = scale * qx;
+                                besti1 = i1;
+                                besti2 = i2 + l;
+                                bestK = k;
+                            }
+                        }
+                    }
+                }
+                continue;
+            }
             for (int i2 = i1; i2 <= 16; ++i2) {
                 Arrays.fill(sumqx, 0);
                 Arrays.fill(sumq2, 0);

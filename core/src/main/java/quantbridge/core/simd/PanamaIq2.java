@@ -24,6 +24,7 @@ final class PanamaIq2 {
     private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
     private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
     private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
+    private static final IntVector IOTA = IntVector.fromArray(I8, new int[] {0, 1, 2, 3, 4, 5, 6, 7}, 0);
 
     private PanamaIq2() {
     }
@@ -152,5 +153,58 @@ final class PanamaIq2 {
         FloatVector sumqx = FloatVector.broadcast(F8, a * q[0]).add(b.mul(q[1])).add(c.mul(q[2]));
         FloatVector sumq2 = FloatVector.broadcast(F8, wa * q[0] * q[0]).add(wb.mul(q[1]).mul(q[1])).add(wc.mul(q[2]).mul(q[2]));
         return sumq2.compare(VectorOperators.GT, 0.f).and(sumqx.mul(sumqx).compare(VectorOperators.GT, sumq2.mul(best)));
+    }
+
+    /** One value's level for 8 splits: levels[base] below i1, else levels[base + 1] below the lane's i2, else levels[base + 2]. */
+    private static FloatVector level(float[] levels, int base, boolean low, VectorMask<Float> upper) {
+        if (low) return FloatVector.broadcast(F8, levels[base]);
+        return FloatVector.broadcast(F8, levels[base + 1]).blend(levels[base + 2], upper);
+    }
+
+    /** See {@link VectorKernels#splitSumsIq1m}: lane l is the split (i1, i2 + l). */
+    static void splitSums16(float[] x, int xb, float[] w, int[] idx, int i1, int i2, float[] levels, float[] sumqxOut,
+            float[] sumq2Out) {
+        IntVector split = IOTA.add(i2);
+        FloatVector qx0 = FloatVector.zero(F8);
+        FloatVector qx1 = qx0;
+        FloatVector qx2 = qx0;
+        FloatVector qx3 = qx0;
+        FloatVector q20 = qx0;
+        FloatVector q21 = qx0;
+        FloatVector q22 = qx0;
+        FloatVector q23 = qx0;
+        for (int j = 0; j < 16; ++j) {
+            int i = idx[j];
+            int h = i < 8 ? 0 : 3;
+            float wi = w[i];
+            float xi = x[xb + i];
+            boolean low = j < i1;
+            // level 2 where the lane's i2 is at most j
+            VectorMask<Float> upper = split.compare(VectorOperators.LE, j).cast(F8);
+            FloatVector q = level(levels, h, low, upper);
+            FloatVector wq = q.mul(wi);
+            qx0 = qx0.add(wq.mul(xi));
+            q20 = q20.add(wq.mul(q));
+            q = level(levels, 6 + h, low, upper);
+            wq = q.mul(wi);
+            qx1 = qx1.add(wq.mul(xi));
+            q21 = q21.add(wq.mul(q));
+            q = level(levels, 12 + h, low, upper);
+            wq = q.mul(wi);
+            qx2 = qx2.add(wq.mul(xi));
+            q22 = q22.add(wq.mul(q));
+            q = level(levels, 18 + h, low, upper);
+            wq = q.mul(wi);
+            qx3 = qx3.add(wq.mul(xi));
+            q23 = q23.add(wq.mul(q));
+        }
+        qx0.intoArray(sumqxOut, 0);
+        qx1.intoArray(sumqxOut, 8);
+        qx2.intoArray(sumqxOut, 16);
+        qx3.intoArray(sumqxOut, 24);
+        q20.intoArray(sumq2Out, 0);
+        q21.intoArray(sumq2Out, 8);
+        q22.intoArray(sumq2Out, 16);
+        q23.intoArray(sumq2Out, 24);
     }
 }

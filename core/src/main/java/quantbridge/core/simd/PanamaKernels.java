@@ -229,6 +229,12 @@ final class PanamaKernels implements VectorKernels {
         return PanamaIq2.anySplit(sumx, sumw, n, i1, i2, xp, xm, best);
     }
 
+    @Override
+    public void splitSumsIq1m(float[] x, int xb, float[] w, int[] idx, int i1, int i2, float[] levels, float[] sumqxOut,
+            float[] sumq2Out) {
+        PanamaIq2.splitSums16(x, xb, w, idx, i1, i2, levels, sumqxOut, sumq2Out);
+    }
+
     /** Vectors summed in float lanes before their sums go to double (widening lane by lane does not intrinsify everywhere). */
     private static final int BLOCK = 64;
 

@@ -168,6 +168,16 @@ public interface VectorKernels {
     boolean anySplitIq1(float[] sumx, float[] sumw, int n, int i1, int i2, float[] xp, float[] xm, float best);
 
     /**
+     * IQ1_M's sums for the splits (i1, i2 + l), l = 0 … 7, of a group of 16 sorted by {@code idx}:
+     * for each shift pattern k = 0 … 3, over j = 0 … 15 in order with i = idx[j], level
+     * lv = j &lt; i1 ? 0 : j &lt; i2 + l ? 1 : 2 and q = {@code levels[6·k + 3·(i &lt; 8 ? 0 : 1) + lv]}:
+     * {@code Σ (w[i]·q)·x[xb + i]} to {@code sumqxOut[8·k + l]} and {@code Σ (w[i]·q)·q} to
+     * {@code sumq2Out[8·k + l]}, from 0, in float. Lanes with i2 + l &gt; 16 hold values of no use.
+     */
+    void splitSumsIq1m(float[] x, int xb, float[] w, int[] idx, int i1, int i2, float[] levels, float[] sumqxOut,
+            float[] sumq2Out);
+
+    /**
      * Error sums of {@code n} value pairs (source {@code x[xo ..]}, decoded output {@code y[0 ..]}),
      * all of the source finite: adds {@code Σ (double)(y−x)²} to {@code acc[0]} and {@code Σ (double)x²}
      * to {@code acc[1]}, and raises {@code acc[2]} to {@code max |y−x|} (NaN if any difference

@@ -27,7 +27,7 @@ import quantbridge.core.simd.Vectorization;
  * built to hit the edges — values on level boundaries, exact grid points, zero and tiny groups,
  * subnormals, huge values, NaN and infinity — with importance weights random, with zeros, all zero,
  * and none, several super-blocks per row: the same bytes, or the same rejection. And IQ1_S's filter
- * of 8 splits at a time against the scalar condition.
+ * of 8 splits at a time against the scalar condition, IQ1_M's sums of 8 splits against the scalar loop.
  */
 class Iq2VectorTest {
 
@@ -186,6 +186,58 @@ class Iq2VectorTest {
             }
         }
         assertTrue(passing > 1000 && failing > 1000, passing + " chunks passing, " + failing + " not");
+    }
+
+    /** IQ1_M's split sums on the vector kernels against the scalar loop, bit for bit. */
+    @Test
+    void splitSumsEqualScalar() {
+        VectorKernels vk = kernels();
+        SplittableRandom rnd = new SplittableRandom(78);
+        float[] levels = new float[24];
+        for (int k = 0; k < 4; k++) {
+            for (int half = 0; half < 2; half++) {
+                boolean plus = half == 0 ? k < 2 : k % 2 == 0;
+                System.arraycopy(plus ? Iq1Support.X_P : Iq1Support.X_M, 0, levels, 6 * k + 3 * half, 3);
+            }
+        }
+        float[] x = new float[20];
+        float[] w = new float[16];
+        int[] idx = new int[16];
+        float[] vqx = new float[32];
+        float[] vq2 = new float[32];
+        int compared = 0;
+        for (int rep = 0; rep < 3000; rep++) {
+            int kind = rep % 5;
+            for (int i = 0; i < 16; i++) {
+                x[4 + i] = (float) rnd.nextGaussian() * (kind == 1 ? 1e20f : 1);
+                w[i] = kind == 2 && i % 3 == 0 ? 0f : (float) rnd.nextDouble(0, 5);
+            }
+            if (kind == 3) x[4 + rnd.nextInt(16)] = Float.NaN;
+            if (kind == 4) w[rnd.nextInt(16)] = Float.POSITIVE_INFINITY;
+            Iq1Support.sortIndices(x, 4, 16, idx);
+            int i1 = rnd.nextInt(17);
+            for (int i2 = i1; i2 <= 16; i2 += 8) {
+                vk.splitSumsIq1m(x, 4, w, idx, i1, i2, levels, vqx, vq2);
+                for (int l = 0; l < 8 && i2 + l <= 16; l++) {
+                    for (int k = 0; k < 4; k++) {
+                        float sumqx = 0;
+                        float sumq2 = 0;
+                        for (int j = 0; j < 16; j++) {
+                            int lv = j < i1 ? 0 : j < i2 + l ? 1 : 2;
+                            int i = idx[j];
+                            float q = levels[6 * k + 3 * (i < 8 ? 0 : 1) + lv];
+                            sumqx += w[i] * q * x[4 + i];
+                            sumq2 += w[i] * q * q;
+                        }
+                        String what = "rep " + rep + " i1 " + i1 + " i2 " + (i2 + l) + " k " + k;
+                        assertEquals(Float.floatToIntBits(sumqx), Float.floatToIntBits(vqx[8 * k + l]), what);
+                        assertEquals(Float.floatToIntBits(sumq2), Float.floatToIntBits(vq2[8 * k + l]), what);
+                        compared++;
+                    }
+                }
+            }
+        }
+        assertTrue(compared > 10000, compared + " sums compared");
     }
 
     @TestFactory
