@@ -8,6 +8,7 @@ import static quantbridge.core.codec.QuantMath.u16;
 import java.util.Arrays;
 
 import quantbridge.core.ir.GgmlType;
+import quantbridge.core.simd.VectorKernels;
 
 /**
  * IQ1_M (1.75 bpw): super-blocks of 256 without a separate scale field: the fp16 scale is spread
@@ -17,8 +18,12 @@ import quantbridge.core.ir.GgmlType;
  */
 final class Iq1MCodec extends AbstractCodec {
 
-    Iq1MCodec() {
+    private final VectorKernels vk;
+
+    /** With {@code vk} null the scalar code throughout, else its neighbour searches on {@code vk} (same bytes). */
+    Iq1MCodec(VectorKernels vk) {
         super(GgmlType.IQ1_M);
+        this.vk = vk;
     }
 
     @Override
@@ -76,15 +81,27 @@ final class Iq1MCodec extends AbstractCodec {
         final float[] sumqx = new float[4];
         final float[] sumq2 = new float[4];
         final int[] sc = new int[4];
+        /** The vector kernels' sums of 8 splits, shift pattern k at {@code [8·k, 8·k + 8)}. */
+        final float[] vqx = new float[32];
+        final float[] vq2 = new float[32];
+    }
+
+    /** {@link #shiftLevels}{@code (k, half)[lv]} at {@code [6·k + 3·half + lv]}, for the vector kernels. */
+    private static final float[] SHIFT_LEVELS = new float[24];
+
+    static {
+        for (int k = 0; k < 4; ++k) {
+            for (int half = 0; half < 2; ++half) System.arraycopy(shiftLevels(k, half), 0, SHIFT_LEVELS, 6 * k + 3 * half, 3);
+        }
     }
 
     @Override
     void encodeBlocks(float[] x, int xo, int nb, float[] qw, int qo, float row, byte[] out) {
         Scratch t = new Scratch();
-        for (int ibl = 0; ibl < nb; ++ibl) encodeBlock(x, xo + 256 * ibl, qw, qo + 256 * ibl, t, out, 56 * ibl);
+        for (int ibl = 0; ibl < nb; ++ibl) encodeBlock(vk, x, xo + 256 * ibl, qw, qo + 256 * ibl, t, out, 56 * ibl);
     }
 
-    private static void encodeBlock(float[] x, int xbl, float[] qw, int qbl, Scratch t, byte[] out, int o) {
+    private static void encodeBlock(VectorKernels vk, float[] x, int xbl, float[] qw, int qbl, Scratch t, byte[] out, int o) {
         IqSearch s = IqSearch.iq1();
         float[] scales = t.scales;
         float[] weight = t.weight;
@@ -103,7 +120,7 @@ final class Iq1MCodec extends AbstractCodec {
                 shifts[ib] = 0;
                 continue;
             }
-            float scale = search(s, x, xb, max, t, o, out, ib);
+            float scale = search(vk, s, x, xb, max, t, o, out, ib);
             if (scale < 0) {
                 scales[ib] = 0;
                 shifts[ib] = 0;
@@ -158,7 +175,7 @@ final class Iq1MCodec extends AbstractCodec {
      * each half's shift sign free), then the grid lookup. Writes the grid indices to qs/qh and the
      * shift pattern to {@code t.shifts[ib]}; returns the scale, or -1 when no split qualifies.
      */
-    private static float search(IqSearch s, float[] x, int xb, float max, Scratch t, int o, byte[] out, int ib) {
+    private static float search(VectorKernels vk, IqSearch s, float[] x, int xb, float max, Scratch t, int o, byte[] out, int ib) {
         float[] weight = t.weight;
         int[] idx = t.idx;
         byte[] L = t.L;
@@ -171,6 +188,27 @@ final class Iq1MCodec extends AbstractCodec {
         int besti2 = -1;
         int bestK = -1;
         for (int i1 = 0; i1 <= 16; ++i1) {
+            if (vk != null) {
+                // the same sums for 8 splits at once, then the same comparisons in the same order
+                for (int i2 = i1; i2 <= 16; i2 += 8) {
+                    vk.splitSumsIq1m(x, xb, weight, idx, i1, i2, SHIFT_LEVELS, t.vqx, t.vq2);
+                    int lanes = Math.min(8, 17 - i2);
+                    for (int l = 0; l < lanes; ++l) {
+                        for (int k = 0; k < 4; ++k) {
+                            float qx = t.vqx[8 * k + l];
+                            float q2 = t.vq2[8 * k + l];
+                            if (q2 > 0 && qx * qx > bestScore * q2) {
+                                scale = qx / q2;
+                                bestScore = scale * qx;
+                                besti1 = i1;
+                                besti2 = i2 + l;
+                                bestK = k;
+                            }
+                        }
+                    }
+                }
+                continue;
+            }
             for (int i2 = i1; i2 <= 16; ++i2) {
                 Arrays.fill(sumqx, 0);
                 Arrays.fill(sumq2, 0);
@@ -211,7 +249,7 @@ final class Iq1MCodec extends AbstractCodec {
             int g = s.map[u];
             if (g < 0) {
                 allOnGrid = false;
-                g = Iq1Support.bestNeighbour(s, u, x, xb + 8 * k, weight, 8 * k, scale, shiftLevels(bestK, k), L, 8 * k);
+                g = Iq1Support.bestNeighbour(vk, s, u, x, xb + 8 * k, weight, 8 * k, scale, shiftLevels(bestK, k), L, 8 * k);
             }
             index[k] = g;
         }

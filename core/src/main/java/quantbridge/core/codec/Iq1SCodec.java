@@ -10,6 +10,7 @@ import static quantbridge.core.codec.QuantMath.u16;
 import java.util.Arrays;
 
 import quantbridge.core.ir.GgmlType;
+import quantbridge.core.simd.VectorKernels;
 
 /**
  * IQ1_S (1.5625 bpw): super-blocks of 256 with an fp16 scale; each group of 8 has an 11-bit index
@@ -22,8 +23,12 @@ final class Iq1SCodec extends AbstractCodec {
     /** ggml's IQ1S_DELTA (IQ1M_DELTA has the same value). */
     static final float DELTA = 0.125f;
 
-    Iq1SCodec() {
+    private final VectorKernels vk;
+
+    /** With {@code vk} null the scalar code throughout, else its neighbour searches on {@code vk} (same bytes). */
+    Iq1SCodec(VectorKernels vk) {
         super(GgmlType.IQ1_S);
+        this.vk = vk;
     }
 
     @Override
@@ -59,8 +64,9 @@ final class Iq1SCodec extends AbstractCodec {
         IqSearch s = IqSearch.iq1();
         float[] scales = new float[8];
         float[] weight = new float[32];
-        float[] sumx = new float[33];
-        float[] sumw = new float[33];
+        // 7 more than the 33 sums: the vector kernel reads 8 at a time
+        float[] sumx = new float[40];
+        float[] sumw = new float[40];
         int[] idx = new int[32];
         byte[] L = new byte[32];
         int[] index = new int[4];
@@ -98,6 +104,11 @@ final class Iq1SCodec extends AbstractCodec {
                 float[] xm = Iq1Support.X_M;
                 for (int i1 = 0; i1 <= 32; ++i1) {
                     for (int i2 = i1; i2 <= 32; ++i2) {
+                        // 8 splits at a time none of which beats bestScore: none is taken, bestScore stays
+                        if (vk != null && (i2 - i1) % 8 == 0 && !vk.anySplitIq1(sumx, sumw, 32, i1, i2, xp, xm, bestScore)) {
+                            i2 += 7;
+                            continue;
+                        }
                         float a = sumx[i1] - sumx[0];
                         float b = sumx[i2] - sumx[i1];
                         float c = sumx[32] - sumx[i2];
@@ -144,7 +155,7 @@ final class Iq1SCodec extends AbstractCodec {
                     int g = s.map[u];
                     if (g < 0) {
                         allOnGrid = false;
-                        g = Iq1Support.bestNeighbour(s, u, x, xb + 8 * k, weight, 8 * k, scale, xx, L, 8 * k);
+                        g = Iq1Support.bestNeighbour(vk, s, u, x, xb + 8 * k, weight, 8 * k, scale, xx, L, 8 * k);
                     }
                     index[k] = g;
                 }

@@ -1,5 +1,7 @@
 package quantbridge.core.codec;
 
+import quantbridge.core.simd.VectorKernels;
+
 /** Pieces IQ1_S and IQ1_M's quantizers share. */
 final class Iq1Support {
 
@@ -30,13 +32,19 @@ final class Iq1Support {
      * ggml's iq1_find_best_neighbour2: among the neighbours of the off-grid vector {@code u}, the
      * entry whose shifted levels {@code xg} at {@code scale} are nearest (weighted) to the 8 values
      * {@code x[xo..]}; first one on ties. Writes its levels to {@code L[lo..]} and returns its index.
+     * The search runs on {@code vk} when not null (same result).
      */
-    static int bestNeighbour(IqSearch s, int u, float[] x, int xo, float[] weight, int wo, float scale, float[] xg,
-            byte[] L, int lo) {
+    static int bestNeighbour(VectorKernels vk, IqSearch s, int u, float[] x, int xo, float[] weight, int wo, float scale,
+            float[] xg, byte[] L, int lo) {
         int start = -s.map[u] - 1;
         int num = s.neighbours[start];
         float best = Float.MAX_VALUE;
         int gridIndex = -1;
+        if (vk != null) {
+            int j = vk.nearestNeighbour8(s.nq, s.nqOff[u], num, x, xo, weight, wo, scale, xg);
+            if (j >= 0) gridIndex = s.neighbours[start + 1 + j];
+            num = 0;
+        }
         for (int j = 1; j <= num; ++j) {
             int g = 8 * s.neighbours[start + j];
             float d2 = 0;

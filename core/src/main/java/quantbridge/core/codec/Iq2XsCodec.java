@@ -10,6 +10,7 @@ import static quantbridge.core.codec.QuantMath.u16;
 import java.util.Arrays;
 
 import quantbridge.core.ir.GgmlType;
+import quantbridge.core.simd.VectorKernels;
 
 /**
  * IQ2_XS (2.3125 bpw): super-blocks of 256 with an fp16 scale; each group of 8 has a uint16 of
@@ -18,8 +19,12 @@ import quantbridge.core.ir.GgmlType;
  */
 final class Iq2XsCodec extends AbstractCodec {
 
-    Iq2XsCodec() {
+    private final VectorKernels vk;
+
+    /** With {@code vk} null the scalar code throughout, else its neighbour searches on {@code vk} (same bytes). */
+    Iq2XsCodec(VectorKernels vk) {
         super(GgmlType.IQ2_XS);
+        this.vk = vk;
     }
 
     @Override
@@ -60,10 +65,15 @@ final class Iq2XsCodec extends AbstractCodec {
         byte[] L = new byte[16];
         byte[] laux = new byte[16];
         int[] blockSigns = new int[2];
+        Iq2Lanes lanes = vk == null ? null : new Iq2Lanes(vk, s, 2);
+        Block block = lanes == null ? null : new Block();
         for (int ibl = 0; ibl < nb; ++ibl) {
             int o = 74 * ibl;
-            Arrays.fill(out, o, o + 74, (byte) 0);
             int xbl = xo + 256 * ibl;
+            if (lanes != null && encodeLanes(lanes, block, x, xbl, qw, qw == null ? 0 : qo + 256 * ibl, out, o, scales)) {
+                continue;
+            }
+            Arrays.fill(out, o, o + 74, (byte) 0);
             float sumx2 = IqSupport.sumSquares(x, xbl, 256);
             float sigma2 = sumx2 / 256;
             float maxScale = 0;
@@ -77,7 +87,7 @@ final class Iq2XsCodec extends AbstractCodec {
                     scales[ib] = 0;
                     continue;
                 }
-                float scale = IqSupport.searchScale2x8(s, max, xval, weight, waux, L, laux);
+                float scale = IqSupport.searchScale2x8(vk, s, max, xval, weight, waux, L, laux);
                 if (scale < 0) {
                     scale = -scale;
                     for (int k = 0; k < 2; ++k) blockSigns[k] = ~blockSigns[k] & 127;
@@ -89,19 +99,90 @@ final class Iq2XsCodec extends AbstractCodec {
                 scales[ib] = scale;
                 maxScale = cmax(maxScale, scale);
             }
-            if (maxScale == 0) {
-                Arrays.fill(out, o, o + 74, (byte) 0);
+            finish(out, o, scales, maxScale);
+        }
+    }
+
+    /** The super-block scale and the 4-bit group scales, or all zero when {@code maxScale} is 0. */
+    private static void finish(byte[] out, int o, float[] scales, float maxScale) {
+        if (maxScale == 0) {
+            Arrays.fill(out, o, o + 74, (byte) 0);
+            return;
+        }
+        float d = maxScale / 31;
+        putHalf(out, o, d);
+        float id = 1 / d;
+        for (int ib = 0; ib < 16; ++ib) {
+            int l = nearestInt(0.5f * (id * scales[ib] - 1));
+            l = Math.max(0, Math.min(15, l));
+            if (ib % 2 == 0) out[o + 66 + ib / 2] = (byte) l;
+            else out[o + 66 + ib / 2] |= (byte) (l << 4);
+        }
+    }
+
+    /** A super-block's folded values, weights and levels for {@link #encodeLanes}. */
+    private static final class Block {
+        final float[] xval = new float[256];
+        final float[] weight = new float[256];
+        final float[] waux = new float[256];
+        final byte[] levels = new byte[256];
+        final int[] signs = new int[32];
+    }
+
+    /**
+     * The super-block at {@code x[xbl..xbl+256)} with the group searches on the vector kernels, 8
+     * groups at a time ({@link Iq2Lanes}), the rest as the scalar loop above (every step per value
+     * or per group, so doing them for the whole super-block first changes nothing). False, with
+     * nothing written, when the values or importance weights are not all finite or a search gives
+     * up: the scalar code then encodes the super-block.
+     */
+    private boolean encodeLanes(Iq2Lanes lanes, Block t, float[] x, int xbl, float[] qw, int qbl, byte[] out, int o,
+            float[] scales) {
+        if (!vk.allFinite(x, xbl, 256) || (qw != null && !vk.allFinite(qw, qbl, 256))) return false;
+        float sumx2 = IqSupport.sumSquares(x, xbl, 256);
+        float sigma2 = sumx2 / 256;
+        IqSupport.weights(x, xbl, qw, qbl, sigma2, 256, t.weight, t.waux);
+        for (int k = 0; k < 32; ++k) t.signs[k] = IqSupport.evenSigns(x, xbl + 8 * k, t.weight, 8 * k, t.xval) & 127;
+        int active = 0;
+        for (int h = 0; h < 2; ++h) {
+            int part = 0;
+            for (int j = 0; j < 8; ++j) {
+                int g = 16 * (8 * h + j);
+                float max = t.xval[g];
+                for (int i = 1; i < 16; ++i) max = cmax(max, t.xval[g + i]);
+                lanes.max[j] = max;
+                if (!(max < ScaleSearch.GROUP_MAX_EPS)) part |= 1 << j;
+            }
+            System.arraycopy(t.xval, 128 * h, lanes.xval, 0, 128);
+            System.arraycopy(t.weight, 128 * h, lanes.weight, 0, 128);
+            System.arraycopy(t.waux, 128 * h, lanes.waux, 0, 128);
+            if (!lanes.search(part)) return false;
+            System.arraycopy(lanes.levels, 0, t.levels, 128 * h, 128);
+            System.arraycopy(lanes.scales, 0, scales, 8 * h, 8);
+            active |= part << (8 * h);
+        }
+        IqSearch s = IqSearch.iq2xs();
+        Arrays.fill(out, o, o + 74, (byte) 0);
+        float maxScale = 0;
+        for (int ib = 0; ib < 16; ++ib) {
+            if ((active & 1 << ib) == 0) {
+                scales[ib] = 0;
                 continue;
             }
-            float d = maxScale / 31;
-            putHalf(out, o, d);
-            float id = 1 / d;
-            for (int ib = 0; ib < 16; ++ib) {
-                int l = nearestInt(0.5f * (id * scales[ib] - 1));
-                l = Math.max(0, Math.min(15, l));
-                if (ib % 2 == 0) out[o + 66 + ib / 2] = (byte) l;
-                else out[o + 66 + ib / 2] |= (byte) (l << 4);
+            float scale = scales[ib];
+            int s0 = t.signs[2 * ib];
+            int s1 = t.signs[2 * ib + 1];
+            if (scale < 0) {
+                scale = -scale;
+                s0 = ~s0 & 127;
+                s1 = ~s1 & 127;
             }
+            put16(out, o + 2 + 4 * ib, IqSupport.onGridIndex8(s, t.levels, 16 * ib) | s0 << 9);
+            put16(out, o + 4 + 4 * ib, IqSupport.onGridIndex8(s, t.levels, 16 * ib + 8) | s1 << 9);
+            scales[ib] = scale;
+            maxScale = cmax(maxScale, scale);
         }
+        finish(out, o, scales, maxScale);
+        return true;
     }
 }

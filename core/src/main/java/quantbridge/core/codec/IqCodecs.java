@@ -18,7 +18,7 @@ final class IqCodecs {
 
     /** The codecs using {@code vk} where they have a vector path, or pure scalar code when {@code vk} is null. */
     static List<BlockCodec> all(VectorKernels vk) {
-        return List.of(new Iq2XxsCodec(), new Iq2XsCodec(), new Iq2SCodec(), new Iq3XxsCodec(vk), new Iq3SCodec(vk),
-                new Iq1SCodec(), new Iq1MCodec());
+        return List.of(new Iq2XxsCodec(vk), new Iq2XsCodec(vk), new Iq2SCodec(vk), new Iq3XxsCodec(vk), new Iq3SCodec(vk),
+                new Iq1SCodec(vk), new Iq1MCodec(vk));
     }
 }

@@ -25,9 +25,9 @@ final class IqSearch {
     final int[] map;
     final short[] neighbours;
     /**
-     * For the vector kernels (4 coordinates only, else null): the neighbour list of each off-grid
-     * vector {@code u} as odd levels in chunks of 8 candidates, coordinate-major within a chunk
-     * (candidate j, coordinate i at {@code nq[nqOff[u] + 32·(j/8) + 8·i + j%8]}), 0 past the list's end.
+     * For the vector kernels: the neighbour list of each off-grid vector {@code u} as odd levels in
+     * chunks of 8 candidates, coordinate-major within a chunk (candidate j, coordinate i at
+     * {@code nq[nqOff[u] + 8·dim·(j/8) + 8·i + j%8]}), 0 past the list's end.
      */
     final byte[] nq;
     final int[] nqOff;
@@ -37,26 +37,22 @@ final class IqSearch {
         this.grid = grid;
         this.map = map;
         this.neighbours = neighbours;
-        if (dim == 4) {
-            nqOff = new int[map.length];
-            int size = 0;
-            for (int u = 0; u < map.length; u++) {
-                if (map[u] >= 0) continue;
-                nqOff[u] = size;
-                size += 32 * ((neighbours[-map[u] - 1] + 7) / 8);
+        nqOff = new int[map.length];
+        int chunk = 8 * dim;
+        int size = 0;
+        for (int u = 0; u < map.length; u++) {
+            if (map[u] >= 0) continue;
+            nqOff[u] = size;
+            size += chunk * ((neighbours[-map[u] - 1] + 7) / 8);
+        }
+        nq = new byte[size];
+        for (int u = 0; u < map.length; u++) {
+            if (map[u] >= 0) continue;
+            int start = -map[u] - 1;
+            for (int j = 0; j < neighbours[start]; j++) {
+                int g = dim * neighbours[start + 1 + j];
+                for (int i = 0; i < dim; i++) nq[nqOff[u] + chunk * (j / 8) + 8 * i + j % 8] = grid[g + i];
             }
-            nq = new byte[size];
-            for (int u = 0; u < map.length; u++) {
-                if (map[u] >= 0) continue;
-                int start = -map[u] - 1;
-                for (int j = 0; j < neighbours[start]; j++) {
-                    int g = 4 * neighbours[start + 1 + j];
-                    for (int i = 0; i < 4; i++) nq[nqOff[u] + 32 * (j / 8) + 8 * i + j % 8] = grid[g + i];
-                }
-            }
-        } else {
-            nq = null;
-            nqOff = null;
         }
     }
 
@@ -155,28 +151,28 @@ final class IqSearch {
     }
 
     /**
-     * The grid index {@link #bestNeighbour} picks for the off-grid vector {@code u} (4 coordinates),
-     * found on the vector kernels {@code vk}, or -1 when no neighbour has an error below
-     * {@code Float.MAX_VALUE} (where bestNeighbour throws).
+     * The grid index {@link #bestNeighbour} picks for the off-grid vector {@code u}, found on the
+     * vector kernels {@code vk}, or -1 when no neighbour has an error below {@code Float.MAX_VALUE}
+     * (where bestNeighbour throws).
      */
-    int nearest4(VectorKernels vk, int u, float[] xval, int xo, float[] weight, int wo, float scale) {
+    int nearest(VectorKernels vk, int u, float[] xval, int xo, float[] weight, int wo, float scale) {
         int start = -map[u] - 1;
-        int j = vk.nearestNeighbour4(nq, nqOff[u], neighbours[start], xval, xo, weight, wo, scale);
+        int j = dim == 4 ? vk.nearestNeighbour4(nq, nqOff[u], neighbours[start], xval, xo, weight, wo, scale)
+                : vk.nearestNeighbour8(nq, nqOff[u], neighbours[start], xval, xo, weight, wo, scale, null);
         return j < 0 ? -1 : neighbours[start + 1 + j];
     }
 
     /**
      * {@link #bestNeighbour(int, float[], int, float[], int, float, byte[], int)} on the vector
-     * kernels {@code vk} (same result), or in scalar code when {@code vk} is null or the entries are
-     * not of 4 coordinates.
+     * kernels {@code vk} (same result), or in scalar code when {@code vk} is null.
      */
     int bestNeighbour(VectorKernels vk, int u, float[] xval, int xo, float[] weight, int wo, float scale, byte[] L,
             int lo) {
-        if (vk == null || nq == null) return bestNeighbour(u, xval, xo, weight, wo, scale, L, lo);
-        int gridIndex = nearest4(vk, u, xval, xo, weight, wo, scale);
+        if (vk == null) return bestNeighbour(u, xval, xo, weight, wo, scale, L, lo);
+        int gridIndex = nearest(vk, u, xval, xo, weight, wo, scale);
         if (gridIndex < 0) throw new IllegalArgumentException("no grid point within reach: the input is not finite");
-        int g = 4 * gridIndex;
-        for (int i = 0; i < 4; ++i) L[lo + i] = (byte) ((grid[g + i] - 1) / 2);
+        int g = dim * gridIndex;
+        for (int i = 0; i < dim; ++i) L[lo + i] = (byte) ((grid[g + i] - 1) / 2);
         return gridIndex;
     }
 

@@ -202,9 +202,10 @@ final class IqSupport {
     /**
      * The scale search of ggml's IQ2_XS and IQ2_S quantizers over one group of 16 (2 grid points of
      * 8): trial steps -9..9 of 0.1 around 5/max, then a refit of the points of the best trial that
-     * were off the grid. Leaves the levels in {@code L} and returns the scale.
+     * were off the grid. Leaves the levels in {@code L} and returns the scale. The neighbour searches
+     * run on {@code vk} when not null (same results).
      */
-    static float searchScale2x8(IqSearch s, float max, float[] xval, float[] weight, float[] waux, byte[] L,
+    static float searchScale2x8(VectorKernels vk, IqSearch s, float max, float[] xval, float[] weight, float[] waux, byte[] L,
             byte[] laux) {
         float best = 0;
         float scale = max / 5;
@@ -220,7 +221,7 @@ final class IqSupport {
                 if (s.map[u] < 0) {
                     if (k == 0) aux0 = false;
                     else aux1 = false;
-                    s.bestNeighbour(u, xval, 8 * k, waux, 8 * k, thisScale, laux, 8 * k);
+                    s.bestNeighbour(vk, u, xval, 8 * k, waux, 8 * k, thisScale, laux, 8 * k);
                 }
             }
             float sumqx = oddSumQx(16, weight, xval, laux);
@@ -233,18 +234,27 @@ final class IqSupport {
                 onGrid1 = aux1;
             }
         }
+        return refit2x8(vk, s, xval, weight, waux, L, onGrid0, onGrid1, scale);
+    }
+
+    /**
+     * The end of {@link #searchScale2x8}: with a point of the best trial off the grid and a positive
+     * {@code scale}, those points requantized at that scale onto the grid and the scale refitted;
+     * else {@code scale} unchanged.
+     */
+    static float refit2x8(VectorKernels vk, IqSearch s, float[] xval, float[] weight, float[] waux, byte[] L,
+            boolean onGrid0, boolean onGrid1, float scale) {
         if ((!onGrid0 || !onGrid1) && scale > 0) {
             float id = 1 / scale;
             for (int k = 0; k < 2; ++k) {
                 if (k == 0 ? onGrid0 : onGrid1) continue;
                 int u = levels2(id, xval, 8 * k, L, 8 * k);
-                if (s.map[u] < 0) s.bestNeighbour(u, xval, 8 * k, waux, 8 * k, scale, L, 8 * k);
+                if (s.map[u] < 0) s.bestNeighbour(vk, u, xval, 8 * k, waux, 8 * k, scale, L, 8 * k);
             }
             scale = refitOdd(16, weight, xval, L, scale);
         }
         return scale;
     }
-
 
     /**
      * {@code xval} = |x| for {@code groups} groups of 8 values from {@code x[xb]}, and per group a

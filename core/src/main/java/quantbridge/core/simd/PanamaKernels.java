@@ -228,6 +228,36 @@ final class PanamaKernels implements VectorKernels {
         PanamaLowKSearch.levels16(x, xo, groups, d, m, lo, hi, L);
     }
 
+    // IQ2 / IQ1 (8-coordinate grids)
+
+    @Override
+    public int nearestNeighbour8(byte[] nq, int off, int count, float[] x, int xo, float[] w, int wo, float scale,
+            float[] levels) {
+        return levels == null ? PanamaIq2.nearest8(nq, off, count, x, xo, w, wo, scale)
+                : PanamaIq2.nearest8Shifted(nq, off, count, x, xo, w, wo, scale, levels);
+    }
+
+    @Override
+    public void levelsIq2x8(float[] xt, float[] idl, int points, int[] lt, int[] ut) {
+        PanamaIq2.levels8(xt, idl, points, lt, ut);
+    }
+
+    @Override
+    public void oddSumsIq2x8(float[] xt, float[] wt, int[] lt, int n, float[] sumqxOut, float[] sumq2Out) {
+        PanamaIq2.oddSums8(xt, wt, lt, n, sumqxOut, sumq2Out);
+    }
+
+    @Override
+    public boolean anySplitIq1(float[] sumx, float[] sumw, int n, int i1, int i2, float[] xp, float[] xm, float best) {
+        return PanamaIq2.anySplit(sumx, sumw, n, i1, i2, xp, xm, best);
+    }
+
+    @Override
+    public void splitSumsIq1m(float[] x, int xb, float[] w, int[] idx, int i1, int i2, float[] levels, float[] sumqxOut,
+            float[] sumq2Out) {
+        PanamaIq2.splitSums16(x, xb, w, idx, i1, i2, levels, sumqxOut, sumq2Out);
+    }
+
     /** Vectors summed in float lanes before their sums go to double (widening lane by lane does not intrinsify everywhere). */
     private static final int BLOCK = 64;
 

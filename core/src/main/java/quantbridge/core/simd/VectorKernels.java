@@ -131,6 +131,52 @@ public interface VectorKernels {
      */
     void oddSums8(float[] xt, float[] wt, int[] lt, float[] sumqxOut, float[] sumq2Out);
 
+    // IQ2 / IQ1 (8-coordinate grids)
+
+    /**
+     * {@link #nearestNeighbour4} for candidates of 8 coordinates (iq2_find_best_neighbour; with
+     * {@code levels} not null iq1_find_best_neighbour2): the first of {@code count} candidates (in
+     * order) minimising {@code Σ w[wo+i]·(scale·q_i − x[xo+i])²}, each term {@code (w·d)·d} and the sum
+     * from 0 formed in float in the scalar order, among errors below {@code Float.MAX_VALUE}; -1 when
+     * none is. Candidate j's odd levels o_i (1, 3, 5 or 7) are {@code nq[off + 64·(j/8) + 8·i + j%8]},
+     * i = 0…7, the array extending to the next multiple of 8 candidates; {@code q_i = o_i}, or
+     * {@code levels[(o_i − 1)/2]} when {@code levels} is given (3 entries; o_i ≤ 5).
+     */
+    int nearestNeighbour8(byte[] nq, int off, int count, float[] x, int xo, float[] w, int wo, float scale,
+            float[] levels);
+
+    /**
+     * ggml's IQ2 levels for 8 groups of {@code 8·points} values ({@code xt[8·i + j]} is value i of
+     * group j): {@code l = clamp(nearest_int(0.5·(idl[j]·x − 1)), 0, 2)}, the float operations in that
+     * order, nearest_int as in {@link #levelsIq3x8}. Writes {@code lt[8·i + j] = l} and
+     * {@code ut[8·k + j]} = the levels of values 8k … 8k+7 packed 2 bits each (value 8k lowest),
+     * k &lt; points.
+     */
+    void levelsIq2x8(float[] xt, float[] idl, int points, int[] lt, int[] ut);
+
+    /** {@link #oddSums8} over the first {@code n} values of each group (i = 0 … n−1). */
+    void oddSumsIq2x8(float[] xt, float[] wt, int[] lt, int n, float[] sumqxOut, float[] sumq2Out);
+
+    /**
+     * IQ1_S's search over splits of the sorted values: whether some split (i1, j) with
+     * i2 ≤ j < min(i2 + 8, n + 1), for level set {@code xp} or {@code xm} (3 levels each), passes
+     * {@code sumq2 > 0 && sumqx·sumqx > best·sumq2}, where with a = sumx[i1] − sumx[0],
+     * b = sumx[j] − sumx[i1], c = sumx[n] − sumx[j] (wa, wb, wc likewise from sumw)
+     * sumqx = a·q0 + b·q1 + c·q2 and sumq2 = wa·q0·q0 + wb·q1·q1 + wc·q2·q2, each formed in float
+     * in the scalar order. {@code sumx} and {@code sumw} extend to index i2 + 7.
+     */
+    boolean anySplitIq1(float[] sumx, float[] sumw, int n, int i1, int i2, float[] xp, float[] xm, float best);
+
+    /**
+     * IQ1_M's sums for the splits (i1, i2 + l), l = 0 … 7, of a group of 16 sorted by {@code idx}:
+     * for each shift pattern k = 0 … 3, over j = 0 … 15 in order with i = idx[j], level
+     * lv = j &lt; i1 ? 0 : j &lt; i2 + l ? 1 : 2 and q = {@code levels[6·k + 3·(i &lt; 8 ? 0 : 1) + lv]}:
+     * {@code Σ (w[i]·q)·x[xb + i]} to {@code sumqxOut[8·k + l]} and {@code Σ (w[i]·q)·q} to
+     * {@code sumq2Out[8·k + l]}, from 0, in float. Lanes with i2 + l &gt; 16 hold values of no use.
+     */
+    void splitSumsIq1m(float[] x, int xb, float[] w, int[] idx, int i1, int i2, float[] levels, float[] sumqxOut,
+            float[] sumq2Out);
+
     /**
      * Q2_K's group search: make_qkx2_quants / make_qkx3_quants (given weights) for 8 groups of
      * {@code n} values, bit-identical to the scalar search, with the error {@code w·|diff|} when

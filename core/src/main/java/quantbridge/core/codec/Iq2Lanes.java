@@ -1,0 +1,151 @@
+package quantbridge.core.codec;
+
+import java.util.Arrays;
+
+import quantbridge.core.simd.VectorKernels;
+
+/**
+ * {@link IqSupport#searchScale2x8} (IQ2_XS, IQ2_S; groups of 16, 2 grid points) or IQ2_XXS's search
+ * ({@link Iq2XxsCodec}; groups of 32, 4 grid points) for 8 groups of a super-block at once: the
+ * trial levels and the sums of each trial scale on the vector kernels with lane j = group j
+ * ({@link VectorKernels#levelsIq2x8}, {@link VectorKernels#oddSumsIq2x8}), the grid look-ups and
+ * the neighbour searches of the off-grid points per group (the latter on the kernels too), the
+ * comparison of each trial and the final refit as the scalar code does them. Every group gets the
+ * float operations of the scalar search in the same order, so the same scale and levels.
+ */
+final class Iq2Lanes {
+
+    private final VectorKernels vk;
+    private final IqSearch s;
+    /** Grid points per group (2: IQ2_XS and IQ2_S; 4: IQ2_XXS) and values per group. */
+    private final int points;
+    private final int n;
+
+    /** Inputs, group j at {@code [n·j, n·j + n)}: folded values, weights, their square roots. */
+    final float[] xval;
+    final float[] weight;
+    final float[] waux;
+    /**
+     * Input: each group's largest folded value (IQ2_XXS: its effective maximum, 3 × the scale of
+     * make_qp_quants, which goes to {@link #scales} before the search).
+     */
+    final float[] max = new float[8];
+    /** Outputs: each searched group's scale, and its levels at {@code [n·j, n·j + n)}. */
+    final float[] scales = new float[8];
+    final byte[] levels;
+
+    private final float[] xt;
+    private final float[] wt;
+    private final int[] lt;
+    private final int[] ut;
+    private final float[] idl = new float[8];
+    private final float[] thisScale = new float[8];
+    private final float[] sumqx = new float[8];
+    private final float[] sumq2 = new float[8];
+    private final float[] best = new float[8];
+    /** Per group, bit k set when point k (values 8k … 8k+7) of the best trial (aux: this trial) lies on the grid. */
+    private final int[] onGrid = new int[8];
+    private final int[] onGridAux = new int[8];
+    private final float[] gx;
+    private final float[] gw;
+    private final float[] ga;
+    private final byte[] gl;
+
+    Iq2Lanes(VectorKernels vk, IqSearch s, int points) {
+        this.vk = vk;
+        this.s = s;
+        this.points = points;
+        this.n = 8 * points;
+        xval = new float[8 * n];
+        weight = new float[8 * n];
+        waux = new float[8 * n];
+        levels = new byte[8 * n];
+        xt = new float[8 * n];
+        wt = new float[8 * n];
+        lt = new int[8 * n];
+        ut = new int[8 * points];
+        gx = new float[n];
+        gw = new float[n];
+        ga = new float[n];
+        gl = new byte[n];
+    }
+
+    /**
+     * Searches the groups whose bit is set in {@code active} (the others are left alone). False
+     * when some neighbour search found no grid point within reach, which only non-finite sums
+     * cause: the scalar code then redoes the super-block (and rejects it as it does).
+     */
+    boolean search(int active) {
+        int all = (1 << points) - 1;
+        for (int j = 0; j < 8; ++j) {
+            for (int i = 0; i < n; ++i) {
+                xt[8 * i + j] = xval[n * j + i];
+                wt[8 * i + j] = weight[n * j + i];
+            }
+            best[j] = 0;
+            if (points == 2) scales[j] = max[j] / 5;
+            onGrid[j] = all;
+        }
+        int isMax = points == 2 ? 9 : 6;
+        Arrays.fill(levels, (byte) 0);
+        int[] map = s.map;
+        short[] neighbours = s.neighbours;
+        byte[] grid = s.grid;
+        for (int is = -isMax; is <= isMax; ++is) {
+            float c = 5 + is * 0.1f;
+            for (int j = 0; j < 8; ++j) {
+                if ((active & 1 << j) != 0) {
+                    idl[j] = c / max[j];
+                    thisScale[j] = 1 / idl[j];
+                } else {
+                    idl[j] = 0;
+                }
+            }
+            vk.levelsIq2x8(xt, idl, points, lt, ut);
+            for (int j = 0; j < 8; ++j) {
+                if ((active & 1 << j) == 0) continue;
+                int bits = all;
+                for (int k = 0; k < points; ++k) {
+                    int u = ut[8 * k + j];
+                    if (map[u] >= 0) continue;
+                    bits &= ~(1 << k);
+                    int start = -map[u] - 1;
+                    int xo = n * j + 8 * k;
+                    int b = vk.nearestNeighbour8(s.nq, s.nqOff[u], neighbours[start], xval, xo, waux, xo, thisScale[j], null);
+                    if (b < 0) return false;
+                    int g = 8 * neighbours[start + 1 + b];
+                    for (int i = 0; i < 8; ++i) lt[8 * (8 * k + i) + j] = (grid[g + i] - 1) / 2;
+                }
+                onGridAux[j] = bits;
+            }
+            vk.oddSumsIq2x8(xt, wt, lt, n, sumqx, sumq2);
+            for (int j = 0; j < 8; ++j) {
+                if ((active & 1 << j) == 0) continue;
+                float qx = sumqx[j];
+                float q2 = sumq2[j];
+                if (q2 > 0 && qx * qx > best[j] * q2) {
+                    scales[j] = qx / q2;
+                    best[j] = scales[j] * qx;
+                    for (int i = 0; i < n; ++i) levels[n * j + i] = (byte) lt[8 * i + j];
+                    onGrid[j] = onGridAux[j];
+                }
+            }
+        }
+        for (int j = 0; j < 8; ++j) {
+            if ((active & 1 << j) == 0 || (points == 2 ? onGrid[j] == all : !(scales[j] > 0))) continue;
+            System.arraycopy(xval, n * j, gx, 0, n);
+            System.arraycopy(weight, n * j, gw, 0, n);
+            System.arraycopy(waux, n * j, ga, 0, n);
+            System.arraycopy(levels, n * j, gl, 0, n);
+            try {
+                scales[j] = points == 2
+                        ? IqSupport.refit2x8(vk, s, gx, gw, ga, gl, (onGrid[j] & 1) != 0, (onGrid[j] & 2) != 0, scales[j])
+                        : Iq2XxsCodec.refit(vk, s, gx, gw, ga, gl, scales[j]);
+            } catch (IllegalArgumentException e) {
+                return false;
+            }
+            System.arraycopy(gl, 0, levels, n * j, n);
+        }
+        return true;
+    }
+}
