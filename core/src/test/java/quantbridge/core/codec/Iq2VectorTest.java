@@ -3,21 +3,16 @@ package quantbridge.core.codec;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
-import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import quantbridge.core.ir.GgmlType;
 import quantbridge.core.simd.VectorKernels;
-import quantbridge.core.simd.Vectorization;
 
 /**
  * IQ2_XXS, IQ2_XS, IQ2_S, IQ1_S and IQ1_M (8-coordinate grids) on the vector kernels against the
@@ -31,11 +26,8 @@ import quantbridge.core.simd.Vectorization;
  */
 class Iq2VectorTest {
 
-    private static VectorKernels kernels() {
-        VectorKernels vk = Vectorization.kernels();
-        Assumptions.assumeTrue(vk != null, "no vector implementation: " + Vectorization.description());
-        return vk;
-    }
+    /** 16-value groups, 4 levels; rows may also get a negative infinity. */
+    private static final IqVectorRows.RowShape ROWS = new IqVectorRows.RowShape(7919, 5, 768, 32, 16, 4, true, 30);
 
     private record Table(String name, IqSearch s, float[] levels) {
     }
@@ -48,7 +40,7 @@ class Iq2VectorTest {
 
     @TestFactory
     Stream<DynamicTest> neighbourSearchEqualsScalar() {
-        VectorKernels vk = kernels();
+        VectorKernels vk = IqVectorRows.kernels();
         return tables().stream().map(t -> DynamicTest.dynamicTest(t.name(), () -> neighbours(vk, t)));
     }
 
@@ -141,7 +133,7 @@ class Iq2VectorTest {
     /** The split filter of IQ1_S's search against the scalar condition, split by split. */
     @Test
     void splitFilterEqualsScalar() {
-        VectorKernels vk = kernels();
+        VectorKernels vk = IqVectorRows.kernels();
         SplittableRandom rnd = new SplittableRandom(77);
         float[] sumx = new float[40];
         float[] sumw = new float[40];
@@ -191,7 +183,7 @@ class Iq2VectorTest {
     /** IQ1_M's split sums on the vector kernels against the scalar loop, bit for bit. */
     @Test
     void splitSumsEqualScalar() {
-        VectorKernels vk = kernels();
+        VectorKernels vk = IqVectorRows.kernels();
         SplittableRandom rnd = new SplittableRandom(78);
         float[] levels = new float[24];
         for (int k = 0; k < 4; k++) {
@@ -242,9 +234,9 @@ class Iq2VectorTest {
 
     @TestFactory
     Stream<DynamicTest> rowsEqualScalar() {
-        VectorKernels vk = kernels();
+        VectorKernels vk = IqVectorRows.kernels();
         return Stream.of(GgmlType.IQ2_XXS, GgmlType.IQ2_XS, GgmlType.IQ2_S, GgmlType.IQ1_S, GgmlType.IQ1_M)
-                .map(t -> DynamicTest.dynamicTest(t.displayName(), () -> rows(t, codec(t, null), codec(t, vk))));
+                .map(t -> DynamicTest.dynamicTest(t.displayName(), () -> IqVectorRows.rows(t, codec(t, null), codec(t, vk), ROWS)));
     }
 
     private static BlockCodec codec(GgmlType t, VectorKernels vk) {
@@ -256,74 +248,5 @@ class Iq2VectorTest {
             case IQ1_M -> new Iq1MCodec(vk);
             default -> throw new IllegalArgumentException(t.displayName());
         };
-    }
-
-    private static void rows(GgmlType t, BlockCodec s, BlockCodec v) {
-        SplittableRandom rnd = new SplittableRandom(t.ordinal() * 7919L + 5);
-        int cols = 768;
-        float[] row = new float[cols];
-        float[] imp = new float[cols];
-        float[] zeros = new float[cols];
-        byte[] a = new byte[(int) t.byteSize(cols)];
-        byte[] b = new byte[a.length];
-        int encoded = 0;
-        int failed = 0;
-        for (int r = 0; r < 32; r++) {
-            for (int g = 0; g < cols; g += 16) {
-                int family = rnd.nextInt(12);
-                float scale = (float) Math.pow(10, rnd.nextInt(-8, 8));
-                for (int j = g; j < g + 16; j++) {
-                    float x = (float) (rnd.nextGaussian() * scale);
-                    row[j] = switch (family) {
-                        case 0 -> -Math.abs(x);
-                        // odd multiples of one step: the levels of the first trials fall on boundaries
-                        case 1 -> scale * (2 * rnd.nextInt(4) + 1) * (rnd.nextBoolean() ? 1 : -1);
-                        case 2 -> scale * 2 * rnd.nextInt(4) * (rnd.nextBoolean() ? 1 : -1);
-                        case 3 -> Float.intBitsToFloat(rnd.nextInt(1, 0x00800000) | (rnd.nextBoolean() ? 0x80000000 : 0));
-                        case 4 -> j % 2 == 0 ? scale : -scale;
-                        case 5 -> 0f;
-                        case 6 -> j < g + 8 ? 0f : x;
-                        // squares overflow in rows 3, 11, …: the scalar code rejects them or not, the vector code must agree
-                        case 7 -> (float) (rnd.nextGaussian() * (r % 8 == 3 ? 1e30 : 1e9));
-                        case 8 -> j == g + 5 ? 40 * scale : x;
-                        case 9 -> 1e-9f * x;
-                        default -> x;
-                    };
-                }
-            }
-            if (r % 8 == 7) row[rnd.nextInt(cols)] = r % 16 == 7 ? Float.NaN : Float.POSITIVE_INFINITY;
-            if (r % 8 == 5) row[rnd.nextInt(cols)] = Float.NEGATIVE_INFINITY;
-            for (int i = 0; i < cols; i++) imp[i] = rnd.nextInt(10) == 0 ? 0f : (float) rnd.nextDouble(0.01, 10);
-            for (float[] qw : new float[][] {null, imp, zeros}) {
-                String sa = encode(s, row, qw, a);
-                String sb = encode(v, row, qw, b);
-                String what = t.displayName() + (qw == null ? "" : qw == zeros ? " zero imatrix" : " imatrix") + " row " + r;
-                assertEquals(sa, sb, what);
-                if (sa != null) {
-                    failed++;
-                    continue;
-                }
-                encoded++;
-                for (int i = 0; i < a.length; i++) {
-                    if (a[i] != b[i]) {
-                        fail(what + " byte " + i + " (block " + i / t.typeSize() + "): scalar " + (a[i] & 0xFF)
-                                + ", vector " + (b[i] & 0xFF) + "\n" + HexFormat.of().formatHex(a) + "\n"
-                                + HexFormat.of().formatHex(b));
-                    }
-                }
-            }
-        }
-        assertTrue(encoded > 30, encoded + " rows encoded, " + failed + " rejected");
-    }
-
-    /** Encodes a row into {@code out}; null, or the message when the codec rejects it. */
-    private static String encode(BlockCodec c, float[] row, float[] qw, byte[] out) {
-        Arrays.fill(out, (byte) 0);
-        try {
-            c.encodeRow(row, 0, row.length, qw, MemorySegment.ofArray(out), 0);
-            return null;
-        } catch (IllegalArgumentException e) {
-            return String.valueOf(e.getMessage());
-        }
     }
 }

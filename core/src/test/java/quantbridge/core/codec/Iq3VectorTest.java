@@ -3,20 +3,15 @@ package quantbridge.core.codec;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
-import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import quantbridge.core.ir.GgmlType;
 import quantbridge.core.simd.VectorKernels;
-import quantbridge.core.simd.Vectorization;
 
 /**
  * IQ3_S and IQ3_XXS on the vector kernels against the scalar quantizer (itself pinned to ggml by
@@ -28,15 +23,12 @@ import quantbridge.core.simd.Vectorization;
  */
 class Iq3VectorTest {
 
-    private static VectorKernels kernels() {
-        VectorKernels vk = Vectorization.kernels();
-        Assumptions.assumeTrue(vk != null, "no vector implementation: " + Vectorization.description());
-        return vk;
-    }
+    /** 32-value groups, 8 levels. */
+    private static final IqVectorRows.RowShape ROWS = new IqVectorRows.RowShape(7877, 11, 1024, 48, 32, 8, false, 100);
 
     @TestFactory
     Stream<DynamicTest> neighbourSearchEqualsScalar() {
-        VectorKernels vk = kernels();
+        VectorKernels vk = IqVectorRows.kernels();
         return Stream.of(IqSearch.iq3s(), IqSearch.iq3xxs()).map(s -> DynamicTest.dynamicTest(
                 s == IqSearch.iq3s() ? "iq3_s" : "iq3_xxs", () -> neighbours(vk, s)));
     }
@@ -162,7 +154,7 @@ class Iq3VectorTest {
      */
     @TestFactory
     Stream<DynamicTest> laneSearchEqualsScalarSearch() {
-        VectorKernels vk = kernels();
+        VectorKernels vk = IqVectorRows.kernels();
         return Stream.of(false, true).map(xxs -> DynamicTest.dynamicTest(xxs ? "iq3_xxs" : "iq3_s",
                 () -> laneSearch(vk, xxs)));
     }
@@ -259,78 +251,9 @@ class Iq3VectorTest {
 
     @TestFactory
     Stream<DynamicTest> rowsEqualScalar() {
-        VectorKernels vk = kernels();
-        return Stream.of(GgmlType.IQ3_S, GgmlType.IQ3_XXS).map(t -> DynamicTest.dynamicTest(t.displayName(), () -> rows(t,
+        VectorKernels vk = IqVectorRows.kernels();
+        return Stream.of(GgmlType.IQ3_S, GgmlType.IQ3_XXS).map(t -> DynamicTest.dynamicTest(t.displayName(), () -> IqVectorRows.rows(t,
                 t == GgmlType.IQ3_S ? new Iq3SCodec(null) : new Iq3XxsCodec(null),
-                t == GgmlType.IQ3_S ? new Iq3SCodec(vk) : new Iq3XxsCodec(vk))));
-    }
-
-    private static void rows(GgmlType t, BlockCodec s, BlockCodec v) {
-        SplittableRandom rnd = new SplittableRandom(t.ordinal() * 7877L + 11);
-        int cols = 1024;
-        float[] row = new float[cols];
-        float[] imp = new float[cols];
-        float[] zeros = new float[cols];
-        byte[] a = new byte[(int) t.byteSize(cols)];
-        byte[] b = new byte[a.length];
-        int encoded = 0;
-        int failed = 0;
-        for (int r = 0; r < 48; r++) {
-            for (int g = 0; g < cols; g += 32) {
-                int family = rnd.nextInt(12);
-                float scale = (float) Math.pow(10, rnd.nextInt(-8, 8));
-                for (int j = g; j < g + 32; j++) {
-                    float x = (float) (rnd.nextGaussian() * scale);
-                    row[j] = switch (family) {
-                        case 0 -> -Math.abs(x);
-                        // odd multiples of one step: the levels of the first trials fall on boundaries
-                        case 1 -> scale * (2 * rnd.nextInt(8) + 1) * (rnd.nextBoolean() ? 1 : -1);
-                        case 2 -> scale * 2 * rnd.nextInt(8) * (rnd.nextBoolean() ? 1 : -1);
-                        case 3 -> Float.intBitsToFloat(rnd.nextInt(1, 0x00800000) | (rnd.nextBoolean() ? 0x80000000 : 0));
-                        case 4 -> j % 2 == 0 ? scale : -scale;
-                        case 5 -> 0f;
-                        case 6 -> j < g + 16 ? 0f : x;
-                        // squares overflow in rows 3, 11, …: the scalar code rejects them or not, the vector code must agree
-                        case 7 -> (float) (rnd.nextGaussian() * (r % 8 == 3 ? 1e30 : 1e9));
-                        case 8 -> j == g + 5 ? 40 * scale : x;
-                        case 9 -> 1e-9f * x;
-                        default -> x;
-                    };
-                }
-            }
-            boolean special = r % 8 == 7;
-            if (special) row[rnd.nextInt(cols)] = r % 16 == 7 ? Float.NaN : Float.POSITIVE_INFINITY;
-            for (int i = 0; i < cols; i++) imp[i] = rnd.nextInt(10) == 0 ? 0f : (float) rnd.nextDouble(0.01, 10);
-            for (float[] qw : new float[][] {null, imp, zeros}) {
-                String sa = encode(s, row, qw, a);
-                String sb = encode(v, row, qw, b);
-                String what = t.displayName() + (qw == null ? "" : qw == zeros ? " zero imatrix" : " imatrix") + " row " + r;
-                assertEquals(sa, sb, what);
-                if (sa != null) {
-                    failed++;
-                    continue;
-                }
-                encoded++;
-                for (int i = 0; i < a.length; i++) {
-                    if (a[i] != b[i]) {
-                        fail(what + " byte " + i + " (block " + i / t.typeSize() + "): scalar " + (a[i] & 0xFF)
-                                + ", vector " + (b[i] & 0xFF) + "\n" + HexFormat.of().formatHex(a) + "\n"
-                                + HexFormat.of().formatHex(b));
-                    }
-                }
-            }
-        }
-        assertTrue(encoded > 100, encoded + " rows encoded, " + failed + " rejected");
-    }
-
-    /** Encodes a row into {@code out}; null, or the message when the codec rejects it. */
-    private static String encode(BlockCodec c, float[] row, float[] qw, byte[] out) {
-        Arrays.fill(out, (byte) 0);
-        try {
-            c.encodeRow(row, 0, row.length, qw, MemorySegment.ofArray(out), 0);
-            return null;
-        } catch (IllegalArgumentException e) {
-            return String.valueOf(e.getMessage());
-        }
+                t == GgmlType.IQ3_S ? new Iq3SCodec(vk) : new Iq3XxsCodec(vk), ROWS)));
     }
 }
