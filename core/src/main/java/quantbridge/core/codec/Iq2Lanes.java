@@ -1,5 +1,7 @@
 package quantbridge.core.codec;
 
+import static quantbridge.core.codec.QuantMath.cmax;
+
 import java.util.Arrays;
 
 import quantbridge.core.simd.VectorKernels;
@@ -147,5 +149,46 @@ final class Iq2Lanes {
             System.arraycopy(gl, 0, levels, n * j, n);
         }
         return true;
+    }
+
+    /**
+     * An IQ2_XS or IQ2_S super-block for {@link #searchHalves}: folded values, weights, their square
+     * roots, the levels found, the 32 sign bytes.
+     */
+    static final class SuperBlock {
+        final float[] xval = new float[256];
+        final float[] weight = new float[256];
+        final float[] waux = new float[256];
+        final byte[] levels = new byte[256];
+        final int[] signs = new int[32];
+    }
+
+    /**
+     * IQ2_XS's and IQ2_S's group searches (16 groups of 16; {@code points} 2) of the super-block
+     * {@code t}, 8 groups at a time, as the codecs' scalar loops do them: a group whose largest folded
+     * value is below {@code eps} is left out. Leaves the levels in {@code t.levels}, the searched
+     * groups' scales in {@code groupScales[0..16)}; returns the searched groups (bit ib), or -1 when a
+     * search gave up.
+     */
+    int searchHalves(SuperBlock t, float eps, float[] groupScales) {
+        int active = 0;
+        for (int h = 0; h < 2; ++h) {
+            int part = 0;
+            for (int j = 0; j < 8; ++j) {
+                int g = 16 * (8 * h + j);
+                float m = t.xval[g];
+                for (int i = 1; i < 16; ++i) m = cmax(m, t.xval[g + i]);
+                max[j] = m;
+                if (!(m < eps)) part |= 1 << j;
+            }
+            System.arraycopy(t.xval, 128 * h, xval, 0, 128);
+            System.arraycopy(t.weight, 128 * h, weight, 0, 128);
+            System.arraycopy(t.waux, 128 * h, waux, 0, 128);
+            if (!search(part)) return -1;
+            System.arraycopy(levels, 0, t.levels, 128 * h, 128);
+            System.arraycopy(scales, 0, groupScales, 8 * h, 8);
+            active |= part << (8 * h);
+        }
+        return active;
     }
 }

@@ -68,7 +68,7 @@ final class Iq2SCodec extends AbstractCodec {
         byte[] laux = new byte[16];
         int[] blockSigns = new int[2];
         Iq2Lanes lanes = vk == null ? null : new Iq2Lanes(vk, s, 2);
-        Block block = lanes == null ? null : new Block();
+        Iq2Lanes.SuperBlock block = lanes == null ? null : new Iq2Lanes.SuperBlock();
         for (int ibl = 0; ibl < nb; ++ibl) {
             int o = 82 * ibl;
             int xbl = xo + 256 * ibl;
@@ -127,14 +127,6 @@ final class Iq2SCodec extends AbstractCodec {
         }
     }
 
-    /** A super-block's folded values, weights and levels for {@link #encodeLanes}. */
-    private static final class Block {
-        final float[] xval = new float[256];
-        final float[] weight = new float[256];
-        final float[] waux = new float[256];
-        final byte[] levels = new byte[256];
-        final int[] signs = new int[32];
-    }
 
     /**
      * The super-block at {@code x[xbl..xbl+256)} with the group searches on the vector kernels, 8
@@ -143,8 +135,8 @@ final class Iq2SCodec extends AbstractCodec {
      * nothing written, when the values or importance weights are not all finite or a search gives
      * up: the scalar code then encodes the super-block.
      */
-    private boolean encodeLanes(Iq2Lanes lanes, Block t, float[] x, int xbl, float[] qw, int qbl, byte[] out, int o,
-            float[] scales) {
+    private boolean encodeLanes(Iq2Lanes lanes, Iq2Lanes.SuperBlock t, float[] x, int xbl, float[] qw, int qbl,
+            byte[] out, int o, float[] scales) {
         if (!vk.allFinite(x, xbl, 256) || (qw != null && !vk.allFinite(qw, qbl, 256))) return false;
         float sumx2 = IqSupport.sumSquares(x, xbl, 256);
         float sigma2 = 2 * sumx2 / 256;
@@ -155,24 +147,8 @@ final class Iq2SCodec extends AbstractCodec {
             for (int i = 0; i < 256; ++i) t.waux[i] = (float) Math.sqrt(t.weight[i]);
         }
         IqSupport.absAndSigns(x, xbl, 32, t.xval, t.signs);
-        int active = 0;
-        for (int h = 0; h < 2; ++h) {
-            int part = 0;
-            for (int j = 0; j < 8; ++j) {
-                int g = 16 * (8 * h + j);
-                float max = t.xval[g];
-                for (int i = 1; i < 16; ++i) max = cmax(max, t.xval[g + i]);
-                lanes.max[j] = max;
-                if (!(max < GROUP_MAX_EPS)) part |= 1 << j;
-            }
-            System.arraycopy(t.xval, 128 * h, lanes.xval, 0, 128);
-            System.arraycopy(t.weight, 128 * h, lanes.weight, 0, 128);
-            System.arraycopy(t.waux, 128 * h, lanes.waux, 0, 128);
-            if (!lanes.search(part)) return false;
-            System.arraycopy(lanes.levels, 0, t.levels, 128 * h, 128);
-            System.arraycopy(lanes.scales, 0, scales, 8 * h, 8);
-            active |= part << (8 * h);
-        }
+        int active = lanes.searchHalves(t, GROUP_MAX_EPS, scales);
+        if (active < 0) return false;
         IqSearch s = IqSearch.iq2s();
         Arrays.fill(out, o, o + 82, (byte) 0);
         float maxScale = 0;
