@@ -10,7 +10,7 @@ import quantbridge.core.simd.VectorKernels;
  * {@link IqSupport#searchScale2x8} (IQ2_XS, IQ2_S; groups of 16, 2 grid points) or IQ2_XXS's search
  * ({@link Iq2XxsCodec}; groups of 32, 4 grid points) for 8 groups of a super-block at once: the
  * trial levels and the sums of each trial scale on the vector kernels with lane j = group j
- * ({@link VectorKernels#levelsIq2x8}, {@link VectorKernels#oddSumsIq2x8}), the grid look-ups and
+ * ({@link VectorKernels#levelsIq2x8}, {@link VectorKernels#oddSums8}), the grid look-ups and
  * the neighbour searches of the off-grid points per group (the latter on the kernels too), the
  * comparison of each trial and the final refit as the scalar code does them. Every group gets the
  * float operations of the scalar search in the same order, so the same scale and levels.
@@ -120,7 +120,7 @@ final class Iq2Lanes {
                 }
                 onGridAux[j] = bits;
             }
-            vk.oddSumsIq2x8(xt, wt, lt, n, sumqx, sumq2);
+            vk.oddSums8(xt, wt, lt, n, sumqx, sumq2);
             for (int j = 0; j < 8; ++j) {
                 if ((active & 1 << j) == 0) continue;
                 float qx = sumqx[j];

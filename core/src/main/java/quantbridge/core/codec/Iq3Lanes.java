@@ -139,7 +139,7 @@ final class Iq3Lanes {
                     onGridAux)) {
                 return false;
             }
-            vk.oddSums8(xt, wt, lt, sumqx, sumq2);
+            vk.oddSums8(xt, wt, lt, 32, sumqx, sumq2);
             for (int j = 0; j < 8; ++j) {
                 if ((active & 1 << j) == 0) continue;
                 float qx = sumqx[j];

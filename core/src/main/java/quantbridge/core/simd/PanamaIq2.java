@@ -1,6 +1,5 @@
 package quantbridge.core.simd;
 
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -17,22 +16,17 @@ import jdk.incubator.vector.VectorSpecies;
  * vectors (8 candidates a chunk), so 256- and 512-bit machines run the same code. The candidates'
  * odd levels are bytes, transposed by chunk of 8 ({@code nq[off + 64·(j/8) + 8·i + j%8]}),
  * converted exactly to float on loading. The levels and sums of a trial scale run 8 groups at once,
- * lane j = group j, over transposed values {@code xt[8·i + j]}, as PanamaIq3's do.
+ * lane j = group j, over transposed values {@code xt[8·i + j]}, for IQ3's groups of 32 too.
  */
 final class PanamaIq2 {
 
     private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
-    private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
     private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
     private static final IntVector IOTA = IntVector.fromArray(I8, new int[] {0, 1, 2, 3, 4, 5, 6, 7}, 0);
 
     private PanamaIq2() {
     }
 
-    /** One coordinate of 8 candidates: odd levels stored as bytes, exactly converted to float. */
-    private static FloatVector coords(byte[] nq, int off) {
-        return (FloatVector) ByteVector.fromArray(B8, nq, off).convertShape(VectorOperators.B2F, F8, 0);
-    }
 
     /** See {@link VectorKernels#nearestNeighbour8} ({@code levels} null: q is the odd level). */
     static int nearest8(byte[] nq, int off, int count, float[] x, int xo, float[] w, int wo, float scale) {
@@ -41,11 +35,11 @@ final class PanamaIq2 {
         float best = Float.MAX_VALUE;
         int bestIndex = -1;
         for (int c = 0; c < count; c += 8, off += 64) {
-            FloatVector diff = sc.mul(coords(nq, off)).sub(x[xo]);
+            FloatVector diff = sc.mul(PanamaIq3.coords(nq, off)).sub(x[xo]);
             // the scalar sum starts at 0: 0 + t differs from t only in the sign of a zero, which no comparison sees
             FloatVector d2 = diff.mul(w[wo]).mul(diff);
             for (int i = 1; i < 8; ++i) {
-                diff = sc.mul(coords(nq, off + 8 * i)).sub(x[xo + i]);
+                diff = sc.mul(PanamaIq3.coords(nq, off + 8 * i)).sub(x[xo + i]);
                 d2 = d2.add(diff.mul(w[wo + i]).mul(diff));
             }
             // candidates that beat every earlier chunk (not the padding lanes past the list's end)
@@ -73,7 +67,7 @@ final class PanamaIq2 {
         for (int c = 0; c < count; c += 8, off += 64) {
             FloatVector d2 = null;
             for (int i = 0; i < 8; ++i) {
-                FloatVector o = coords(nq, off + 8 * i);
+                FloatVector o = PanamaIq3.coords(nq, off + 8 * i);
                 // a selection, not arithmetic: q is exactly the level the scalar code looks up
                 FloatVector q = lv0.blend(lv1, o.compare(VectorOperators.EQ, 3.f)).blend(lv2, o.compare(VectorOperators.EQ, 5.f));
                 FloatVector diff = sc.mul(q).sub(x[xo + i]);
@@ -91,33 +85,37 @@ final class PanamaIq2 {
         return bestIndex;
     }
 
-    /** See {@link VectorKernels#levelsIq2x8}. */
-    static void levels8(float[] xt, float[] idl, int points, int[] lt, int[] ut) {
+    /**
+     * See {@link VectorKernels#levelsIq2x8} ({@code dims} 8, {@code bits} 2, {@code top} 2) and
+     * {@link VectorKernels#levelsIq3x8} (8 points of {@code dims} 4, {@code bits} 3, {@code top} 7):
+     * levels clamped to [0, top], packed {@code bits} each into {@code ut}.
+     */
+    static void levels8(float[] xt, float[] idl, int points, int dims, int bits, int top, int[] lt, int[] ut) {
         FloatVector id = FloatVector.fromArray(F8, idl, 0);
         FloatVector one = FloatVector.broadcast(F8, 1.f);
         FloatVector half = FloatVector.broadcast(F8, 0.5f);
         FloatVector magic = FloatVector.broadcast(F8, 12582912.f);
         FloatVector fzero = FloatVector.zero(F8);
         IntVector zero = IntVector.zero(I8);
-        IntVector two = IntVector.broadcast(I8, 2);
+        IntVector high = IntVector.broadcast(I8, top);
         IntVector mant = IntVector.broadcast(I8, 0x007FFFFF);
         IntVector bias = IntVector.broadcast(I8, 0x00400000);
         for (int k = 0; k < points; ++k) {
             IntVector u = zero;
-            for (int i = 0; i < 8; ++i) {
-                int e = 8 * k + i;
+            for (int i = 0; i < dims; ++i) {
+                int e = dims * k + i;
                 FloatVector f = half.mul(id.mul(FloatVector.fromArray(F8, xt, 8 * e)).sub(one));
                 // nearest_int as QuantMath's: the low mantissa bits of f + 1.5·2^23, level 0 for a NaN
                 f = f.blend(fzero, f.test(VectorOperators.IS_NAN));
-                IntVector l = f.add(magic).reinterpretAsInts().and(mant).sub(bias).min(two).max(zero);
+                IntVector l = f.add(magic).reinterpretAsInts().and(mant).sub(bias).min(high).max(zero);
                 l.intoArray(lt, 8 * e);
-                u = u.or(i == 0 ? l : l.lanewise(VectorOperators.LSHL, 2 * i));
+                u = u.or(i == 0 ? l : l.lanewise(VectorOperators.LSHL, bits * i));
             }
             u.intoArray(ut, 8 * k);
         }
     }
 
-    /** See {@link VectorKernels#oddSumsIq2x8}. */
+    /** See {@link VectorKernels#oddSums8} (IQ3's too). */
     static void oddSums8(float[] xt, float[] wt, int[] lt, int n, float[] sumqxOut, float[] sumq2Out) {
         FloatVector sumqx = FloatVector.zero(F8);
         FloatVector sumq2 = sumqx;

@@ -197,12 +197,12 @@ final class PanamaKernels implements VectorKernels {
 
     @Override
     public void levelsIq3x8(float[] xt, float[] idl, int[] lt, int[] ut) {
-        PanamaIq3.levels8(xt, idl, lt, ut);
+        PanamaIq2.levels8(xt, idl, 8, 4, 3, 7, lt, ut);
     }
 
     @Override
-    public void oddSums8(float[] xt, float[] wt, int[] lt, float[] sumqxOut, float[] sumq2Out) {
-        PanamaIq3.oddSums8(xt, wt, lt, sumqxOut, sumq2Out);
+    public void oddSums8(float[] xt, float[] wt, int[] lt, int n, float[] sumqxOut, float[] sumq2Out) {
+        PanamaIq2.oddSums8(xt, wt, lt, n, sumqxOut, sumq2Out);
     }
 
     @Override
@@ -239,13 +239,9 @@ final class PanamaKernels implements VectorKernels {
 
     @Override
     public void levelsIq2x8(float[] xt, float[] idl, int points, int[] lt, int[] ut) {
-        PanamaIq2.levels8(xt, idl, points, lt, ut);
+        PanamaIq2.levels8(xt, idl, points, 8, 2, 2, lt, ut);
     }
 
-    @Override
-    public void oddSumsIq2x8(float[] xt, float[] wt, int[] lt, int n, float[] sumqxOut, float[] sumq2Out) {
-        PanamaIq2.oddSums8(xt, wt, lt, n, sumqxOut, sumq2Out);
-    }
 
     @Override
     public boolean anySplitIq1(float[] sumx, float[] sumw, int n, int i1, int i2, float[] xp, float[] xm, float best) {

@@ -127,9 +127,10 @@ public interface VectorKernels {
 
     /**
      * For 8 groups of 32 (transposed as in {@link #levelsIq3x8}) with odd levels q = 2·lt + 1:
-     * {@code Σ (w·x)·q} and {@code Σ (w·q)·q} over i = 0 … 31 in order, starting from 0, in float.
+     * {@code Σ (w·x)·q} and {@code Σ (w·q)·q} over i = 0 … n−1 in order, starting from 0, in float
+     * ({@code n} 32 for IQ3; for IQ2 and IQ1 the values per group).
      */
-    void oddSums8(float[] xt, float[] wt, int[] lt, float[] sumqxOut, float[] sumq2Out);
+    void oddSums8(float[] xt, float[] wt, int[] lt, int n, float[] sumqxOut, float[] sumq2Out);
 
     // IQ2 / IQ1 (8-coordinate grids)
 
@@ -153,9 +154,6 @@ public interface VectorKernels {
      * k &lt; points.
      */
     void levelsIq2x8(float[] xt, float[] idl, int points, int[] lt, int[] ut);
-
-    /** {@link #oddSums8} over the first {@code n} values of each group (i = 0 … n−1). */
-    void oddSumsIq2x8(float[] xt, float[] wt, int[] lt, int n, float[] sumqxOut, float[] sumq2Out);
 
     /**
      * IQ1_S's search over splits of the sorted values: whether some split (i1, j) with
