@@ -165,7 +165,10 @@ final class PanamaKernels implements VectorKernels {
     @Override
     public boolean searchQkx8(float[] xt, float[] wt, int n, int nmax, float rmin, float rdelta, int nstep,
             float[] scaleOut, float[] minOut, float[] iscaleOut, float[] levelMinOut) {
-        return PanamaKSearch.search8(xt, wt, n, nmax, rmin, rdelta, nstep, scaleOut, minOut, iscaleOut, levelMinOut);
+        // Q2_K's search with the squared error (|diff|·|diff| = diff² bit for bit): the same operations;
+        // a lane it reports sends all 8 groups to the scalar search
+        return PanamaLowKSearch.searchQkx8(xt, wt, 0, n, nmax, rmin, rdelta, nstep, false, scaleOut, minOut, iscaleOut,
+                levelMinOut, 0) == 0;
     }
 
     @Override

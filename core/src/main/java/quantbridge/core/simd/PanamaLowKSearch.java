@@ -8,12 +8,12 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The group searches of Q2_K and Q3_K for 8 independent groups at once: lane j holds group j and
- * the loops run over the element index, so each lane performs exactly the scalar search's float
- * operations in the same order (separate multiply and add, comparisons and blends instead of
- * min/max). The caller transposes the data ({@code xt[8·i + j]} is element i of group j) and hands
- * only finite, moderate values; lanes the vector code cannot reproduce are reported back, and the
- * caller searches those groups in scalar.
+ * The group searches of Q2_K and Q3_K (and the (scale, min) search of Q4_K and Q5_K) for 8
+ * independent groups at once: lane j holds group j and the loops run over the element index, so
+ * each lane performs exactly the scalar search's float operations in the same order (separate
+ * multiply and add, comparisons and blends instead of min/max). The caller transposes the data
+ * ({@code xt[8·i + j]} is element i of group j) and hands only finite, moderate values; lanes the
+ * vector code cannot reproduce are reported back, and the caller searches those groups in scalar.
  */
 final class PanamaLowKSearch {
 
