@@ -1,5 +1,7 @@
 package quantbridge.core.codec;
 
+import static quantbridge.core.codec.QuantMath.cmax;
+
 import java.util.Arrays;
 
 import quantbridge.core.simd.VectorKernels;
@@ -105,6 +107,21 @@ final class Iq3Lanes {
             }
             signs[k] = s & 127;
         }
+    }
+
+    /**
+     * Each group's largest folded value ({@code cmax} over {@link #xval} in order) into {@link #max};
+     * returns the groups to search, those whose largest value is not below {@code eps}.
+     */
+    int groupMaxima(float eps) {
+        int active = 0;
+        for (int ib = 0; ib < 8; ++ib) {
+            float m = xval[32 * ib];
+            for (int i = 1; i < 32; ++i) m = cmax(m, xval[32 * ib + i]);
+            max[ib] = m;
+            if (!(m < eps)) active |= 1 << ib;
+        }
+        return active;
     }
 
     /**

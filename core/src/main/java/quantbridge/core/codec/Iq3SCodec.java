@@ -144,13 +144,8 @@ final class Iq3SCodec extends AbstractCodec {
         float sigma2 = 2 * sumx2 / 256;
         IqSupport.weights(x, xbl, qw, qbl, sigma2, 256, lanes.weight, lanes.waux);
         Iq3Lanes.absAndSigns(x, xbl, lanes.xval, signs);
-        int active = 0;
-        for (int ib = 0; ib < 8; ++ib) {
-            float max = lanes.xval[32 * ib];
-            for (int i = 1; i < 32; ++i) max = cmax(max, lanes.xval[32 * ib + i]);
-            lanes.max[ib] = max;
-            if (max != 0) active |= 1 << ib;
-        }
+        // the folded values are |x| (≥ 0 or −0): max ≠ 0 is max not below the least positive float
+        int active = lanes.groupMaxima(Float.MIN_VALUE);
         if (!lanes.search(active)) return false;
         IqSearch s = IqSearch.iq3s();
         Arrays.fill(out, o, o + 110, (byte) 0);

@@ -135,13 +135,7 @@ final class Iq3XxsCodec extends AbstractCodec {
         float sigma2 = 2 * sumx2 / 256;
         IqSupport.weights(x, xbl, qw, qbl, sigma2, 256, lanes.weight, lanes.waux);
         Iq3Lanes.evenSigns(x, xbl, lanes.weight, lanes.xval, signs);
-        int active = 0;
-        for (int ib = 0; ib < 8; ++ib) {
-            float max = lanes.xval[32 * ib];
-            for (int i = 1; i < 32; ++i) max = cmax(max, lanes.xval[32 * ib + i]);
-            lanes.max[ib] = max;
-            if (!(max < GROUP_MAX_EPS)) active |= 1 << ib;
-        }
+        int active = lanes.groupMaxima(GROUP_MAX_EPS);
         if (!lanes.search(active)) return false;
         IqSearch s = IqSearch.iq3xxs();
         Arrays.fill(out, o, o + 98, (byte) 0);
