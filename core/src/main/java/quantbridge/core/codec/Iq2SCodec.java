@@ -2,7 +2,6 @@ package quantbridge.core.codec;
 
 import static quantbridge.core.codec.QuantMath.cmax;
 import static quantbridge.core.codec.QuantMath.half;
-import static quantbridge.core.codec.QuantMath.nearestInt;
 import static quantbridge.core.codec.QuantMath.putHalf;
 
 import java.util.Arrays;
@@ -120,8 +119,7 @@ final class Iq2SCodec extends AbstractCodec {
         putHalf(out, o, d * 0.9875f);
         float id = 1 / d;
         for (int ib = 0; ib < 16; ++ib) {
-            int l = nearestInt(0.5f * (id * scales[ib] - 1));
-            l = Math.max(0, Math.min(15, l));
+            int l = IqSupport.scale4(id, scales[ib]);
             if (ib % 2 == 0) out[o + 74 + ib / 2] = (byte) l;
             else out[o + 74 + ib / 2] |= (byte) (l << 4);
         }

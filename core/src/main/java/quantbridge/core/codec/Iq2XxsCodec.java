@@ -3,7 +3,6 @@ package quantbridge.core.codec;
 import static quantbridge.core.codec.QuantMath.cmax;
 import static quantbridge.core.codec.QuantMath.half;
 import static quantbridge.core.codec.QuantMath.i32;
-import static quantbridge.core.codec.QuantMath.nearestInt;
 import static quantbridge.core.codec.QuantMath.put32;
 import static quantbridge.core.codec.QuantMath.putHalf;
 
@@ -122,8 +121,7 @@ final class Iq2XxsCodec extends AbstractCodec {
         putHalf(out, o, d);
         float id = 1 / d;
         for (int ib = 0; ib < 8; ++ib) {
-            int l = nearestInt(0.5f * (id * scales[ib] - 1));
-            l = Math.max(0, Math.min(15, l));
+            int l = IqSupport.scale4(id, scales[ib]);
             put32(out, o + 6 + 8 * ib, i32(out, o + 6 + 8 * ib) | l << 28);
         }
     }

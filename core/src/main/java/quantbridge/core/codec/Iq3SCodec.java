@@ -2,7 +2,6 @@ package quantbridge.core.codec;
 
 import static quantbridge.core.codec.QuantMath.cmax;
 import static quantbridge.core.codec.QuantMath.half;
-import static quantbridge.core.codec.QuantMath.nearestInt;
 import static quantbridge.core.codec.QuantMath.putHalf;
 
 import java.util.Arrays;
@@ -122,10 +121,8 @@ final class Iq3SCodec extends AbstractCodec {
         putHalf(out, o, d * 1.033f);
         float id = 1 / d;
         for (int ib = 0; ib < 8; ib += 2) {
-            int l1 = nearestInt(0.5f * (id * scales[ib] - 1));
-            l1 = Math.max(0, Math.min(15, l1));
-            int l2 = nearestInt(0.5f * (id * scales[ib + 1] - 1));
-            l2 = Math.max(0, Math.min(15, l2));
+            int l1 = IqSupport.scale4(id, scales[ib]);
+            int l2 = IqSupport.scale4(id, scales[ib + 1]);
             out[o + 106 + ib / 2] = (byte) (l1 | l2 << 4);
         }
     }

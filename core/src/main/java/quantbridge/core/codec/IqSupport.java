@@ -11,6 +11,15 @@ final class IqSupport {
     }
 
     /**
+     * A group's 4-bit scale for the super-block's inverse step {@code id}, as ggml's IQ2/IQ3
+     * quantizers round it: clamp(nearest_int(0.5·(id·scale − 1)), 0, 15).
+     */
+    static int scale4(float id, float scale) {
+        int l = nearestInt(0.5f * (id * scale - 1));
+        return Math.max(0, Math.min(15, l));
+    }
+
+    /**
      * The weights of one group of {@code n}: {@code qw·sqrt(sigma2 + x²)} with importance,
      * {@code x²} without; and their square roots in {@code waux} (when not null).
      */
