@@ -125,7 +125,6 @@ final class Iq2SCodec extends AbstractCodec {
         }
     }
 
-
     /**
      * The super-block at {@code x[xbl..xbl+256)} with the group searches on the vector kernels, 8
      * groups at a time ({@link Iq2Lanes}), the rest as the scalar loop above (every step per value
