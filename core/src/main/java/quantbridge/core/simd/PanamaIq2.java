@@ -94,12 +94,12 @@ final class PanamaIq2 {
         FloatVector id = FloatVector.fromArray(F8, idl, 0);
         FloatVector one = FloatVector.broadcast(F8, 1.f);
         FloatVector half = FloatVector.broadcast(F8, 0.5f);
-        FloatVector magic = FloatVector.broadcast(F8, 12582912.f);
+        FloatVector magic = FloatVector.broadcast(F8, PanamaLowKSearch.MAGIC);
         FloatVector fzero = FloatVector.zero(F8);
         IntVector zero = IntVector.zero(I8);
         IntVector high = IntVector.broadcast(I8, top);
-        IntVector mant = IntVector.broadcast(I8, 0x007FFFFF);
-        IntVector bias = IntVector.broadcast(I8, 0x00400000);
+        IntVector mant = IntVector.broadcast(I8, PanamaLowKSearch.MANTISSA);
+        IntVector bias = IntVector.broadcast(I8, PanamaLowKSearch.HALF);
         for (int k = 0; k < points; ++k) {
             IntVector u = zero;
             for (int i = 0; i < dims; ++i) {

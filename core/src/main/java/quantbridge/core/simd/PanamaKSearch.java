@@ -21,11 +21,6 @@ final class PanamaKSearch {
     private PanamaKSearch() {
     }
 
-    /** ggml's nearest_int trick's constants: 1.5·2^23, the mantissa mask and 2^22. */
-    private static final float MAGIC = 12582912.f;
-    private static final int MANTISSA = 0x007FFFFF;
-    private static final int HALF = 0x00400000;
-
     /**
      * Runs make_qx_quants' symmetric search (rmse_type 1: the trial scales −9 … 9 tenths around
      * nmax, squared error with the given weights) for 8 groups: {@code xt[8·i + j]} and
@@ -35,9 +30,9 @@ final class PanamaKSearch {
      */
     static void searchQx8(float[] xt, float[] wt, int n, int nmax, float[] scaleOut, float[] iscaleOut) {
         FloatVector zero = FloatVector.zero(F8);
-        FloatVector magic = FloatVector.broadcast(F8, MAGIC);
-        IntVector mantissa = IntVector.broadcast(I8, MANTISSA);
-        IntVector half = IntVector.broadcast(I8, HALF);
+        FloatVector magic = FloatVector.broadcast(F8, PanamaLowKSearch.MAGIC);
+        IntVector mantissa = IntVector.broadcast(I8, PanamaLowKSearch.MANTISSA);
+        IntVector half = IntVector.broadcast(I8, PanamaLowKSearch.HALF);
         IntVector low = IntVector.broadcast(I8, -nmax);
         IntVector top = IntVector.broadcast(I8, nmax - 1);
         FloatVector max = zero;

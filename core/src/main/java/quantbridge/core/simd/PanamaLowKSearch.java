@@ -20,10 +20,13 @@ final class PanamaLowKSearch {
     private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
     private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
 
-    /** ggml's nearest_int trick's constants: 1.5·2^23, the mantissa mask and 2^22. */
-    private static final float MAGIC = 12582912.f;
-    private static final int MANTISSA = 0x007FFFFF;
-    private static final int HALF = 0x00400000;
+    /**
+     * ggml's nearest_int trick's constants: 1.5·2^23, the mantissa mask and 2^22 (also
+     * {@link PanamaKSearch}'s and {@link PanamaIq2}'s).
+     */
+    static final float MAGIC = 12582912.f;
+    static final int MANTISSA = 0x007FFFFF;
+    static final int HALF = 0x00400000;
 
     private PanamaLowKSearch() {
     }
