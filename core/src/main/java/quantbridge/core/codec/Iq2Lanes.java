@@ -95,14 +95,7 @@ final class Iq2Lanes {
         byte[] grid = s.grid;
         for (int is = -isMax; is <= isMax; ++is) {
             float c = 5 + is * 0.1f;
-            for (int j = 0; j < 8; ++j) {
-                if ((active & 1 << j) != 0) {
-                    idl[j] = c / max[j];
-                    thisScale[j] = 1 / idl[j];
-                } else {
-                    idl[j] = 0;
-                }
-            }
+            Iq2Lanes.trialSteps(active, c, max, idl, thisScale);
             vk.levelsIq2x8(xt, idl, points, lt, ut);
             for (int j = 0; j < 8; ++j) {
                 if ((active & 1 << j) == 0) continue;
@@ -121,17 +114,7 @@ final class Iq2Lanes {
                 onGridAux[j] = bits;
             }
             vk.oddSums8(xt, wt, lt, n, sumqx, sumq2);
-            for (int j = 0; j < 8; ++j) {
-                if ((active & 1 << j) == 0) continue;
-                float qx = sumqx[j];
-                float q2 = sumq2[j];
-                if (q2 > 0 && qx * qx > best[j] * q2) {
-                    scales[j] = qx / q2;
-                    best[j] = scales[j] * qx;
-                    for (int i = 0; i < n; ++i) levels[n * j + i] = (byte) lt[8 * i + j];
-                    onGrid[j] = onGridAux[j];
-                }
-            }
+            Iq2Lanes.keepBetter(active, n, sumqx, sumq2, best, scales, lt, levels, onGridAux, onGrid);
         }
         for (int j = 0; j < 8; ++j) {
             if ((active & 1 << j) == 0 || (points == 2 ? onGrid[j] == all : !(scales[j] > 0))) continue;
@@ -149,6 +132,42 @@ final class Iq2Lanes {
             System.arraycopy(gl, 0, levels, n * j, n);
         }
         return true;
+    }
+
+    /**
+     * One trial of the IQ2 and IQ3 lane searches ({@link Iq3Lanes} too): for each active group j,
+     * the inverse step {@code c / max[j]} and the step it gives; 0 for the others (their lanes
+     * compute on it and are ignored).
+     */
+    static void trialSteps(int active, float c, float[] max, float[] idl, float[] thisScale) {
+        for (int j = 0; j < 8; ++j) {
+            if ((active & 1 << j) != 0) {
+                idl[j] = c / max[j];
+                thisScale[j] = 1 / idl[j];
+            } else {
+                idl[j] = 0;
+            }
+        }
+    }
+
+    /**
+     * After a trial of the IQ2 and IQ3 lane searches ({@link Iq3Lanes} too): each active group whose
+     * trial sums beat its best so far (the scalar comparison) takes the trial's scale, its {@code n}
+     * levels (from the transposed {@code lt}) and its on-grid bits.
+     */
+    static void keepBetter(int active, int n, float[] sumqx, float[] sumq2, float[] best, float[] scales, int[] lt,
+            byte[] levels, int[] onGridAux, int[] onGrid) {
+        for (int j = 0; j < 8; ++j) {
+            if ((active & 1 << j) == 0) continue;
+            float qx = sumqx[j];
+            float q2 = sumq2[j];
+            if (q2 > 0 && qx * qx > best[j] * q2) {
+                scales[j] = qx / q2;
+                best[j] = scales[j] * qx;
+                for (int i = 0; i < n; ++i) levels[n * j + i] = (byte) lt[8 * i + j];
+                onGrid[j] = onGridAux[j];
+            }
+        }
     }
 
     /**

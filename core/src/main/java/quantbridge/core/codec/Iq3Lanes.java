@@ -143,31 +143,14 @@ final class Iq3Lanes {
         Arrays.fill(levels, (byte) 0);
         for (int is = isMin; is <= isMax; ++is) {
             float c = 2 * kMaxQ - 1 + is * 0.2f;
-            for (int j = 0; j < 8; ++j) {
-                if ((active & 1 << j) != 0) {
-                    idl[j] = c / max[j];
-                    thisScale[j] = 1 / idl[j];
-                } else {
-                    idl[j] = 0;
-                }
-            }
+            Iq2Lanes.trialSteps(active, c, max, idl, thisScale);
             vk.levelsIq3x8(xt, idl, lt, ut);
             if (!vk.neighboursIq3x8(ut, active, s.map, s.neighbours, s.nq, s.nqOff, s.grid, xval, waux, thisScale, lt,
                     onGridAux)) {
                 return false;
             }
             vk.oddSums8(xt, wt, lt, 32, sumqx, sumq2);
-            for (int j = 0; j < 8; ++j) {
-                if ((active & 1 << j) == 0) continue;
-                float qx = sumqx[j];
-                float q2 = sumq2[j];
-                if (q2 > 0 && qx * qx > best[j] * q2) {
-                    scales[j] = qx / q2;
-                    best[j] = scales[j] * qx;
-                    for (int i = 0; i < 32; ++i) levels[32 * j + i] = (byte) lt[8 * i + j];
-                    onGrid[j] = onGridAux[j];
-                }
-            }
+            Iq2Lanes.keepBetter(active, 32, sumqx, sumq2, best, scales, lt, levels, onGridAux, onGrid);
         }
         for (int j = 0; j < 8; ++j) {
             if ((active & 1 << j) == 0) continue;
