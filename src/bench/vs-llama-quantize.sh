@@ -86,7 +86,7 @@ qb() { cmd=(env -u QUANTBRIDGE_JAVA_OPTS ${QB_OPTS:+QUANTBRIDGE_JAVA_OPTS="$QB_O
 
 "$qbroot/quantbridge" --version >/dev/null # build once, outside the timings
 {
-    echo "Model: $(basename "$model") ($(du -h "$model" | cut -f1)), $threads threads, $runs runs per tool$([ "$warmup" != 0 ] && echo " after one warm-up"), alternating.${imatrix:+ Importance matrix: $(basename "$imatrix") (both tools).}"
+    echo "Model: $(basename "$model") ($(du -hL "$model" | cut -f1)), $threads threads, $runs runs per tool$([ "$warmup" != 0 ] && echo " after one warm-up"), alternating.${imatrix:+ Importance matrix: $(basename "$imatrix") (both tools).}"
     echo "Machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs; quantbridge $(git -C "$qbroot" rev-parse --short HEAD 2>/dev/null || echo "($qbroot)") codecs: $(QUANTBRIDGE_JAVA_OPTS="${QB_OPTS:-}" "$qbroot/quantbridge" --version | sed -n 's/^codecs: //p')${QB_OPTS:+ (QUANTBRIDGE_JAVA_OPTS=$QB_OPTS)}; $(date -u '+%Y-%m-%d %H:%M UTC')."
     echo
     echo "| type | identical | llama.cpp wall s (median / min) | quantbridge wall s | wall ratio | llama.cpp CPU s | quantbridge CPU s | CPU ratio | llama.cpp RSS MB | quantbridge RSS MB | load before → after |"
