@@ -237,14 +237,12 @@ public final class Executor implements AutoCloseable {
             ErrorStats err = null;
             switch (job.route()) {
                 case ENCODE -> {
-                    if (bad == 0) {
-                        // finite values: the codec measures the error as it encodes
-                        double[] acc = new double[3];
-                        encode(x, first, n, seg, acc);
+                    // finite values: the codec measures the error as it encodes
+                    double[] acc = bad == 0 ? new double[3] : null;
+                    encode(x, first, n, seg, acc);
+                    if (acc != null) {
                         err = new ErrorStats();
                         err.addSums(values, acc);
-                    } else {
-                        encode(x, first, n, seg, null);
                     }
                 }
                 case SEARCH_Q4_0 -> {
@@ -323,8 +321,7 @@ public final class Executor implements AutoCloseable {
             for (int r = 0; r < n; r++) {
                 float[] imp = null;
                 if (job.importance() != null) imp = job.importance()[(int) ((first + r) / job.rowsPerMatrix())];
-                if (errorAcc == null) out.encodeRow(x, r * rowLength, rowLength, imp, seg, r * outRowBytes);
-                else out.encodeRow(x, r * rowLength, rowLength, imp, seg, r * outRowBytes, errorAcc);
+                out.encodeRow(x, r * rowLength, rowLength, imp, seg, r * outRowBytes, errorAcc);
             }
         }
 

@@ -47,11 +47,13 @@ public interface BlockCodec {
      * {@link #encodeRow(float[], int, int, float[], MemorySegment, long)}, measuring the error it
      * introduced: adds to {@code errorAcc} what {@link ValueStats#errorSums} adds for the source
      * values (which must all be finite) and their decoded output. Block codecs decode each piece
-     * of output while it is still in cache, not in a second pass over the row.
+     * of output while it is still in cache, not in a second pass over the row. A null
+     * {@code errorAcc} measures nothing.
      */
     default void encodeRow(float[] src, int srcOffset, int n, float[] importance, MemorySegment dst, long dstOffset,
             double[] errorAcc) {
         encodeRow(src, srcOffset, n, importance, dst, dstOffset);
+        if (errorAcc == null) return;
         float[] y = new float[n];
         decode(dst, dstOffset, y, 0, n);
         ValueStats.errorSums(src, srcOffset, y, n, errorAcc);
