@@ -4,7 +4,6 @@ import static quantbridge.core.simd.PanamaSupport.fs;
 import static quantbridge.core.simd.PanamaSupport.is;
 import static quantbridge.core.simd.PanamaSupport.lanes;
 import static quantbridge.core.simd.PanamaSupport.ss;
-import static quantbridge.core.simd.PanamaSupport.toFloat;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -32,25 +31,6 @@ final class PanamaKernels implements VectorKernels {
 
     String description() {
         return "Panama Vector API, " + fs.vectorBitSize() + "-bit (" + lanes + " float lanes)";
-    }
-
-    @Override
-    public void f16ToF32(short[] src, int n, float[] dst, int dstOff) {
-        int i = 0;
-        for (int bound = ss.loopBound(n); i < bound; i += lanes) {
-            IntVector h = ((IntVector) ShortVector.fromArray(ss, src, i).convertShape(VectorOperators.S2I, is, 0)).and(0xFFFF);
-            IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
-            IntVector e = h.lanewise(VectorOperators.LSHR, 10).and(0x1F);
-            IntVector m = h.and(0x3FF);
-            IntVector mant = m.lanewise(VectorOperators.LSHL, 13);
-            IntVector normal = e.add(112).lanewise(VectorOperators.LSHL, 23).or(mant);
-            IntVector sub = toFloat(m).mul(0x1.0p-24f).reinterpretAsInts();
-            IntVector special = mant.or(0x7F800000).blend(mant.or(0x7FC00000), m.compare(VectorOperators.NE, 0));
-            IntVector bits = normal.blend(sub, e.compare(VectorOperators.EQ, 0))
-                    .blend(special, e.compare(VectorOperators.EQ, 31));
-            bits.or(sign).reinterpretAsFloats().intoArray(dst, dstOff + i);
-        }
-        for (; i < n; i++) dst[dstOff + i] = Fp16.toFloat(src[i] & 0xFFFF);
     }
 
     @Override

@@ -15,8 +15,6 @@ public interface VectorKernels {
         void encode(float[] x, int xo, byte[] out, int o);
     }
 
-    void f16ToF32(short[] src, int n, float[] dst, int dstOff);
-
     void f32ToF16(float[] x, int xo, int n, short[] out);
 
     void bf16ToF32(short[] src, int n, float[] dst, int dstOff);
