@@ -18,6 +18,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$root/.ci/find-jdk.sh"
+. "$root/src/bench/measure.sh"
 qb_find_jdk || exit 2
 dir="${BENCH_DIR:-/tmp/quantbridge-vs}"
 runs="${RUNS:-3}"
@@ -31,22 +32,18 @@ big="${BIG:-$dir/llama-7b-32l-f16.gguf}"
 q4km="$dir/$(basename "$model" .gguf)-q4_k_m.gguf"
 [ -f "$q4km" ] || "$root/quantbridge" convert "$model" "$q4km" --type Q4_K_M --threads "$threads" --quiet >&2
 st="$dir/dequantized-f16.safetensors"
-load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 # row LABEL BYTES command... : runs it RUNS times, prints a table row
 row() {
-    local label=$1 bytes=$2 t f; shift 2
+    local label=$1 bytes=$2 f; shift 2
     f=$(mktemp)
-    for ((i = 0; i < runs; i++)); do
-        t=$(mktemp)
-        /usr/bin/time -f "%e %U %S %M" -o "$t" "$@" >/dev/null 2>&1
-        awk '{printf "%.3f %.2f %d\n", $1, $2 + $3, $4 / 1024}' "$t" >>"$f"
-        rm -f "$t"
-    done
-    med() { cut -d' ' -f"$1" "$f" | sort -g | awk '{v[NR] = $1} END {printf "%s", v[int((NR + 1) / 2)]}'; }
-    mn() { cut -d' ' -f"$1" "$f" | sort -g | head -1; }
-    printf '| %s | %s / %s | %s | %s | %s |\n' "$label" "$(med 1)" "$(mn 1)" "$(awk -v b="$bytes" -v s="$(med 1)" 'BEGIN {printf "%.2f", b / s / 1e9}')" \
-        "$(med 2)" "$(med 3)" | tee -a "$out"
+    for ((i = 0; i < runs; i++)); do measure "$f" "$@"; done
+    local wall wallmin cpu rss
+    read -r wall wallmin <<<"$(stats "$f" 1)"
+    cpu=$(stats "$f" 2 | cut -d' ' -f1)
+    rss=$(stats "$f" 3 | cut -d' ' -f1)
+    printf '| %s | %s / %s | %s | %s | %s |\n' "$label" "$wall" "$wallmin" \
+        "$(awk -v b="$bytes" -v s="$wall" 'BEGIN {if (s == "-" || s == 0) print "-"; else printf "%.2f", b / s / 1e9}')" "$cpu" "$rss" | tee -a "$out"
     rm -f "$f"
 }
 

@@ -30,6 +30,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$root/.ci/find-jdk.sh"
+. "$root/src/bench/measure.sh"
 qb_find_jdk || exit 2
 dir="${BENCH_DIR:-/tmp/quantbridge-vs}"
 threads="${THREADS:-2}"
@@ -61,22 +62,6 @@ types=("$@")
 [ $# -gt 0 ] || [ -z "$imatrix" ] || types+=(IQ2_XXS IQ2_XS IQ2_S IQ2_M IQ1_S IQ1_M IQ3_XXS IQ3_XS Q2_K_S)
 # llama_ftype ids, as quantbridge's Ftype enum has them
 id() { grep -o "\b$1([0-9]*" "$root/converters/src/main/java/quantbridge/converters/plan/Ftype.java" | head -1 | cut -d'(' -f2; }
-load() { cut -d' ' -f1-3 /proc/loadavg; }
-
-# measure FILE command... -> appends "wall cpu rss_mb" to FILE (nothing if the command fails)
-measure() {
-    local f=$1 t; shift
-    t=$(mktemp)
-    if /usr/bin/time -f "%e %U %S %M" -o "$t" "$@" >/dev/null 2>&1; then
-        awk '{printf "%.2f %.2f %d\n", $1, $2 + $3, $4 / 1024}' "$t" >>"$f"
-    fi
-    rm -f "$t"
-}
-# stats FILE COLUMN -> "median min" (the lower median for an even count)
-stats() {
-    [ -s "$1" ] || { echo "- -"; return; }
-    cut -d' ' -f"$2" "$1" | sort -g | awk '{v[NR] = $1} END {printf "%s %s", v[int((NR + 1) / 2)], v[1]}'
-}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b}'; }
 
 # the two command lines (arrays: /usr/bin/time runs them directly)
