@@ -5,6 +5,7 @@
  */
 module quantbridge.core {
     requires static jdk.incubator.vector;
+    requires jdk.unsupported; // com.sun.nio.file.ExtendedOpenOption.DIRECT (direct I/O for outputs)
 
     exports quantbridge.core.ir;
     exports quantbridge.core.codec;

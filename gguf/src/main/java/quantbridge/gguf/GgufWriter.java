@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import quantbridge.core.io.AtomicOutput;
+import quantbridge.core.io.OutputFile;
 import quantbridge.core.io.ModelWriter;
 import quantbridge.core.ir.Encoding;
 import quantbridge.core.ir.GgmlType;
@@ -69,11 +70,7 @@ public final class GgufWriter implements ModelWriter {
     @Override
     public void write(Model model, Path out, boolean overwrite) throws IOException {
         Layout layout = Layout.of(model);
-        AtomicOutput.write(out, overwrite, ch -> {
-            ChannelOutput o = new ChannelOutput(ch);
-            emit(model, layout, o);
-            o.flush();
-        });
+        AtomicOutput.writeSequential(out, overwrite, o -> emit(model, layout, o));
     }
 
     /**
@@ -131,17 +128,13 @@ public final class GgufWriter implements ModelWriter {
         List<Layout> layouts = new ArrayList<>(n);
         for (Model shard : shards) layouts.add(Layout.of(shard));
         List<Path> paths = GgufSplit.shardPaths(out, n);
-        List<AtomicOutput.Body> bodies = new ArrayList<>(n);
+        List<AtomicOutput.SequentialBody> bodies = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             Model shard = shards.get(i);
             Layout layout = layouts.get(i);
-            bodies.add(ch -> {
-                ChannelOutput o = new ChannelOutput(ch);
-                emit(shard, layout, o);
-                o.flush();
-            });
+            bodies.add(o -> emit(shard, layout, o));
         }
-        AtomicOutput.writeAll(paths, overwrite, bodies);
+        AtomicOutput.writeAllSequential(paths, overwrite, bodies);
         return paths;
     }
 
@@ -222,7 +215,7 @@ public final class GgufWriter implements ModelWriter {
         return Math.addExact(n, alignment - 1) & -alignment;
     }
 
-    private static void emit(Model model, Layout layout, ChannelOutput o) throws IOException {
+    private static void emit(Model model, Layout layout, OutputFile o) throws IOException {
         o.bytes(new byte[] {'G', 'G', 'U', 'F'});
         o.u32(VERSION);
         o.u64(model.tensors().size());
@@ -262,7 +255,7 @@ public final class GgufWriter implements ModelWriter {
     }
 
     /** A value's payload; its type id was written by the caller. */
-    private static void value(ChannelOutput o, MetaValue v) throws IOException {
+    private static void value(OutputFile o, MetaValue v) throws IOException {
         switch (v.type()) {
             case UINT8, INT8 -> o.u8((int) v.asLong());
             case UINT16, INT16 -> o.u16((int) v.asLong());
@@ -281,7 +274,7 @@ public final class GgufWriter implements ModelWriter {
         }
     }
 
-    private static void string(ChannelOutput o, String s) throws IOException {
+    private static void string(OutputFile o, String s) throws IOException {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         o.u64(b.length);
         o.bytes(b);

@@ -140,7 +140,7 @@ class GgufRoundTripTest {
     @Test
     void tensorLargerThanTheWriteBufferIsWrittenInPieces() throws IOException {
         Path out = tmp.resolve("big.gguf");
-        long n = ChannelOutput.BUFFER_SIZE / 4 * 3 + 256; // f32 values: 3 buffers and a bit
+        long n = quantbridge.core.io.OutputFile.BUFFER_SIZE / 4 * 3 + 256; // f32 values: 3 buffers and a bit
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment data = arena.allocate(n * 4);
             for (long i = 0; i < n; i++) data.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i, (int) (i * 2654435761L));

@@ -5,10 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -50,7 +47,6 @@ import quantbridge.core.ir.ValueType;
  */
 public final class SafetensorsWriter implements ModelWriter {
 
-    private static final int CHUNK = 1 << 20;
 
     private final long shardSizeBytes;
 
@@ -204,19 +200,15 @@ public final class SafetensorsWriter implements ModelWriter {
     }
 
     private static void writeData(Path out, boolean overwrite, byte[] header, List<Tensor> tensors) throws IOException {
-        AtomicOutput.write(out, overwrite, ch -> {
-            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).flip();
-            writeFully(ch, len);
-            writeFully(ch, ByteBuffer.wrap(header));
-            ByteBuffer buffer = ByteBuffer.allocate(CHUNK);
+        AtomicOutput.writeSequential(out, overwrite, o -> {
+            o.u64(header.length);
+            o.bytes(header);
             for (Tensor t : tensors) {
-                long[] written = {0};
-                TensorData.writeBlockData(t.data(), chunk -> {
-                    writeSegment(ch, chunk, buffer);
-                    written[0] += chunk.byteSize();
-                });
-                if (written[0] != t.data().byteSize()) {
-                    throw new IllegalStateException("tensor '" + t.name() + "': its data gave " + written[0]
+                long start = o.position();
+                TensorData.writeBlockData(t.data(), o::bytes);
+                long got = o.position() - start;
+                if (got != t.data().byteSize()) {
+                    throw new IllegalStateException("tensor '" + t.name() + "': its data gave " + got
                             + " bytes, expected " + t.data().byteSize());
                 }
             }
@@ -285,23 +277,6 @@ public final class SafetensorsWriter implements ModelWriter {
         byte[] out = Arrays.copyOf(json, padded);
         Arrays.fill(out, json.length, padded, (byte) ' ');
         return out;
-    }
-
-    /** Writes a segment of any size and kind, at most {@value #CHUNK} bytes at a time. */
-    private static void writeSegment(FileChannel ch, MemorySegment seg, ByteBuffer buffer) throws IOException {
-        boolean direct = seg.isNative() || seg.heapBase().map(o -> o instanceof byte[]).orElse(false);
-        long size = seg.byteSize();
-        for (long off = 0; off < size; off += CHUNK) {
-            int n = (int) Math.min(CHUNK, size - off);
-            if (direct) {
-                writeFully(ch, seg.asSlice(off, n).asByteBuffer());
-            } else {
-                buffer.clear();
-                MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, off, buffer.array(), 0, n);
-                buffer.limit(n);
-                writeFully(ch, buffer);
-            }
-        }
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {

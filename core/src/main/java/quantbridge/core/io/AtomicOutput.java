@@ -32,10 +32,22 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class AtomicOutput {
 
-    /** The body that writes the content. */
+    /** The body that writes the content, through a channel. */
     @FunctionalInterface
     public interface Body {
         void write(FileChannel out) throws IOException;
+    }
+
+    /** The body that writes the content in order, through an {@link OutputFile} (finished by the caller). */
+    @FunctionalInterface
+    public interface SequentialBody {
+        void write(OutputFile out) throws IOException;
+    }
+
+    /** Writes the content into the temporary file. */
+    @FunctionalInterface
+    private interface Filler {
+        void fill(Path tmp) throws IOException;
     }
 
     private static final Set<Path> IN_PROGRESS = ConcurrentHashMap.newKeySet();
@@ -111,6 +123,21 @@ public final class AtomicOutput {
         writeAll(List.of(dest), overwrite, List.of(body));
     }
 
+    /** As {@link #write(Path, boolean, Body)}, the content written in order through an {@link OutputFile}. */
+    public static void writeSequential(Path dest, boolean overwrite, SequentialBody body) throws IOException {
+        writeAllSequential(List.of(dest), overwrite, List.of(body));
+    }
+
+    /** As {@link #writeAll}, each content written in order through an {@link OutputFile}. */
+    public static void writeAllSequential(List<Path> dests, boolean overwrite, List<SequentialBody> bodies) throws IOException {
+        writeTemps(dests, overwrite, bodies.stream().<Filler>map(b -> tmp -> {
+            try (OutputFile out = OutputFile.open(tmp)) {
+                b.write(out);
+                out.finish();
+            }
+        }).toList());
+    }
+
     /**
      * Writes several files all or nothing (the shards of a split model): each body writes a
      * temporary file beside its destination, and only when all are complete are they renamed
@@ -118,6 +145,14 @@ public final class AtomicOutput {
      * already renamed should a rename fail midway. Failures are reported as by {@link #write}.
      */
     public static void writeAll(List<Path> dests, boolean overwrite, List<Body> bodies) throws IOException {
+        writeTemps(dests, overwrite, bodies.stream().<Filler>map(b -> tmp -> {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                b.write(ch);
+            }
+        }).toList());
+    }
+
+    private static void writeTemps(List<Path> dests, boolean overwrite, List<Filler> bodies) throws IOException {
         if (dests.size() != bodies.size()) throw new IllegalArgumentException(dests.size() + " files but " + bodies.size() + " bodies");
         if (!overwrite) {
             for (Path d : dests) {
@@ -141,8 +176,8 @@ public final class AtomicOutput {
                 }
                 temps.add(tmp);
                 IN_PROGRESS.add(tmp);
-                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                    bodies.get(i).write(ch);
+                try {
+                    bodies.get(i).fill(tmp);
                 } catch (IOException e) {
                     if (isDiskFull(e)) throw aboutDest(dest, e, "disk full (" + e.getMessage() + "); nothing was written");
                     throw e;
