@@ -29,6 +29,7 @@ import quantbridge.converters.requant.SourceRows;
 import quantbridge.core.codec.BlockCodec;
 import quantbridge.core.codec.Codecs;
 import quantbridge.core.codec.Q4_0Interleave;
+import quantbridge.core.codec.ValueStats;
 import quantbridge.core.io.MappedFile;
 import quantbridge.core.ir.GgmlType;
 import quantbridge.core.ir.GroupedAffine;
@@ -277,7 +278,9 @@ public final class Executor implements AutoCloseable {
             long rowBytes = src.encoding().byteSize(rowLength);
             MemorySegment slice = all.asSlice(first * rowBytes, n * rowBytes);
             long bad = 0;
-            if (rows != null) {
+            // float data: read the bits for infinities and NaNs, decoding only where there are some
+            boolean plainFloat = src.encoding() == GgmlType.F32 || src.encoding() == GgmlType.F16 || src.encoding() == GgmlType.BF16;
+            if (rows != null && !(plainFloat && ValueStats.allFinite((GgmlType) src.encoding(), slice))) {
                 float[] x = SCRATCH.get().x(values);
                 rows.decode(first, n, x);
                 bad = check(x, values, first);
@@ -363,7 +366,7 @@ public final class Executor implements AutoCloseable {
 
     /** Refuses non-finite values unless allowed; returns how many there are. */
     private long check(Tensor t, float[] x, int values, long firstIndex, long rowLength) throws NonFiniteValueException {
-        if (quantbridge.core.codec.ValueStats.allFinite(x, values)) return 0;
+        if (ValueStats.allFinite(x, values)) return 0;
         long bad = 0;
         for (int i = 0; i < values; i++) {
             if (!Float.isFinite(x[i])) {

@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 import quantbridge.converters.cli.Main;
 import quantbridge.core.ir.GgmlType;
@@ -97,6 +99,32 @@ class NonFiniteTest {
             float at71 = data.get(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 4L * 71);
             assertTrue(Float.isNaN(at70));
             assertEquals((float) Math.cos(71), at71);
+        }
+    }
+
+    /**
+     * A tensor copied unchanged (F16 to F16, BF16 to BF16) is checked from its stored bits: a NaN
+     * or an infinity is refused as in any conversion, and passed through with --allow-nonfinite.
+     */
+    @ParameterizedTest
+    @CsvSource({"F16, 0x7E00, NaN", "F16, 0xFC00, -Infinity", "BF16, 0x7FC0, NaN", "BF16, 0x7F80, Infinity"})
+    void halfWidthCopiesAreCheckedFromTheirBits(String type, String bits, String said) throws IOException {
+        GgmlType t = GgmlType.valueOf(type);
+        short bad = (short) Integer.parseInt(bits.substring(2), 16);
+        ByteBuffer b = ByteBuffer.allocate(2 * 256).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < 256; i++) b.putShort(i == 70 || i == 200 ? bad : (short) (t == GgmlType.F16 ? 0x3C00 + i : 0x3F80 + i));
+        Tensor tensor = Tensor.of("blk.0.ffn_up.weight", Shape.of(4, 64), t, MemorySegment.ofArray(b.array()));
+        Path in = dir.resolve("in.gguf");
+        GgufWriter.save(new Model("gguf", Metadata.empty(), List.of(tensor)), in, true);
+        Path out = dir.resolve("out.gguf");
+        Run r = run("convert", in.toString(), out.toString(), "--type", type.toLowerCase(java.util.Locale.ROOT), "--quiet");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("value 70 (row 1, column 6) is " + said), r.toString());
+        assertEquals(List.of(in), files(), "no output, no partial file");
+        Run ok = run("convert", in.toString(), out.toString(), "--type", type.toLowerCase(java.util.Locale.ROOT), "--quiet", "--allow-nonfinite");
+        assertEquals(0, ok.code(), ok.toString());
+        try (GgufFile g = GgufFile.open(out)) {
+            assertEquals(-1, g.tensorData(g.tensorInfos().get(0)).mismatch(MemorySegment.ofArray(b.array())), "copied bit for bit");
         }
     }
 }

@@ -1,5 +1,9 @@
 package quantbridge.core.codec;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import quantbridge.core.ir.GgmlType;
 import quantbridge.core.simd.VectorKernels;
 import quantbridge.core.simd.Vectorization;
 
@@ -20,6 +24,41 @@ public final class ValueStats {
         if (VK != null) return VK.allFinite(x, 0, n);
         return allFiniteScalar(x, n);
     }
+
+    /**
+     * Whether {@code bytes}, values of {@code type} (F32, F16 or BF16) stored little-endian, hold
+     * no infinity and no NaN, read from their bits without converting them.
+     *
+     * @throws IllegalArgumentException for other types
+     */
+    public static boolean allFinite(GgmlType type, MemorySegment bytes) {
+        return switch (type) {
+            case F16 -> allFiniteHalves(bytes, (short) 0x7C00);
+            case BF16 -> allFiniteHalves(bytes, (short) 0x7F80);
+            case F32 -> {
+                int r = 0;
+                for (long i = 0, n = bytes.byteSize() / 4; i < n; i++) r |= (bytes.get(LE32, 4 * i) & 0x7F800000) + 0x00800000;
+                yield r >= 0;
+            }
+            default -> throw new IllegalArgumentException("not a float type: " + type);
+        };
+    }
+
+    private static boolean allFiniteHalves(MemorySegment bytes, short exponent) {
+        long n = bytes.byteSize() / 2;
+        if (VK != null) return VK.allFiniteHalves(bytes, 0, n, exponent);
+        return allFiniteHalvesScalar(bytes, n, exponent);
+    }
+
+    static boolean allFiniteHalvesScalar(MemorySegment bytes, long n, short exponent) {
+        int unit = exponent & -exponent;
+        int r = 0;
+        for (long i = 0; i < n; i++) r |= ((bytes.get(LE16, 2 * i) & exponent) + unit);
+        return (r & 0x8000) == 0;
+    }
+
+    private static final ValueLayout.OfShort LE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     static boolean allFiniteScalar(float[] x, int n) {
         int r = 0;

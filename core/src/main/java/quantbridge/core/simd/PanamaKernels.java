@@ -5,6 +5,9 @@ import static quantbridge.core.simd.PanamaSupport.is;
 import static quantbridge.core.simd.PanamaSupport.lanes;
 import static quantbridge.core.simd.PanamaSupport.ss;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -281,4 +284,21 @@ final class PanamaKernels implements VectorKernels {
         for (; i < n; i++) r |= (Float.floatToRawIntBits(x[off + i]) & 0x7F800000) + 0x00800000;
         return r >= 0;
     }
+
+    @Override
+    public boolean allFiniteHalves(MemorySegment seg, long off, long n, short exponent) {
+        // as allFinite: exponent bits + one exponent unit carry into the sign bit exactly for infinities and NaNs
+        short unit = (short) (exponent & -exponent);
+        ShortVector acc = ShortVector.zero(ss);
+        int sl = ss.length();
+        long i = 0;
+        for (long bound = n - n % sl; i < bound; i += sl) {
+            acc = acc.or(ShortVector.fromMemorySegment(ss, seg, off + 2 * i, ByteOrder.LITTLE_ENDIAN).and(exponent).add(unit));
+        }
+        short r = acc.reduceLanes(VectorOperators.OR);
+        for (; i < n; i++) r |= (short) ((seg.get(LE16, off + 2 * i) & exponent) + unit);
+        return r >= 0;
+    }
+
+    private static final ValueLayout.OfShort LE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 }

@@ -1,5 +1,7 @@
 package quantbridge.core.simd;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * The vectorized inner loops of the hot codecs. Every method gives exactly the bytes or float bits
  * of the codec's scalar code (which stays the reference): only exact operations are reordered
@@ -224,4 +226,11 @@ public interface VectorKernels {
 
     /** Whether {@code x[off .. off+n)} holds no infinity and no NaN. */
     boolean allFinite(float[] x, int off, int n);
+
+    /**
+     * Whether the {@code n} little-endian 16-bit floats at {@code seg[off ..]} hold no infinity
+     * and no NaN, read from their bits: {@code exponent} is the exponent field's mask
+     * ({@code 0x7C00} for F16, {@code 0x7F80} for BF16).
+     */
+    boolean allFiniteHalves(MemorySegment seg, long off, long n, short exponent);
 }

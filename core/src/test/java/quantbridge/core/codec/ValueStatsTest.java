@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
+import quantbridge.core.ir.GgmlType;
 import org.junit.jupiter.api.Test;
 
 /** {@link ValueStats}: the non-finite scan and the error sums, vector kernels against plain loops. */
@@ -37,6 +38,43 @@ class ValueStatsTest {
             }
         }
     }
+
+    /** The bit scans of stored F16, BF16 and F32 values find every infinity and NaN, vector and plain. */
+    @Test
+    void allFiniteOnStoredBitsFindsEveryNonFiniteValue() {
+        Random r = new Random(3);
+        short[][] finite = {{0x7BFF, (short) 0xFBFF, 0x0001, (short) 0x8000, 0x3C00}, {0x7F7F, (short) 0xFF7F, 0x0001, (short) 0x8000, 0x3F80}};
+        short[][] special = {{0x7C00, (short) 0xFC00, 0x7E00, 0x7C01, (short) 0xFFFF}, {0x7F80, (short) 0xFF80, 0x7FC0, 0x7F81, (short) 0xFFFF}};
+        GgmlType[] types = {GgmlType.F16, GgmlType.BF16};
+        short[] exponent = {0x7C00, 0x7F80};
+        for (int t = 0; t < 2; t++) {
+            for (int n : new int[] {0, 1, 7, 32, 33, 100, 4096 + 5}) {
+                java.lang.foreign.MemorySegment seg = java.lang.foreign.MemorySegment.ofArray(new byte[2 * n]);
+                for (int i = 0; i < n; i++) seg.set(LE16, 2L * i, finite[t][r.nextInt(finite[t].length)]);
+                assertTrue(ValueStats.allFinite(types[t], seg), types[t] + " " + n);
+                assertTrue(ValueStats.allFiniteHalvesScalar(seg, n, exponent[t]));
+                for (int p = 0; p < n; p += Math.max(1, n / 40)) {
+                    for (short sp : special[t]) {
+                        short keep = seg.get(LE16, 2L * p);
+                        seg.set(LE16, 2L * p, sp);
+                        assertFalse(ValueStats.allFinite(types[t], seg), types[t] + " " + n + " " + p + " " + sp);
+                        assertFalse(ValueStats.allFiniteHalvesScalar(seg, n, exponent[t]));
+                        assertTrue(ValueStats.allFinite(types[t], seg.asSlice(0, 2L * p)), "only the values given count");
+                        seg.set(LE16, 2L * p, keep);
+                    }
+                }
+            }
+        }
+        java.lang.foreign.MemorySegment f32 = java.lang.foreign.MemorySegment.ofArray(new float[] {1, -Float.MAX_VALUE, Float.MIN_VALUE, 0});
+        assertTrue(ValueStats.allFinite(GgmlType.F32, f32));
+        for (float sp : SPECIAL) {
+            f32.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, 2, sp);
+            assertFalse(ValueStats.allFinite(GgmlType.F32, f32), "" + sp);
+        }
+    }
+
+    private static final java.lang.foreign.ValueLayout.OfShort LE16 =
+            java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
     @Test
     void errorSumsMatchTheExactSumsAndTheMaximum() {
