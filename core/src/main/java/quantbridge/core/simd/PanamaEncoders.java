@@ -22,10 +22,21 @@ final class PanamaEncoders {
     private PanamaEncoders() {
     }
 
+    /*
+     * The block reductions below are written out for 16 lanes and 8 (the widths the kernels take),
+     * not as loops over the block: a vector carried from one iteration to the next is a loop phi of
+     * the abstract FloatVector type, and when C2 fails to devirtualize the call on it, the operation
+     * runs the Vector API's generic Java code (allocating every vector) for the rest of the run.
+     */
+
+    private static FloatVector at(float[] x, int i) {
+        return FloatVector.fromArray(fs, x, i);
+    }
+
     /** max |x| over a block of 32; NaN if any value is NaN. */
     private static float absMax(float[] x, int xb) {
-        FloatVector m = FloatVector.fromArray(fs, x, xb).abs();
-        for (int k = lanes; k < 32; k += lanes) m = m.max(FloatVector.fromArray(fs, x, xb + k).abs());
+        FloatVector m = at(x, xb).abs().max(at(x, xb + lanes).abs());
+        if (lanes == 8) m = m.max(at(x, xb + 16).abs().max(at(x, xb + 24).abs()));
         return m.reduceLanes(VectorOperators.MAX);
     }
 
@@ -89,16 +100,17 @@ final class PanamaEncoders {
         }
     }
 
-
     /** min and max of a block of 32 into mm[0], mm[1]. */
     private static void minMax(float[] x, int xb, float[] mm) {
-        FloatVector v = FloatVector.fromArray(fs, x, xb);
-        FloatVector lo = v;
-        FloatVector hi = v;
-        for (int k = lanes; k < 32; k += lanes) {
-            v = FloatVector.fromArray(fs, x, xb + k);
-            lo = lo.min(v);
-            hi = hi.max(v);
+        FloatVector a = at(x, xb);
+        FloatVector b = at(x, xb + lanes);
+        FloatVector lo = a.min(b);
+        FloatVector hi = a.max(b);
+        if (lanes == 8) {
+            FloatVector c = at(x, xb + 16);
+            FloatVector d = at(x, xb + 24);
+            lo = lo.min(c.min(d));
+            hi = hi.max(c.max(d));
         }
         mm[0] = lo.reduceLanes(VectorOperators.MIN);
         mm[1] = hi.reduceLanes(VectorOperators.MAX);
