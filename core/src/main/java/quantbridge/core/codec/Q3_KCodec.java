@@ -83,7 +83,11 @@ final class Q3_KCodec extends AbstractCodec {
             } else {
                 for (int j = 0; j < 16; ++j) {
                     float d = groupD[j];
-                    if (d == 0) continue;
+                    if (d == 0) {
+                        // ggml keeps the group search's levels where the final scale is zero
+                        search.levels(x, xb, L, j);
+                        continue;
+                    }
                     for (int ii = 0; ii < 16; ++ii) {
                         int l = nearestInt(x[xb + 16 * j + ii] / d);
                         L[16 * j + ii] = (byte) (Math.max(-4, Math.min(3, l)) + 4);
@@ -175,6 +179,12 @@ final class Q3_KCodec extends AbstractCodec {
         private final float[] iscaleV = new float[8];
         /** Per group: max |x| below ggml's epsilon (every |x| is, the values being finite). */
         private final boolean[] tiny = new boolean[16];
+        /** Per group: its levels are still in the vector search's output, not yet in L (see {@link #levels}). */
+        private final boolean[] pending = new boolean[16];
+        /** Per group of the weighted search: the iscale its levels come from. */
+        private final float[] groupIscale = new float[16];
+        /** Whether the last search was the weighted one. */
+        private boolean weighted;
 
         private final float[] lx = new float[24];
         private final float[] l2 = new float[24];
@@ -187,9 +197,15 @@ final class Q3_KCodec extends AbstractCodec {
             this.vk = vk;
         }
 
-        /** Fills scales and the levels L[0..256) (in [0, 8)) of the block at x[xb..]; weights null for make_q3_quants. */
+        /**
+         * Fills the scales of the block at x[xb..] (weights null for make_q3_quants). The groups'
+         * levels (in [0, 8)) are wanted only where a final scale is zero: the scalar search writes
+         * them to L at once, the vector search's are written by {@link #levels} on request.
+         */
         void run(float[] x, int xb, float[] weights, byte[] L, float[] scales) {
             finite = vk != null && moderate(x, xb, weights);
+            weighted = weights != null;
+            java.util.Arrays.fill(pending, false);
             if (!finite) {
                 for (int g = 0; g < 16; ++g) scales[g] = scalar(x, xb, weights, L, g);
                 return;
@@ -213,8 +229,7 @@ final class Q3_KCodec extends AbstractCodec {
                         continue;
                     }
                     scales[g] = scaleV[g];
-                    int t = 128 * (g >> 3) + (g & 7);
-                    for (int l = 0; l < 16; ++l) L[16 * g + l] = (byte) (4 + (int) levels[t + 8 * l]);
+                    pending[g] = true;
                 }
                 return;
             }
@@ -237,12 +252,25 @@ final class Q3_KCodec extends AbstractCodec {
                         continue;
                     }
                     scales[g] = scaleV[j];
-                    float iscale = iscaleV[j];
-                    for (int l = 0; l < 16; ++l) {
-                        int q = nearestInt(iscale * x[xb + 16 * g + l]);
-                        L[16 * g + l] = (byte) (4 + Math.max(-4, Math.min(3, q)));
-                    }
+                    groupIscale[g] = iscaleV[j];
+                    pending[g] = true;
                 }
+            }
+        }
+
+        /** Writes group g's levels from the last search into L, if the vector search left them pending. */
+        void levels(float[] x, int xb, byte[] L, int g) {
+            if (!pending[g]) return;
+            pending[g] = false;
+            if (weighted) {
+                float iscale = groupIscale[g];
+                for (int l = 0; l < 16; ++l) {
+                    int q = nearestInt(iscale * x[xb + 16 * g + l]);
+                    L[16 * g + l] = (byte) (4 + Math.max(-4, Math.min(3, q)));
+                }
+            } else {
+                int t = 128 * (g >> 3) + (g & 7);
+                for (int l = 0; l < 16; ++l) L[16 * g + l] = (byte) (4 + (int) levels[t + 8 * l]);
             }
         }
 
@@ -276,12 +304,8 @@ final class Q3_KCodec extends AbstractCodec {
                     : ScaleSearch.makeQxQuants(16, 4, x, xb + 16 * g, L, 16 * g, 1, weights, 16 * g);
         }
 
-        private static boolean moderate(float[] x, int xb, float[] weights) {
-            for (int l = 0; l < 256; ++l) {
-                if (!(Math.abs(x[xb + l]) <= VECTOR_LIMIT)) return false;
-                if (weights != null && !(Math.abs(weights[l]) <= VECTOR_LIMIT)) return false;
-            }
-            return true;
+        private boolean moderate(float[] x, int xb, float[] weights) {
+            return vk.absMax(x, xb, 256) <= VECTOR_LIMIT && (weights == null || vk.absMax(weights, 0, 256) <= VECTOR_LIMIT);
         }
     }
 }

@@ -286,6 +286,16 @@ final class PanamaKernels implements VectorKernels {
     }
 
     @Override
+    public float absMax(float[] x, int off, int n) {
+        FloatVector m = FloatVector.zero(fs);
+        int i = 0;
+        for (int bound = fs.loopBound(n); i < bound; i += lanes) m = m.max(FloatVector.fromArray(fs, x, off + i).abs());
+        float r = m.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) r = Math.max(r, Math.abs(x[off + i]));
+        return r;
+    }
+
+    @Override
     public boolean allFiniteHalves(MemorySegment seg, long off, long n, short exponent) {
         // as allFinite: exponent bits + one exponent unit carry into the sign bit exactly for infinities and NaNs
         short unit = (short) (exponent & -exponent);

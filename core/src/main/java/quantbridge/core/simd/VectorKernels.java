@@ -227,6 +227,9 @@ public interface VectorKernels {
     /** Whether {@code x[off .. off+n)} holds no infinity and no NaN. */
     boolean allFinite(float[] x, int off, int n);
 
+    /** max |x| over {@code x[off .. off+n)} (0 for n = 0), NaN if any value is NaN. */
+    float absMax(float[] x, int off, int n);
+
     /**
      * Whether the {@code n} little-endian 16-bit floats at {@code seg[off ..]} hold no infinity
      * and no NaN, read from their bits: {@code exponent} is the exponent field's mask
