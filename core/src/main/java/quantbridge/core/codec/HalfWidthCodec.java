@@ -40,14 +40,26 @@ abstract class HalfWidthCodec extends AbstractCodec {
 
     @Override
     public void encodeRow(float[] src, int srcOffset, int n, float[] importance, MemorySegment dst, long dstOffset) {
+        encodeRow(src, srcOffset, n, importance, dst, dstOffset, null);
+    }
+
+    /** Whole arrays of halves, not block by block; with {@code errorAcc}, each piece is converted back and measured while in cache. */
+    @Override
+    public void encodeRow(float[] src, int srcOffset, int n, float[] importance, MemorySegment dst, long dstOffset,
+            double[] errorAcc) {
         blocks(n);
         Objects.checkFromIndexSize(srcOffset, n, src.length);
         Objects.checkFromIndexSize(dstOffset, 2L * n, dst.byteSize());
         short[] buf = new short[Math.min(n, CHUNK)];
+        float[] y = errorAcc == null ? null : new float[buf.length];
         for (int i = 0; i < n; i += CHUNK) {
             int k = Math.min(CHUNK, n - i);
             toHalves(src, srcOffset + i, k, buf);
             MemorySegment.copy(buf, 0, dst, LE, dstOffset + 2L * i, k);
+            if (y != null) {
+                toFloats(buf, k, y, 0);
+                ValueStats.errorSums(src, srcOffset + i, y, k, errorAcc);
+            }
         }
     }
 
