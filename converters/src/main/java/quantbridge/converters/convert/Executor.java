@@ -12,7 +12,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -30,6 +29,7 @@ import quantbridge.core.codec.BlockCodec;
 import quantbridge.core.codec.Codecs;
 import quantbridge.core.codec.Q4_0Interleave;
 import quantbridge.core.codec.ValueStats;
+import quantbridge.core.io.Futures;
 import quantbridge.core.io.MappedFile;
 import quantbridge.core.ir.GgmlType;
 import quantbridge.core.ir.GroupedAffine;
@@ -158,7 +158,7 @@ public final class Executor implements AutoCloseable {
                 next += n;
             }
             while (!inFlight.isEmpty()) {
-                Chunk c = await(inFlight.poll());
+                Chunk c = Futures.await(inFlight.poll());
                 sink.write(c.bytes());
                 if (c.bytes().isMapped()) c.bytes().unload();
                 err.merge(c.error());
@@ -178,21 +178,6 @@ public final class Executor implements AutoCloseable {
         }
         if (job.source().data() instanceof TensorData.Bytes b && b.segment().isMapped()) b.segment().unload();
         listener.tensorDone(new TensorResult(job, err, ref, nonFinite, System.nanoTime() - start, hist));
-    }
-
-    private static Chunk await(Future<Chunk> f) throws IOException {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted");
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof IOException io) throw io;
-            if (c instanceof RuntimeException re) throw re;
-            if (c instanceof Error er) throw er;
-            throw new IllegalStateException(c);
-        }
     }
 
     /** The per-tensor state shared by the chunk tasks (read-only). */

@@ -1,7 +1,6 @@
 package quantbridge.core.io;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -11,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -213,19 +211,7 @@ public final class OutputFile implements AutoCloseable {
         if (pending == null) return;
         Future<?> p = pending;
         pending = null;
-        try {
-            p.get();
-        } catch (InterruptedException e) {
-            p.cancel(true);
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while writing");
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof IOException io) throw io;
-            if (c instanceof RuntimeException re) throw re;
-            if (c instanceof Error er) throw er;
-            throw new IOException(c);
-        }
+        Futures.await(p);
     }
 
     /** Stops the background thread (waiting for a write in progress) and closes the file; does not {@link #finish()}. */
