@@ -38,7 +38,7 @@ public final class AtomicOutput {
         void write(FileChannel out) throws IOException;
     }
 
-    /** The body that writes the content in order, through an {@link OutputFile} (finished by the caller). */
+    /** The body that writes the content in order, through an {@link OutputFile} (which AtomicOutput finishes and closes). */
     @FunctionalInterface
     public interface SequentialBody {
         void write(OutputFile out) throws IOException;
