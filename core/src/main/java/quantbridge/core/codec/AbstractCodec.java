@@ -82,6 +82,13 @@ abstract class AbstractCodec implements BlockCodec {
     /** Per-thread buffer of decoded values for the error sums. */
     private static final ThreadLocal<float[][]> DECODED = ThreadLocal.withInitial(() -> new float[1][0]);
 
+    /** This thread's buffer for at least {@code n} decoded values (reused from call to call: rows are encoded by the hundred thousand). */
+    static float[] decodedScratch(int n) {
+        float[][] holder = DECODED.get();
+        if (holder[0].length < n) holder[0] = new float[n];
+        return holder[0];
+    }
+
     @Override
     public void encodeRow(float[] src, int srcOffset, int n, float[] importance, MemorySegment dst, long dstOffset,
             double[] errorAcc) {
@@ -98,12 +105,7 @@ abstract class AbstractCodec implements BlockCodec {
         float row = rowParameter(src, srcOffset, n, importance);
         int chunk = Math.max(1, CHUNK_BYTES / ts);
         byte[] buf = new byte[Math.min(nb, chunk) * ts];
-        float[] y = null;
-        if (errorAcc != null) {
-            float[][] holder = DECODED.get();
-            if (holder[0].length < Math.min(nb, chunk) * bs) holder[0] = new float[Math.min(nb, chunk) * bs];
-            y = holder[0];
-        }
+        float[] y = errorAcc == null ? null : decodedScratch(Math.min(nb, chunk) * bs);
         for (int b = 0; b < nb; b += chunk) {
             int k = Math.min(chunk, nb - b);
             encodeBlocks(src, srcOffset + b * bs, k, importance, b * bs, row, buf);

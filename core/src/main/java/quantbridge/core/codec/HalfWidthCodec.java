@@ -15,6 +15,9 @@ abstract class HalfWidthCodec extends AbstractCodec {
     private static final ValueLayout.OfShort LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int CHUNK = CHUNK_BYTES / 2;
 
+    /** Per-thread buffer of halves, reused from call to call (encodeRow runs once per row). */
+    private static final ThreadLocal<short[]> HALVES = ThreadLocal.withInitial(() -> new short[CHUNK]);
+
     HalfWidthCodec(GgmlType type) {
         super(type);
     }
@@ -30,7 +33,7 @@ abstract class HalfWidthCodec extends AbstractCodec {
         blocks(n);
         Objects.checkFromIndexSize(dstOffset, n, dst.length);
         Objects.checkFromIndexSize(srcOffset, 2L * n, src.byteSize());
-        short[] buf = new short[Math.min(n, CHUNK)];
+        short[] buf = HALVES.get();
         for (int i = 0; i < n; i += CHUNK) {
             int k = Math.min(CHUNK, n - i);
             MemorySegment.copy(src, LE, srcOffset + 2L * i, buf, 0, k);
@@ -50,8 +53,8 @@ abstract class HalfWidthCodec extends AbstractCodec {
         blocks(n);
         Objects.checkFromIndexSize(srcOffset, n, src.length);
         Objects.checkFromIndexSize(dstOffset, 2L * n, dst.byteSize());
-        short[] buf = new short[Math.min(n, CHUNK)];
-        float[] y = errorAcc == null ? null : new float[buf.length];
+        short[] buf = HALVES.get();
+        float[] y = errorAcc == null ? null : decodedScratch(Math.min(n, CHUNK));
         for (int i = 0; i < n; i += CHUNK) {
             int k = Math.min(CHUNK, n - i);
             toHalves(src, srcOffset + i, k, buf);

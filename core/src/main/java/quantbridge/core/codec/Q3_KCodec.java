@@ -205,7 +205,7 @@ final class Q3_KCodec extends AbstractCodec {
         void run(float[] x, int xb, float[] weights, byte[] L, float[] scales) {
             finite = vk != null && moderate(x, xb, weights);
             weighted = weights != null;
-            java.util.Arrays.fill(pending, false);
+            Arrays.fill(pending, false);
             if (!finite) {
                 for (int g = 0; g < 16; ++g) scales[g] = scalar(x, xb, weights, L, g);
                 return;
