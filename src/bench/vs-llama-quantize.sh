@@ -4,6 +4,11 @@
 # src/fixtures/llamacpp/llama_quantize.py, what `llama-quantize IN OUT TYPE N` runs) and with
 # `./quantbridge convert` as a user runs it (the plain launcher: no QUANTBRIDGE_JAVA_OPTS), for
 # each type: one warm-up run of each tool, then RUNS runs of each, the two tools alternating.
+# Every run writes a new file: the previous run's output is removed before it, outside the timing
+# (replacing a file makes the file system free the old one's blocks, which is not part of the
+# conversion, and costs unequally: on ext4 mounted with discard, 0.15-0.2 s per GB for a file already
+# on the disk, as quantbridge's direct writes leave it, against ~0.05 s per GB for one still dirty in
+# the page cache, as llama.cpp's previous output still is a few seconds later).
 # Prints (and writes to $OUT) a Markdown table with the median and the minimum of wall time,
 # CPU time (user + system) and peak RSS of each tool, the ratio of the medians
 # (quantbridge / llama.cpp) and whether the two files are byte-identical, plus the machine
@@ -89,8 +94,8 @@ for t in "${types[@]}"; do
         qb "$t" "$ours"; "${cmd[@]}" >/dev/null 2>&1 || true
     fi
     for ((i = 0; i < runs; i++)); do
-        llama "$t" "$ref"; measure "$rf" "${cmd[@]}"
-        qb "$t" "$ours"; measure "$qf" "${cmd[@]}"
+        rm -f "$ref"; llama "$t" "$ref"; measure "$rf" "${cmd[@]}"
+        rm -f "$ours"; qb "$t" "$ours"; measure "$qf" "${cmd[@]}"
     done
     after=$(load)
     if [ ! -f "$ref" ] && [ ! -f "$ours" ]; then same="both refuse$([ -n "$imatrix" ] || echo " (an importance matrix is required)")"
