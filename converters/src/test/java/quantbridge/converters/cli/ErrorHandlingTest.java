@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -113,7 +114,19 @@ class ErrorHandlingTest {
     void helpAndVersion() {
         Cli help = Cli.run("--help");
         assertEquals(0, help.code());
-        assertTrue(help.out().contains("inspect") && help.out().contains("codec"), help::toString);
+        // only the named command is built; without one, every command is listed, in order
+        List<String> listed = help.out().lines().dropWhile(l -> !l.equals("Commands:")).skip(1)
+                .filter(l -> l.matches("  [a-z]+ .*")).map(l -> l.trim().split(" ")[0]).toList();
+        assertEquals(List.of("inspect", "convert", "dequantize", "codec", "help"), listed, help::toString);
+        assertEquals(help.out(), Cli.run("help").out(), "help without a command is --help");
+        for (String[] named : new String[][] {{"--debug", "convert", "--help"}, {"help", "convert"}}) {
+            Cli c = Cli.run(named);
+            assertEquals(0, c.code(), c::toString);
+            assertTrue(c.out().startsWith("Usage: quantbridge convert "), c::toString);
+        }
+        Cli unknown = Cli.run("nonsense");
+        assertEquals(2, unknown.code(), unknown::toString);
+        assertTrue(unknown.err().startsWith("error: Unmatched argument at index 0: 'nonsense'"), unknown::toString);
         Cli v = Cli.run("--version");
         assertEquals(0, v.code());
         assertTrue(v.out().startsWith("quantbridge "), v::toString);
