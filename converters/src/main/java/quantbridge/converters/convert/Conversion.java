@@ -59,7 +59,8 @@ public final class Conversion {
                 o.threads(), plan, out, o.quiet(), bar);
         report.start();
         Path spillDir = o.output().toAbsolutePath().getParent();
-        try (Executor executor = new Executor(o.threads(), o.allowNonfinite(), report)) {
+        // the histograms are shown in the per-tensor log and the report file only
+        try (Executor executor = new Executor(o.threads(), o.allowNonfinite(), !o.quiet() || o.reportFile() != null, report)) {
             List<Tensor> tensors = executor.outputs(plan.tensors(), spillDir);
             Model outModel = new Model(writer.format(), plan.metadata(), tensors);
             try {

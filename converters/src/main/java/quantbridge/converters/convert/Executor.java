@@ -63,19 +63,29 @@ public final class Executor implements AutoCloseable {
 
     private final int threads;
     private final boolean allowNonfinite;
+    private final boolean histograms;
     private final Listener listener;
     private final ExecutorService pool;
     private Path spill;
     private MappedFile spillMap;
 
+    /** As {@link #Executor(int, boolean, boolean, Listener)}, with the histograms. */
+    public Executor(int threads, boolean allowNonfinite, Listener listener) {
+        this(threads, allowNonfinite, true, listener);
+    }
+
     /**
      * @param threads         worker threads (at least 1)
      * @param allowNonfinite  pass NaN and infinity through instead of refusing them
+     * @param histograms      count the legacy types' histograms of quantized values
+     *                        ({@link TensorResult#histogram()}; null without): a tenth of a Q5_0/Q5_1
+     *                        conversion's CPU time, wasted where nothing shows them
      */
-    public Executor(int threads, boolean allowNonfinite, Listener listener) {
+    public Executor(int threads, boolean allowNonfinite, boolean histograms, Listener listener) {
         if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, not " + threads);
         this.threads = threads;
         this.allowNonfinite = allowNonfinite;
+        this.histograms = histograms;
         this.listener = listener;
         this.pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "quantbridge-executor");
@@ -147,7 +157,7 @@ public final class Executor implements AutoCloseable {
         ErrorStats err = new ErrorStats();
         ErrorStats ref = job.route() == Route.SEARCH_Q4_0 ? new ErrorStats() : null;
         long nonFinite = 0;
-        long[] hist = job.route() != Route.COPY && Histogram.supports(w.target) ? new long[16] : null;
+        long[] hist = histograms && job.route() != Route.COPY && Histogram.supports(w.target) ? new long[16] : null;
         long next = 0;
         int window = threads * 3;
         try {
@@ -251,7 +261,7 @@ public final class Executor implements AutoCloseable {
             }
             if (err == null) err = compare(x, seg, values, sc, bad == 0);
             long[] hist = null;
-            if (Histogram.supports(target)) {
+            if (histograms && Histogram.supports(target)) {
                 hist = new long[16];
                 Histogram.count(target, bytes, bytes.length, hist);
             }
@@ -299,8 +309,11 @@ public final class Executor implements AutoCloseable {
             long bad = check(x, values, first);
             release(first, n);
             MemorySegment seg = MemorySegment.ofArray(bytes);
-            long[] hist = new long[16];
-            Histogram.count(target, bytes, bytes.length, hist);
+            long[] hist = null;
+            if (histograms) {
+                hist = new long[16];
+                Histogram.count(target, bytes, bytes.length, hist);
+            }
             return new Chunk(seg, compare(x, seg, values, sc, bad == 0), null, bad, values, hist);
         }
 

@@ -65,18 +65,26 @@ public final class Histogram {
         }
     }
 
+    /**
+     * Q5_0/Q5_1: each byte of codes with the two high bits of its values (from qh) is one of 1024
+     * pairs, counted in four tables (one per byte position mod 4) and split into the two values'
+     * bins at the end: a quarter of the counter updates of counting each value, and repeated
+     * values do not wait on one counter.
+     */
     private static void fiveBit(byte[] b, int nb, int ts, int qhAt, int qsAt, long[] hist) {
-        int[] c = new int[16];
+        int[] c = new int[4 * 1024];
         for (int i = 0, o = 0; i < nb; i++, o += ts) {
             int qh = o + qhAt, qs = o + qsAt;
             int h = (b[qh] & 0xFF) | (b[qh + 1] & 0xFF) << 8 | (b[qh + 2] & 0xFF) << 16 | (b[qh + 3] & 0xFF) << 24;
             for (int j = 0; j < 16; j++) {
-                int lo = (b[qs + j] & 15) | ((h >>> j) & 1) << 4;
-                int hi = ((b[qs + j] >> 4) & 15) | ((h >>> (j + 16)) & 1) << 4;
-                c[lo >> 1]++;
-                c[hi >> 1]++;
+                c[(j & 3) << 10 | ((h >>> (j + 16)) & 1) << 9 | ((h >>> j) & 1) << 8 | (b[qs + j] & 0xFF)]++;
             }
         }
-        for (int k = 0; k < 16; k++) hist[k] += c[k];
+        for (int p = 0; p < 1024; p++) {
+            long n = c[p] + c[p + 1024] + c[p + 2048] + c[p + 3072];
+            if (n == 0) continue;
+            hist[((p & 15) | (p >> 4 & 16)) >> 1] += n;     // low nibble, high bit from qh bit j
+            hist[((p >> 4 & 15) | (p >> 5 & 16)) >> 1] += n; // high nibble, high bit from qh bit j + 16
+        }
     }
 }

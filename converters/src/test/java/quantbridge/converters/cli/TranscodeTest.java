@@ -1,6 +1,8 @@
 package quantbridge.converters.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -132,11 +135,15 @@ class TranscodeTest {
 
     /** Plans and runs the conversion in-process; returns each tensor's result and bytes by output name. */
     static Map<String, Out> run(List<Tensor> tensors, Ftype ftype) throws IOException, PlanException {
+        return run(tensors, ftype, true);
+    }
+
+    static Map<String, Out> run(List<Tensor> tensors, Ftype ftype, boolean histograms) throws IOException, PlanException {
         Model m = new Model("openvino-blob", Metadata.empty(), tensors);
         Plan plan = Planner.plan(m, Formats.writerFor(Path.of("out.gguf"), null), Planner.Request.of(new Planner.Types.Policy(PolicyOptions.of(ftype))));
         Map<String, Out> outs = new HashMap<>();
         Map<String, TensorResult> results = new HashMap<>();
-        try (Executor rq = new Executor(2, false, r -> results.put(r.planned().name(), r))) {
+        try (Executor rq = new Executor(2, false, histograms, r -> results.put(r.planned().name(), r))) {
             for (PlannedTensor p : plan.tensors()) {
                 ByteArrayOutputStream bos = new ByteArrayOutputStream();
                 TensorData.Streamed s = rq.stream(p);
@@ -146,6 +153,17 @@ class TranscodeTest {
             }
         }
         return outs;
+    }
+
+    @Test
+    void histogramsAreCountedOnlyWhenAskedFor() throws Exception {
+        List<Tensor> t = List.of(affine("a", 8, 256, 4, 64, GgmlType.F32, true, new Random(9), true));
+        Out with = run(t, Ftype.Q4_0, true).get("a.weight");
+        Out without = run(t, Ftype.Q4_0, false).get("a.weight");
+        assertArrayEquals(with.bytes(), without.bytes());
+        assertEquals(8L * 256, Arrays.stream(with.result().histogram()).sum(), "one count per value");
+        assertNull(without.result().histogram());
+        assertEquals(with.result().error().count(), without.result().error().count(), "the error is measured either way");
     }
 
     @Test
