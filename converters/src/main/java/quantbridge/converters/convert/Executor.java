@@ -69,11 +69,6 @@ public final class Executor implements AutoCloseable {
     private Path spill;
     private MappedFile spillMap;
 
-    /** As {@link #Executor(int, boolean, boolean, Listener)}, with the histograms. */
-    public Executor(int threads, boolean allowNonfinite, Listener listener) {
-        this(threads, allowNonfinite, true, listener);
-    }
-
     /**
      * @param threads         worker threads (at least 1)
      * @param allowNonfinite  pass NaN and infinity through instead of refusing them
