@@ -6,8 +6,8 @@
 # each type: one warm-up run of each tool, then RUNS runs of each, the two tools alternating.
 # Every run writes a new file: the previous run's output is removed before it, outside the timing
 # (replacing a file makes the file system free the old one's blocks, which is not part of the
-# conversion, and costs unequally: on ext4 mounted with discard, 0.15-0.2 s per GB for a file already
-# on the disk, as quantbridge's direct writes leave it, against ~0.05 s per GB for one still dirty in
+# conversion, and costs unequally: on ext4 mounted with discard, 0.13-0.16 s per GB for a file already
+# on the disk, as quantbridge's direct writes leave it, against 0.04-0.07 s per GB for one still dirty in
 # the page cache, as llama.cpp's previous output still is a few seconds later).
 # Prints (and writes to $OUT) a Markdown table with the median and the minimum of wall time,
 # CPU time (user + system) and peak RSS of each tool, the ratio of the medians
