@@ -152,7 +152,7 @@ public final class Executor implements AutoCloseable {
         ErrorStats err = new ErrorStats();
         ErrorStats ref = job.route() == Route.SEARCH_Q4_0 ? new ErrorStats() : null;
         long nonFinite = 0;
-        long[] hist = histograms && job.route() != Route.COPY && Histogram.supports(w.target) ? new long[16] : null;
+        long[] hist = w.histogram ? new long[16] : null;
         long next = 0;
         int window = threads * 3;
         try {
@@ -194,6 +194,8 @@ public final class Executor implements AutoCloseable {
         final GgmlType target;
         final BlockCodec out;
         final long outRowBytes;
+        /** Whether the chunks count the histogram of the values written. */
+        final boolean histogram;
 
         Worker(PlannedTensor job) {
             this.job = job;
@@ -203,6 +205,7 @@ public final class Executor implements AutoCloseable {
             this.target = job.route() == Route.COPY ? null : (GgmlType) job.encoding();
             this.out = target == null ? null : Codecs.of(target);
             this.outRowBytes = target == null ? 0 : target.byteSize(rowLength);
+            this.histogram = histograms && target != null && Histogram.supports(target);
         }
 
         Chunk chunk(long first, int n) throws IOException {
@@ -256,7 +259,7 @@ public final class Executor implements AutoCloseable {
             }
             if (err == null) err = compare(x, seg, values, sc, bad == 0);
             long[] hist = null;
-            if (histograms && Histogram.supports(target)) {
+            if (histogram) {
                 hist = new long[16];
                 Histogram.count(target, bytes, bytes.length, hist);
             }
@@ -305,7 +308,7 @@ public final class Executor implements AutoCloseable {
             release(first, n);
             MemorySegment seg = MemorySegment.ofArray(bytes);
             long[] hist = null;
-            if (histograms) {
+            if (histogram) {
                 hist = new long[16];
                 Histogram.count(target, bytes, bytes.length, hist);
             }
