@@ -14,6 +14,9 @@ import quantbridge.core.simd.VectorKernels;
  */
 final class Q6_KCodec extends AbstractCodec {
 
+    /** The (zero) mins of Q6_K's groups for {@link VectorKernels#levels16}. */
+    private static final float[] NO_MIN = new float[16];
+
     private final VectorKernels vk;
 
     Q6_KCodec(VectorKernels vk) {
@@ -55,14 +58,15 @@ final class Q6_KCodec extends AbstractCodec {
     void encodeBlocks(float[] x, int xo, int nb, float[] qw, int qo, float row, byte[] out) {
         byte[] L = new byte[256];
         float[] scales = new float[16];
+        float[] groupD = new float[16];
         GroupSearch search = vk == null ? null : new GroupSearch(vk);
         for (int i = 0; i < nb; i++) {
             int xb = xo + 256 * i;
             int o = 210 * i;
             int wb = qw == null ? 0 : qo + 256 * i;
-            boolean done = search != null && search.run(x, xb, qw, wb, L, scales, 0)
+            boolean vector = search != null && search.run(x, xb, qw, wb, L, scales, 0)
                     && search.run(x, xb, qw, wb, L, scales, 8);
-            if (!done) {
+            if (!vector) {
                 for (int ib = 0; ib < 16; ++ib) {
                     scales[ib] = ScaleSearch.makeQxQuants(16, 32, x, xb + 16 * ib, L, 16 * ib, 1, qw,
                             qw == null ? 0 : wb + 16 * ib);
@@ -87,12 +91,25 @@ final class Q6_KCodec extends AbstractCodec {
             putHalf(out, o + 208, 1 / iscale);
             for (int ib = 0; ib < 16; ++ib) out[o + 192 + ib] = (byte) Math.min(127, nearestInt(iscale * scales[ib]));
             float dAll = half(out, o + 208);
+            boolean zeroD = false;
             for (int j = 0; j < 16; ++j) {
-                float d = dAll * out[o + 192 + j];
-                if (d == 0) continue;
-                for (int ii = 0; ii < 16; ++ii) {
-                    int l = nearestInt(x[xb + 16 * j + ii] / d);
-                    L[16 * j + ii] = (byte) (Math.max(-32, Math.min(31, l)) + 32);
+                groupD[j] = dAll * out[o + 192 + j];
+                zeroD |= groupD[j] == 0;
+            }
+            if (vector && !zeroD) {
+                vk.levels16(x, xb, 16, groupD, NO_MIN, -32, 31, L);
+            } else {
+                for (int j = 0; j < 16; ++j) {
+                    float d = groupD[j];
+                    if (d == 0) {
+                        // ggml keeps the group search's levels where the final scale is zero
+                        if (vector) search.levels(x, xb, L, j);
+                        continue;
+                    }
+                    for (int ii = 0; ii < 16; ++ii) {
+                        int l = nearestInt(x[xb + 16 * j + ii] / d);
+                        L[16 * j + ii] = (byte) (Math.max(-32, Math.min(31, l)) + 32);
+                    }
                 }
             }
             for (int j = 0; j < 256; j += 128) {
@@ -115,7 +132,9 @@ final class Q6_KCodec extends AbstractCodec {
     /**
      * The scale search of 8 consecutive groups of 16 on the vector kernels (bit-identical to
      * {@link ScaleSearch#makeQxQuants} with rmse_type 1); groups whose max |x| is below ggml's
-     * epsilon are searched in scalar.
+     * epsilon are searched in scalar. The searched levels are wanted only where a final scale is
+     * zero: the scalar search writes them to L at once, the vector search's are written by
+     * {@link #levels} on request.
      */
     private static final class GroupSearch {
 
@@ -125,6 +144,8 @@ final class Q6_KCodec extends AbstractCodec {
         private final float[] scaleV = new float[8];
         private final float[] iscaleV = new float[8];
         private final float[] amax = new float[8];
+        /** Per group of the block: the iscale of the vector search's levels, or NaN where L has them already. */
+        private final float[] groupIscale = new float[16];
 
         GroupSearch(VectorKernels vk) {
             this.vk = vk;
@@ -154,16 +175,23 @@ final class Q6_KCodec extends AbstractCodec {
                 int g = first + j;
                 if (amax[j] < ScaleSearch.GROUP_MAX_EPS) {
                     scales[g] = ScaleSearch.makeQxQuants(16, 32, x, xb + 16 * g, L, 16 * g, 1, qw, qw == null ? 0 : wb + 16 * g);
-                    continue;
-                }
-                scales[g] = scaleV[j];
-                float iscale = iscaleV[j];
-                for (int l = 0; l < 16; ++l) {
-                    int q = nearestInt(iscale * x[xb + 16 * g + l]);
-                    L[16 * g + l] = (byte) (32 + Math.max(-32, Math.min(31, q)));
+                    groupIscale[g] = Float.NaN;
+                } else {
+                    scales[g] = scaleV[j];
+                    groupIscale[g] = iscaleV[j];
                 }
             }
             return true;
+        }
+
+        /** Writes group g's searched levels (0 … 63) to L, if the scalar search has not. */
+        void levels(float[] x, int xb, byte[] L, int g) {
+            float iscale = groupIscale[g];
+            if (Float.isNaN(iscale)) return;
+            for (int l = 0; l < 16; ++l) {
+                int q = nearestInt(iscale * x[xb + 16 * g + l]);
+                L[16 * g + l] = (byte) (32 + Math.max(-32, Math.min(31, q)));
+            }
         }
     }
 }

@@ -88,7 +88,9 @@ class VectorEquivalenceTest {
     /**
      * Q4_K, Q5_K and Q6_K with every group finite and moderate, so that the 8-group vector scale
      * searches (not their scalar fall-back) encode nearly every super-block; importance weights
-     * include zeros, and some groups are all zeros (amax below ggml's epsilon).
+     * include zeros, and some groups are all zeros (amax below ggml's epsilon). Every third row
+     * has one scale throughout, so that no group's final scale rounds to zero (the final levels of
+     * Q6_K then come from the vector kernels too).
      */
     @TestFactory
     Stream<DynamicTest> kQuantGroupSearchEqualsScalar() {
@@ -108,9 +110,10 @@ class VectorEquivalenceTest {
         byte[] a = new byte[(int) s.type().byteSize(cols)];
         byte[] b = new byte[a.length];
         for (int r = 0; r < 60; r++) {
+            float rowScale = (float) Math.pow(10, rnd.nextInt(-6, 6));
             for (int g = 0; g < cols; g += 32) {
                 int family = rnd.nextInt(8);
-                float scale = (float) Math.pow(10, rnd.nextInt(-6, 6));
+                float scale = r % 3 == 0 ? rowScale : (float) Math.pow(10, rnd.nextInt(-6, 6));
                 for (int j = g; j < g + 32; j++) {
                     float x = (float) (rnd.nextGaussian() * scale);
                     row[j] = switch (family) {
