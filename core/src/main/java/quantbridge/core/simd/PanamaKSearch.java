@@ -31,8 +31,10 @@ final class PanamaKSearch {
     static void searchQx8(float[] xt, float[] wt, int n, int nmax, float[] scaleOut, float[] iscaleOut) {
         FloatVector zero = FloatVector.zero(F8);
         FloatVector magic = FloatVector.broadcast(F8, PanamaLowKSearch.MAGIC);
-        IntVector mantissa = IntVector.broadcast(I8, PanamaLowKSearch.MANTISSA);
-        IntVector half = IntVector.broadcast(I8, PanamaLowKSearch.HALF);
+        // |iscale·x| <= nmax + 0.9 here, so iscale·x + MAGIC lies in [2^23, 2^24): its bits are
+        // MAGIC's plus nearest_int(iscale·x), and one subtraction gives what masking the mantissa
+        // and subtracting HALF gives in general
+        IntVector magicBits = IntVector.broadcast(I8, Float.floatToRawIntBits(PanamaLowKSearch.MAGIC));
         IntVector low = IntVector.broadcast(I8, -nmax);
         IntVector top = IntVector.broadcast(I8, nmax - 1);
         FloatVector max = zero;
@@ -50,7 +52,7 @@ final class PanamaKSearch {
         for (int i = 0; i < n; ++i) {
             FloatVector xi = FloatVector.fromArray(F8, xt, 8 * i);
             FloatVector w = FloatVector.fromArray(F8, wt, 8 * i);
-            IntVector q = iscale.mul(xi).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(low).min(top);
+            IntVector q = iscale.mul(xi).add(magic).reinterpretAsInts().sub(magicBits).max(low).min(top);
             FloatVector l = (FloatVector) q.convert(VectorOperators.I2F, 0);
             sumlx = sumlx.add(w.mul(xi).mul(l));
             suml2 = suml2.add(w.mul(l).mul(l));
@@ -66,7 +68,7 @@ final class PanamaKSearch {
             for (int i = 0; i < n; ++i) {
                 FloatVector xi = FloatVector.fromArray(F8, xt, 8 * i);
                 FloatVector w = FloatVector.fromArray(F8, wt, 8 * i);
-                IntVector q = trial.mul(xi).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(low).min(top);
+                IntVector q = trial.mul(xi).add(magic).reinterpretAsInts().sub(magicBits).max(low).min(top);
                 FloatVector l = (FloatVector) q.convert(VectorOperators.I2F, 0);
                 lx = lx.add(w.mul(xi).mul(l));
                 l2 = l2.add(w.mul(l).mul(l));
