@@ -33,11 +33,35 @@ final class PanamaEncoders {
         return FloatVector.fromArray(fs, x, i);
     }
 
+    /*
+     * Block minima and maxima are taken on the floats' bits as ints: one integer instruction per
+     * step, where a float min/max needs several to give Java's answers for NaN and -0. The key of a
+     * float (its bits, all but the sign flipped when negative) orders as the float does, -0 just
+     * below +0 and NaNs beyond the infinities of their sign, so a block with a NaN has a NaN
+     * minimum or maximum, as before; the encoders send blocks with a NaN, an infinity or a zero
+     * extreme to the scalar code, and for every other block the extremes are the scalar loop's.
+     */
+
+    /** The order-preserving int key of each float; its own inverse ({@link #unkey}). */
+    private static IntVector key(FloatVector v) {
+        IntVector b = v.reinterpretAsInts();
+        return b.lanewise(VectorOperators.XOR, b.lanewise(VectorOperators.ASHR, 31).lanewise(VectorOperators.LSHR, 1));
+    }
+
+    private static float unkey(int k) {
+        return Float.intBitsToFloat(k ^ ((k >> 31) >>> 1));
+    }
+
+    /** The bits of |x|: non-negative ints that order as the magnitudes, NaNs above infinity. */
+    private static IntVector absBits(float[] x, int i) {
+        return at(x, i).reinterpretAsInts().and(0x7FFFFFFF);
+    }
+
     /** max |x| over a block of 32; NaN if any value is NaN. */
     private static float absMax(float[] x, int xb) {
-        FloatVector m = at(x, xb).abs().max(at(x, xb + lanes).abs());
-        if (lanes == 8) m = m.max(at(x, xb + 16).abs().max(at(x, xb + 24).abs()));
-        return m.reduceLanes(VectorOperators.MAX);
+        IntVector m = absBits(x, xb).max(absBits(x, xb + lanes));
+        if (lanes == 8) m = m.max(absBits(x, xb + 16).max(absBits(x, xb + 24)));
+        return Float.intBitsToFloat(m.reduceLanes(VectorOperators.MAX));
     }
 
     /** The first value of the block whose magnitude is amax (amax &gt; 0, no NaN in the block). */
@@ -100,7 +124,7 @@ final class PanamaEncoders {
         }
     }
 
-    /** min and max of a block of 32 into mm[0], mm[1]. */
+    /** min and max of a block of 32 into mm[0], mm[1] (NaN in one of them if the block holds a NaN). */
     private static void minMax(float[] x, int xb, float[] mm) {
         FloatVector a = at(x, xb);
         FloatVector b = at(x, xb + lanes);
@@ -112,8 +136,9 @@ final class PanamaEncoders {
             lo = lo.min(c.min(d));
             hi = hi.max(c.max(d));
         }
-        mm[0] = lo.reduceLanes(VectorOperators.MIN);
-        mm[1] = hi.reduceLanes(VectorOperators.MAX);
+        // a NaN lane is in both lo and hi: a positive one's key is the largest, a negative one's the smallest
+        mm[0] = unkey(key(lo).reduceLanes(VectorOperators.MIN));
+        mm[1] = unkey(key(hi).reduceLanes(VectorOperators.MAX));
     }
 
     /**
