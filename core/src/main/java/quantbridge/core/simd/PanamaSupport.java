@@ -44,12 +44,19 @@ final class PanamaSupport {
         ((ByteVector) v.convertShape(VectorOperators.I2B, bs, 0)).intoArray(out, off);
     }
 
+    /*
+     * The JDK's half conversions compile to one instruction each (vcvtph2ps, vcvtps2ph) and round as
+     * ggml's bit routines do for every value but NaN (Fp16Test, all 65536 halves and a sweep of the
+     * floats), whose bits ggml sets its own way: NaNs go through ggml's routines.
+     */
+
     static float half(byte[] b, int o) {
-        return Fp16.toFloat((b[o] & 0xFF) | (b[o + 1] & 0xFF) << 8);
+        int h = (b[o] & 0xFF) | (b[o + 1] & 0xFF) << 8;
+        return (h & 0x7C00) == 0x7C00 && (h & 0x3FF) != 0 ? Fp16.toFloat(h) : Float.float16ToFloat((short) h);
     }
 
     static void putHalf(byte[] b, int o, float v) {
-        short h = Fp16.fromFloat(v);
+        short h = v != v ? Fp16.fromFloat(v) : Float.floatToFloat16(v);
         b[o] = (byte) h;
         b[o + 1] = (byte) (h >> 8);
     }
