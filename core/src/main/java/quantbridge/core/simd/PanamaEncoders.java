@@ -34,12 +34,13 @@ final class PanamaEncoders {
     }
 
     /*
-     * Block minima and maxima are taken on the floats' bits as ints: one integer instruction per
-     * step, where a float min/max needs several to give Java's answers for NaN and -0. The key of a
-     * float (its bits, all but the sign flipped when negative) orders as the float does, -0 just
-     * below +0 and NaNs beyond the infinities of their sign, so a block with a NaN has a NaN
-     * minimum or maximum, as before; the encoders send blocks with a NaN, an infinity or a zero
-     * extreme to the scalar code, and for every other block the extremes are the scalar loop's.
+     * Block extremes on the floats' bits as ints, one integer instruction per step where a float
+     * min/max needs several to give Java's answers for NaN and -0: absMax works on |x|'s bits
+     * throughout, minMax reduces its lanes on keys. The key of a float (its bits, all but the sign
+     * flipped when negative) orders as the float does, -0 just below +0 and NaNs beyond the
+     * infinities of their sign, so a block with a NaN has a NaN minimum or maximum, as before; the
+     * encoders send blocks with a NaN, an infinity or a zero extreme to the scalar code, and for
+     * every other block the extremes are the scalar loop's.
      */
 
     /** The order-preserving int key of each float; its own inverse ({@link #unkey}). */
