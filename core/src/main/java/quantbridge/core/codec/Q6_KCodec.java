@@ -112,6 +112,10 @@ final class Q6_KCodec extends AbstractCodec {
                     }
                 }
             }
+            if (vk != null) {
+                vk.packQ6_K(L, out, o);
+                continue;
+            }
             for (int j = 0; j < 256; j += 128) {
                 int ql = o + j / 2;
                 int qh = o + 128 + j / 4;

@@ -8,6 +8,7 @@ import static quantbridge.core.simd.PanamaSupport.ss;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -207,6 +208,23 @@ final class PanamaKernels implements VectorKernels {
     public void qxTrialSums(float[] x, int xo, float[] w, int wo, int n, int nmax, float max, float[] lxOut,
             float[] l2Out, float[] iscaleOut) {
         PanamaLowKSearch.qxTrialSums(x, xo, w, wo, n, nmax, max, lxOut, l2Out, iscaleOut);
+    }
+
+    @Override
+    public void packQ6_K(byte[] L, byte[] out, int o) {
+        // 32 lanes of bytes at a time, the scalar loop's 32 iterations (shifts on bytes are unsigned)
+        for (int j = 0; j < 256; j += 128) {
+            ByteVector a = ByteVector.fromArray(ByteVector.SPECIES_256, L, j);
+            ByteVector b = ByteVector.fromArray(ByteVector.SPECIES_256, L, j + 32);
+            ByteVector c = ByteVector.fromArray(ByteVector.SPECIES_256, L, j + 64);
+            ByteVector d = ByteVector.fromArray(ByteVector.SPECIES_256, L, j + 96);
+            a.and((byte) 0xF).or(c.lanewise(VectorOperators.LSHL, 4)).intoArray(out, o + j / 2);
+            b.and((byte) 0xF).or(d.lanewise(VectorOperators.LSHL, 4)).intoArray(out, o + j / 2 + 32);
+            a.lanewise(VectorOperators.LSHR, 4).or(b.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.LSHL, 2))
+                    .or(c.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.LSHL, 4))
+                    .or(d.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.LSHL, 6))
+                    .intoArray(out, o + 128 + j / 4);
+        }
     }
 
     @Override

@@ -208,6 +208,12 @@ public interface VectorKernels {
             float[] iscaleOut);
 
     /**
+     * Q6_K's 256 levels (0 … 63, in L) packed as ggml lays them out: the low nibbles into
+     * {@code out[o .. o+128)}, the two high bits into {@code out[o+128 .. o+192)}.
+     */
+    void packQ6_K(byte[] L, byte[] out, int o);
+
+    /**
      * Final levels of Q2_K/Q3_K groups of 16 values (finite): {@code L[16·g + i] =
      * clamp(nearest_int((x[xo + 16·g + i] + m[g]) / d[g]), lo, hi) − lo}, bit-identical to the
      * scalar loops; every d[g] must be non-zero (Q3_K passes m = 0: x + 0 is x but for −0, whose
