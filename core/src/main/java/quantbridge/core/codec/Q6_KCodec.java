@@ -82,11 +82,11 @@ final class Q6_KCodec extends AbstractCodec {
                     maxScale = scale;
                 }
             }
-            Arrays.fill(out, o, o + 210, (byte) 0);
             if (maxAbsScale < ScaleSearch.GROUP_MAX_EPS) {
-                putHalf(out, o + 208, 0.f);
+                Arrays.fill(out, o, o + 210, (byte) 0); // d = 0 too
                 continue;
             }
+            // every byte of the block is written below: ql, qh, the 16 scales and d
             float iscale = -128.f / maxScale;
             putHalf(out, o + 208, 1 / iscale);
             for (int ib = 0; ib < 16; ++ib) out[o + 192 + ib] = (byte) Math.min(127, nearestInt(iscale * scales[ib]));
