@@ -44,7 +44,16 @@ final class PanamaLowKSearch {
     static int searchQkx8(float[] xt, float[] wt, int off, int n, int nmax, float rmin, float rdelta, int nstep,
             boolean mad, float[] scaleOut, float[] minOut, float[] iscaleOut, float[] levelMinOut, int outOff) {
         // every operand is a vector (no scalar broadcasts in the loops, no helper calls): it keeps
-        // C2's inlining depth small enough for all Vector API calls to become instructions
+        // C2's inlining depth small enough for all Vector API calls to become instructions.
+        // The state carried from one step of the search to the next, and the values a step needs
+        // after its inner loops, are kept in the lanes of st, not in vector locals: C2 left such
+        // vectors and masks boxed (a vector object allocated at every step, gigabytes per
+        // conversion and a third of a Q4_K_M run's CPU time).
+        float[] st = SCRATCH.get();
+        if (st.length < STATE + 8 * n) {
+            st = new float[STATE + 8 * n];
+            SCRATCH.set(st);
+        }
         FloatVector zero = FloatVector.zero(F8);
         FloatVector one = FloatVector.broadcast(F8, 1.f);
         FloatVector magic = FloatVector.broadcast(F8, MAGIC);
@@ -52,10 +61,8 @@ final class PanamaLowKSearch {
         IntVector half = IntVector.broadcast(I8, HALF);
         IntVector zeroI = IntVector.zero(I8);
         IntVector top = IntVector.broadcast(I8, nmax);
-        FloatVector lowest = FloatVector.broadcast(F8, -0x1p64f);
         // |diff|·1 (mad) or |diff|·|diff| (= diff², bit for bit): one code path for both errors
         VectorMask<Float> madLanes = (mad ? one : zero).compare(VectorOperators.NE, zero);
-        float[] levels = new float[8 * n];
         FloatVector x0 = FloatVector.fromArray(F8, xt, off);
         FloatVector min = x0;
         FloatVector max = x0;
@@ -71,12 +78,10 @@ final class PanamaLowKSearch {
         }
         min = min.blend(zero, min.compare(VectorOperators.GT, zero));
         // a flat group's lane computes on max = min + 1 (finite, meaningless) and is reported
-        VectorMask<Float> bad = max.compare(VectorOperators.LE, min);
-        max = max.blend(min.add(one), bad);
+        VectorMask<Float> flat = max.compare(VectorOperators.LE, min);
+        max = max.blend(min.add(one), flat);
         FloatVector iscale = FloatVector.broadcast(F8, (float) nmax).div(max.sub(min));
         FloatVector scale = one.div(iscale);
-        FloatVector bestIscale = iscale;
-        FloatVector bestLevelMin = min;
         FloatVector bestError = zero;
         for (int i = 0; i < n; ++i) {
             FloatVector xi = FloatVector.fromArray(F8, xt, off + 8 * i);
@@ -86,56 +91,90 @@ final class PanamaLowKSearch {
             FloatVector ad = diff.abs();
             bestError = bestError.add(w.mul(ad.mul(ad.blend(one, madLanes))));
         }
+        min.intoArray(st, MIN);
+        max.intoArray(st, MAX);
+        sumW.intoArray(st, SUM_W);
+        sumX.intoArray(st, SUM_X);
+        scale.intoArray(st, SCALE);
+        iscale.intoArray(st, BEST_ISCALE);
+        min.intoArray(st, BEST_LEVEL_MIN);
+        bestError.intoArray(st, BEST_ERROR);
+        zero.blend(one, flat).intoArray(st, BAD);
         for (int is = 0; nstep >= 1 && is <= nstep; ++is) {
+            zero = FloatVector.zero(F8);
             float c = rmin + rdelta * is + nmax;
-            FloatVector trialIscale = FloatVector.broadcast(F8, c).div(max.sub(min));
+            FloatVector mn = FloatVector.fromArray(F8, st, MIN);
+            FloatVector trialIscale = FloatVector.broadcast(F8, c).div(FloatVector.fromArray(F8, st, MAX).sub(mn));
+            trialIscale.intoArray(st, TRIAL);
             FloatVector sumL = zero;
             FloatVector sumL2 = zero;
             FloatVector sumXl = zero;
             for (int i = 0; i < n; ++i) {
                 FloatVector xi = FloatVector.fromArray(F8, xt, off + 8 * i);
                 FloatVector w = FloatVector.fromArray(F8, wt, off + 8 * i);
-                IntVector q = trialIscale.mul(xi.sub(min)).add(magic).reinterpretAsInts().and(mantissa).sub(half)
+                IntVector q = trialIscale.mul(xi.sub(mn)).add(magic).reinterpretAsInts().and(mantissa).sub(half)
                         .max(zeroI).min(top);
                 FloatVector l = (FloatVector) q.convert(VectorOperators.I2F, 0);
-                l.intoArray(levels, 8 * i);
+                l.intoArray(st, STATE + 8 * i);
                 FloatVector wl = w.mul(l);
                 sumL = sumL.add(wl);
                 sumL2 = sumL2.add(wl.mul(l));
                 sumXl = sumXl.add(wl.mul(xi));
             }
-            FloatVector d = sumW.mul(sumL2).sub(sumL.mul(sumL));
+            zero = FloatVector.zero(F8);
+            FloatVector sw = FloatVector.fromArray(F8, st, SUM_W);
+            FloatVector sx = FloatVector.fromArray(F8, st, SUM_X);
+            FloatVector d = sw.mul(sumL2).sub(sumL.mul(sumL));
             // lanes without ok compute on a non-positive d and are masked out (no early exit: a
             // branch C2 never saw taken becomes a trap that throws the compiled kernel away)
-            VectorMask<Float> ok = d.compare(VectorOperators.GT, zero).andNot(bad);
-            FloatVector thisScale = sumW.mul(sumXl).sub(sumX.mul(sumL)).div(d);
-            FloatVector thisMin = sumL2.mul(sumX).sub(sumL.mul(sumXl)).div(d);
+            VectorMask<Float> ok = d.compare(VectorOperators.GT, zero)
+                    .and(FloatVector.fromArray(F8, st, BAD).compare(VectorOperators.EQ, zero));
+            zero.blend(FloatVector.broadcast(F8, 1.f), ok).intoArray(st, OK);
+            FloatVector thisScale = sw.mul(sumXl).sub(sx.mul(sumL)).div(d);
+            FloatVector thisMin = sumL2.mul(sx).sub(sumL.mul(sumXl)).div(d);
             VectorMask<Float> pos = thisMin.compare(VectorOperators.GT, zero);
             thisMin = thisMin.blend(zero, pos);
             thisScale = thisScale.blend(sumXl.div(sumL2), pos);
+            thisScale.intoArray(st, THIS_SCALE);
+            thisMin.intoArray(st, THIS_MIN);
             FloatVector curError = zero;
             for (int i = 0; i < n; ++i) {
                 FloatVector xi = FloatVector.fromArray(F8, xt, off + 8 * i);
                 FloatVector w = FloatVector.fromArray(F8, wt, off + 8 * i);
-                FloatVector diff = thisScale.mul(FloatVector.fromArray(F8, levels, 8 * i)).add(thisMin).sub(xi);
+                FloatVector diff = thisScale.mul(FloatVector.fromArray(F8, st, STATE + 8 * i)).add(thisMin).sub(xi);
                 FloatVector ad = diff.abs();
                 curError = curError.add(w.mul(ad.mul(ad.blend(one, madLanes))));
             }
-            VectorMask<Float> better = ok.and(curError.compare(VectorOperators.LT, bestError));
-            bestIscale = bestIscale.blend(trialIscale, better);
-            bestLevelMin = bestLevelMin.blend(min, better);
-            bestError = bestError.blend(curError, better);
-            scale = scale.blend(thisScale, better);
-            min = min.blend(thisMin, better);
+            zero = FloatVector.zero(F8);
+            FloatVector bestErr = FloatVector.fromArray(F8, st, BEST_ERROR);
+            VectorMask<Float> better = FloatVector.fromArray(F8, st, OK).compare(VectorOperators.NE, zero)
+                    .and(curError.compare(VectorOperators.LT, bestErr));
+            FloatVector.fromArray(F8, st, BEST_ISCALE).blend(FloatVector.fromArray(F8, st, TRIAL), better).intoArray(st, BEST_ISCALE);
+            FloatVector m0 = FloatVector.fromArray(F8, st, MIN);
+            FloatVector.fromArray(F8, st, BEST_LEVEL_MIN).blend(m0, better).intoArray(st, BEST_LEVEL_MIN);
+            bestErr.blend(curError, better).intoArray(st, BEST_ERROR);
+            FloatVector.fromArray(F8, st, SCALE).blend(FloatVector.fromArray(F8, st, THIS_SCALE), better).intoArray(st, SCALE);
+            FloatVector m1 = m0.blend(FloatVector.fromArray(F8, st, THIS_MIN), better);
+            m1.intoArray(st, MIN);
             // a lane whose max − min would stop being finite and positive leaves the vector search
-            bad = bad.or(min.compare(VectorOperators.LT, lowest)).or(max.compare(VectorOperators.LE, min));
+            VectorMask<Float> bad = FloatVector.fromArray(F8, st, BAD).compare(VectorOperators.NE, zero)
+                    .or(m1.compare(VectorOperators.LT, FloatVector.broadcast(F8, -0x1p64f)))
+                    .or(FloatVector.fromArray(F8, st, MAX).compare(VectorOperators.LE, m1));
+            zero.blend(FloatVector.broadcast(F8, 1.f), bad).intoArray(st, BAD);
         }
-        scale.intoArray(scaleOut, outOff);
-        min.intoArray(minOut, outOff);
-        bestIscale.intoArray(iscaleOut, outOff);
-        bestLevelMin.intoArray(levelMinOut, outOff);
-        return (int) bad.toLong();
+        System.arraycopy(st, SCALE, scaleOut, outOff, 8);
+        System.arraycopy(st, MIN, minOut, outOff, 8);
+        System.arraycopy(st, BEST_ISCALE, iscaleOut, outOff, 8);
+        System.arraycopy(st, BEST_LEVEL_MIN, levelMinOut, outOff, 8);
+        return (int) FloatVector.fromArray(F8, st, BAD).compare(VectorOperators.NE, FloatVector.zero(F8)).toLong();
     }
+
+    /** searchQkx8's state lanes in its scratch (8 floats each), then its levels from {@link #STATE}. */
+    private static final int MIN = 0, MAX = 8, SUM_W = 16, SUM_X = 24, SCALE = 32, BEST_ISCALE = 40, BEST_LEVEL_MIN = 48,
+            BEST_ERROR = 56, BAD = 64, OK = 72, TRIAL = 80, THIS_SCALE = 88, THIS_MIN = 96, STATE = 104;
+
+    /** Per-thread scratch of searchQkx8 (called once per 8 groups: no allocation per call). */
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[STATE + 8 * 32]);
 
 
     /**
