@@ -106,7 +106,7 @@ final class PanamaIq2 {
                 int e = dims * k + i;
                 FloatVector f = half.mul(id.mul(FloatVector.fromArray(F8, xt, 8 * e)).sub(one));
                 // nearest_int as QuantMath's: the low mantissa bits of f + 1.5·2^23, level 0 for a NaN
-                f = f.blend(fzero, f.test(VectorOperators.IS_NAN));
+                f = f.blend(fzero, f.compare(VectorOperators.NE, f)); // NaN lanes (test(IS_NAN) ran generic code)
                 IntVector l = f.add(magic).reinterpretAsInts().and(mant).sub(bias).min(high).max(zero);
                 l.intoArray(lt, 8 * e);
                 u = u.or(i == 0 ? l : l.lanewise(VectorOperators.LSHL, bits * i));

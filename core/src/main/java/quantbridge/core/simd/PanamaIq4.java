@@ -179,8 +179,10 @@ final class PanamaIq4 {
             k = k.blend(f13, al.compare(VectorOperators.GE, t13));
             k = k.blend(f14, al.compare(VectorOperators.GE, t14));
             k = k.blend(f15, al.compare(VectorOperators.GE, t15));
-            // best_index_int8 gives the top level to a NaN (its comparisons all fail)
-            k = k.blend(f15, al.test(VectorOperators.IS_NAN));
+            // best_index_int8 gives the top level to a NaN (its comparisons all fail); NaN is the one
+            // value unequal to itself (test(IS_NAN) went through the Vector API's generic code at
+            // 256 bits, allocating an int array per call: 4 GB on an IQ4_XS conversion)
+            k = k.blend(f15, al.compare(VectorOperators.NE, al));
             IntVector l = (IntVector) k.convert(VectorOperators.F2I, 0);
             if (i < 16) {
                 l.intoArray(packedOut, 8 * i);
