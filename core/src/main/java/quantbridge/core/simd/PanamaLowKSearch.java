@@ -47,11 +47,11 @@ final class PanamaLowKSearch {
         // C2's inlining depth small enough for all Vector API calls to become instructions.
         // The state carried from one step of the search to the next, and the values a step needs
         // after its inner loops, are kept in the lanes of st, not in vector locals: C2 left such
-        // vectors and masks boxed (a vector object allocated at every step, gigabytes per
-        // conversion and a third of a Q4_K_M run's CPU time).
+        // vectors and masks boxed (an object allocated at every step, gigabytes per conversion,
+        // and 20-45 % of a Q4_K_M run's samples in box allocation or the Vector API's generic code).
         float[] st = SCRATCH.get();
-        if (st.length < STATE + 8 * n) {
-            st = new float[STATE + 8 * n];
+        if (st.length < LEVELS + 8 * n) {
+            st = new float[LEVELS + 8 * n];
             SCRATCH.set(st);
         }
         FloatVector zero = FloatVector.zero(F8);
@@ -115,7 +115,7 @@ final class PanamaLowKSearch {
                 IntVector q = trialIscale.mul(xi.sub(mn)).add(magic).reinterpretAsInts().and(mantissa).sub(half)
                         .max(zeroI).min(top);
                 FloatVector l = (FloatVector) q.convert(VectorOperators.I2F, 0);
-                l.intoArray(st, STATE + 8 * i);
+                l.intoArray(st, LEVELS + 8 * i);
                 FloatVector wl = w.mul(l);
                 sumL = sumL.add(wl);
                 sumL2 = sumL2.add(wl.mul(l));
@@ -141,7 +141,7 @@ final class PanamaLowKSearch {
             for (int i = 0; i < n; ++i) {
                 FloatVector xi = FloatVector.fromArray(F8, xt, off + 8 * i);
                 FloatVector w = FloatVector.fromArray(F8, wt, off + 8 * i);
-                FloatVector diff = thisScale.mul(FloatVector.fromArray(F8, st, STATE + 8 * i)).add(thisMin).sub(xi);
+                FloatVector diff = thisScale.mul(FloatVector.fromArray(F8, st, LEVELS + 8 * i)).add(thisMin).sub(xi);
                 FloatVector ad = diff.abs();
                 curError = curError.add(w.mul(ad.mul(ad.blend(one, madLanes))));
             }
@@ -169,12 +169,15 @@ final class PanamaLowKSearch {
         return (int) FloatVector.fromArray(F8, st, BAD).compare(VectorOperators.NE, FloatVector.zero(F8)).toLong();
     }
 
-    /** searchQkx8's state lanes in its scratch (8 floats each), then its levels from {@link #STATE}. */
+    /**
+     * searchQkx8's scratch: its state, 8 lanes each (BAD and OK hold 1 for a set lane, else 0),
+     * then from {@link #LEVELS} the levels of the current trial, {@code st[LEVELS + 8·i + j]}.
+     */
     private static final int MIN = 0, MAX = 8, SUM_W = 16, SUM_X = 24, SCALE = 32, BEST_ISCALE = 40, BEST_LEVEL_MIN = 48,
-            BEST_ERROR = 56, BAD = 64, OK = 72, TRIAL = 80, THIS_SCALE = 88, THIS_MIN = 96, STATE = 104;
+            BEST_ERROR = 56, BAD = 64, OK = 72, TRIAL = 80, THIS_SCALE = 88, THIS_MIN = 96, LEVELS = 104;
 
     /** Per-thread scratch of searchQkx8 (called once per 8 groups: no allocation per call). */
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[STATE + 8 * 32]);
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[LEVELS + 8 * 32]);
 
 
     /**
