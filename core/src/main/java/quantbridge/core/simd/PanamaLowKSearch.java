@@ -196,7 +196,6 @@ final class PanamaLowKSearch {
         IntVector half = IntVector.broadcast(I8, HALF);
         IntVector low = IntVector.broadcast(I8, -nmax);
         IntVector top = IntVector.broadcast(I8, nmax - 1);
-        FloatVector one = FloatVector.broadcast(F8, 1.f);
         int b = 8 * n;
         FloatVector maxA = zero, amaxA = zero, maxB = zero, amaxB = zero;
         for (int i = 0; i < n; ++i) {
@@ -236,9 +235,10 @@ final class PanamaLowKSearch {
         // (the loop ends on one combined condition: a pass-count exit C2 never saw in its profile
         // would be compiled as a trap, and the kernel thrown away and recompiled)
         for (int itry = 0; ; ++itry) {
-            // which lanes changed, as 0 / 1 in a float vector: C2 kept a mask carried round the loop
-            // boxed, and with it every mask combined into it (gigabytes of masks allocated per run)
-            FloatVector changed = zero;
+            // whether any lane changed, as a boolean: a mask or vector carried round the loop was
+            // left boxed by C2 in some runs, and with it every mask combined into it (gigabytes of
+            // masks allocated per Q3_K conversion)
+            boolean changed = false;
             for (int i = 0; i < n; ++i) {
                 FloatVector xa = FloatVector.fromArray(F8, xt, 8 * i);
                 FloatVector xb = FloatVector.fromArray(F8, xt, b + 8 * i);
@@ -272,10 +272,10 @@ final class PanamaLowKSearch {
                 suml2A = suml2A.blend(sl2NewA, takeA);
                 sumlxB = sumlxB.blend(slxNewB, takeB);
                 suml2B = suml2B.blend(sl2NewB, takeB);
-                changed = changed.blend(one, takeA.or(takeB));
+                changed |= takeA.or(takeB).anyTrue();
             }
             int last = ((itry ^ 4) - 1) >>> 31; // 1 after the fifth pass, computed without a branch
-            if (((changed.compare(VectorOperators.NE, zero).anyTrue() ? 0 : 1) | last) != 0) break;
+            if (((changed ? 0 : 1) | last) != 0) break;
         }
         sumlxA.div(suml2A).blend(zero, suml2A.compare(VectorOperators.GT, zero).not()).intoArray(scaleOut, 0);
         sumlxB.div(suml2B).blend(zero, suml2B.compare(VectorOperators.GT, zero).not()).intoArray(scaleOut, 8);
