@@ -21,6 +21,12 @@ import jdk.incubator.vector.VectorSpecies;
 final class PanamaIq2 {
 
     private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    /**
+     * The int lanes of a float vector's bits are taken with {@code reinterpretShape(I8, 0)}, not
+     * {@code reinterpretAsInts()}: that one looks the int species up by lane type, and in some
+     * runs C2 did not fold the lookup and ran the Vector API's generic code, allocating an int
+     * array per call (1.5–6 GB on a Q2_K conversion).
+     */
     private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
     private static final IntVector IOTA = IntVector.fromArray(I8, new int[] {0, 1, 2, 3, 4, 5, 6, 7}, 0);
 
@@ -107,7 +113,7 @@ final class PanamaIq2 {
                 FloatVector f = half.mul(id.mul(FloatVector.fromArray(F8, xt, 8 * e)).sub(one));
                 // nearest_int as QuantMath's: the low mantissa bits of f + 1.5·2^23, level 0 for a NaN
                 f = f.blend(fzero, f.compare(VectorOperators.NE, f)); // NaN lanes (test(IS_NAN) ran generic code)
-                IntVector l = f.add(magic).reinterpretAsInts().and(mant).sub(bias).min(high).max(zero);
+                IntVector l = ((IntVector) f.add(magic).reinterpretShape(I8, 0)).and(mant).sub(bias).min(high).max(zero);
                 l.intoArray(lt, 8 * e);
                 u = u.or(i == 0 ? l : l.lanewise(VectorOperators.LSHL, bits * i));
             }

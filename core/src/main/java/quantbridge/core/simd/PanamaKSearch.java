@@ -16,6 +16,12 @@ import jdk.incubator.vector.VectorSpecies;
 final class PanamaKSearch {
 
     private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    /**
+     * The int lanes of a float vector's bits are taken with {@code reinterpretShape(I8, 0)}, not
+     * {@code reinterpretAsInts()}: that one looks the int species up by lane type, and in some
+     * runs C2 did not fold the lookup and ran the Vector API's generic code, allocating an int
+     * array per call (1.5–6 GB on a Q2_K conversion).
+     */
     private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
 
     private PanamaKSearch() {
@@ -52,7 +58,7 @@ final class PanamaKSearch {
         for (int i = 0; i < n; ++i) {
             FloatVector xi = FloatVector.fromArray(F8, xt, 8 * i);
             FloatVector w = FloatVector.fromArray(F8, wt, 8 * i);
-            IntVector q = iscale.mul(xi).add(magic).reinterpretAsInts().sub(magicBits).max(low).min(top);
+            IntVector q = ((IntVector) iscale.mul(xi).add(magic).reinterpretShape(I8, 0)).sub(magicBits).max(low).min(top);
             FloatVector l = (FloatVector) q.convert(VectorOperators.I2F, 0);
             sumlx = sumlx.add(w.mul(xi).mul(l));
             suml2 = suml2.add(w.mul(l).mul(l));
@@ -68,7 +74,7 @@ final class PanamaKSearch {
             for (int i = 0; i < n; ++i) {
                 FloatVector xi = FloatVector.fromArray(F8, xt, 8 * i);
                 FloatVector w = FloatVector.fromArray(F8, wt, 8 * i);
-                IntVector q = trial.mul(xi).add(magic).reinterpretAsInts().sub(magicBits).max(low).min(top);
+                IntVector q = ((IntVector) trial.mul(xi).add(magic).reinterpretShape(I8, 0)).sub(magicBits).max(low).min(top);
                 FloatVector l = (FloatVector) q.convert(VectorOperators.I2F, 0);
                 lx = lx.add(w.mul(xi).mul(l));
                 l2 = l2.add(w.mul(l).mul(l));

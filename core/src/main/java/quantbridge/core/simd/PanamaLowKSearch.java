@@ -18,6 +18,12 @@ import jdk.incubator.vector.VectorSpecies;
 final class PanamaLowKSearch {
 
     private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    /**
+     * The int lanes of a float vector's bits are taken with {@code reinterpretShape(I8, 0)}, not
+     * {@code reinterpretAsInts()}: that one looks the int species up by lane type, and in some
+     * runs C2 did not fold the lookup and ran the Vector API's generic code, allocating an int
+     * array per call (1.5–6 GB on a Q2_K conversion).
+     */
     private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
 
     /**
@@ -86,7 +92,7 @@ final class PanamaLowKSearch {
         for (int i = 0; i < n; ++i) {
             FloatVector xi = FloatVector.fromArray(F8, xt, off + 8 * i);
             FloatVector w = FloatVector.fromArray(F8, wt, off + 8 * i);
-            IntVector q = iscale.mul(xi.sub(min)).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(zeroI).min(top);
+            IntVector q = ((IntVector) iscale.mul(xi.sub(min)).add(magic).reinterpretShape(I8, 0)).and(mantissa).sub(half).max(zeroI).min(top);
             FloatVector diff = scale.mul((FloatVector) q.convert(VectorOperators.I2F, 0)).add(min).sub(xi);
             FloatVector ad = diff.abs();
             bestError = bestError.add(w.mul(ad.mul(ad.blend(one, madLanes))));
@@ -112,7 +118,7 @@ final class PanamaLowKSearch {
             for (int i = 0; i < n; ++i) {
                 FloatVector xi = FloatVector.fromArray(F8, xt, off + 8 * i);
                 FloatVector w = FloatVector.fromArray(F8, wt, off + 8 * i);
-                IntVector q = trialIscale.mul(xi.sub(mn)).add(magic).reinterpretAsInts().and(mantissa).sub(half)
+                IntVector q = ((IntVector) trialIscale.mul(xi.sub(mn)).add(magic).reinterpretShape(I8, 0)).and(mantissa).sub(half)
                         .max(zeroI).min(top);
                 FloatVector l = (FloatVector) q.convert(VectorOperators.I2F, 0);
                 l.intoArray(st, LEVELS + 8 * i);
@@ -217,8 +223,8 @@ final class PanamaLowKSearch {
         for (int i = 0; i < n; ++i) {
             FloatVector xa = FloatVector.fromArray(F8, xt, 8 * i);
             FloatVector xb = FloatVector.fromArray(F8, xt, b + 8 * i);
-            IntVector qa = iscaleA.mul(xa).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(low).min(top);
-            IntVector qb = iscaleB.mul(xb).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(low).min(top);
+            IntVector qa = ((IntVector) iscaleA.mul(xa).add(magic).reinterpretShape(I8, 0)).and(mantissa).sub(half).max(low).min(top);
+            IntVector qb = ((IntVector) iscaleB.mul(xb).add(magic).reinterpretShape(I8, 0)).and(mantissa).sub(half).max(low).min(top);
             FloatVector la = (FloatVector) qa.convert(VectorOperators.I2F, 0);
             FloatVector lb = (FloatVector) qb.convert(VectorOperators.I2F, 0);
             la.intoArray(levelOut, 8 * i);
@@ -252,8 +258,8 @@ final class PanamaLowKSearch {
                 FloatVector slxB = sumlxB.sub(wxb.mul(lb));
                 FloatVector sl2A = suml2A.sub(wa.mul(la).mul(la));
                 FloatVector sl2B = suml2B.sub(wb.mul(lb).mul(lb));
-                IntVector qa = xa.mul(sl2A).div(slxA).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(low).min(top);
-                IntVector qb = xb.mul(sl2B).div(slxB).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(low).min(top);
+                IntVector qa = ((IntVector) xa.mul(sl2A).div(slxA).add(magic).reinterpretShape(I8, 0)).and(mantissa).sub(half).max(low).min(top);
+                IntVector qb = ((IntVector) xb.mul(sl2B).div(slxB).add(magic).reinterpretShape(I8, 0)).and(mantissa).sub(half).max(low).min(top);
                 FloatVector na = (FloatVector) qa.convert(VectorOperators.I2F, 0);
                 FloatVector nb = (FloatVector) qb.convert(VectorOperators.I2F, 0);
                 FloatVector slxNewA = slxA.add(wxa.mul(na));
@@ -308,9 +314,9 @@ final class PanamaLowKSearch {
             FloatVector xi = FloatVector.broadcast(F8, x[xo + i]);
             FloatVector wi = FloatVector.broadcast(F8, w[wo + i]);
             FloatVector wx = wi.mul(xi);
-            IntVector q0 = is0.mul(xi).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(low).min(top);
-            IntVector q1 = is1.mul(xi).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(low).min(top);
-            IntVector q2 = is2.mul(xi).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(low).min(top);
+            IntVector q0 = ((IntVector) is0.mul(xi).add(magic).reinterpretShape(I8, 0)).and(mantissa).sub(half).max(low).min(top);
+            IntVector q1 = ((IntVector) is1.mul(xi).add(magic).reinterpretShape(I8, 0)).and(mantissa).sub(half).max(low).min(top);
+            IntVector q2 = ((IntVector) is2.mul(xi).add(magic).reinterpretShape(I8, 0)).and(mantissa).sub(half).max(low).min(top);
             FloatVector f0 = (FloatVector) q0.convert(VectorOperators.I2F, 0);
             FloatVector f1 = (FloatVector) q1.convert(VectorOperators.I2F, 0);
             FloatVector f2 = (FloatVector) q2.convert(VectorOperators.I2F, 0);
@@ -345,7 +351,7 @@ final class PanamaLowKSearch {
             FloatVector mv = FloatVector.broadcast(F8, m[g]);
             for (int h = 0; h < 16; h += 8) {
                 FloatVector v = FloatVector.fromArray(F8, x, xo + 16 * g + h).add(mv);
-                IntVector q = v.div(dv).add(magic).reinterpretAsInts().and(mantissa).sub(half).max(low).min(top).sub(low);
+                IntVector q = ((IntVector) v.div(dv).add(magic).reinterpretShape(I8, 0)).and(mantissa).sub(half).max(low).min(top).sub(low);
                 ((ByteVector) q.convertShape(VectorOperators.I2B, ByteVector.SPECIES_64, 0)).intoArray(L, 16 * g + h);
             }
         }
