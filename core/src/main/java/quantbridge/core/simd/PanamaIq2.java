@@ -21,12 +21,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class PanamaIq2 {
 
     private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
-    /**
-     * The int lanes of a float vector's bits are taken with {@code reinterpretShape(I8, 0)}, not
-     * {@code reinterpretAsInts()}: that one looks the int species up by lane type, and in some
-     * runs C2 did not fold the lookup and ran the Vector API's generic code, allocating an int
-     * array per call (1.5–6 GB on a Q2_K conversion).
-     */
+    /** Float bits become int lanes through {@code reinterpretShape(I8, 0)}: see {@code PanamaLowKSearch.I8}. */
     private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
     private static final IntVector IOTA = IntVector.fromArray(I8, new int[] {0, 1, 2, 3, 4, 5, 6, 7}, 0);
 
