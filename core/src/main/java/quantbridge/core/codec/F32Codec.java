@@ -28,6 +28,21 @@ final class F32Codec extends AbstractCodec {
         MemorySegment.copy(src, srcOffset, dst, LE, dstOffset, n);
     }
 
+    /**
+     * The row copied as a whole and measured against itself: F32 output decodes to its source
+     * bit for bit, so the sums are those of {@link ValueStats#errorSums} for the source and an
+     * identical copy (not the block-by-block path of the quantizing codecs).
+     */
+    @Override
+    public void encodeRow(float[] src, int srcOffset, int n, float[] importance, MemorySegment dst, long dstOffset,
+            double[] errorAcc) {
+        encodeRow(src, srcOffset, n, importance, dst, dstOffset);
+        if (errorAcc == null) return;
+        float[] y = decodedScratch(n);
+        System.arraycopy(src, srcOffset, y, 0, n);
+        ValueStats.errorSums(src, srcOffset, y, n, errorAcc);
+    }
+
     @Override
     void decodeBlocks(byte[] src, int nb, float[] dst, int dstOff) {
         for (int i = 0; i < nb; i++) dst[dstOff + i] = Float.intBitsToFloat(QuantMath.i32(src, 4 * i));
