@@ -5,6 +5,7 @@ import static quantbridge.core.codec.QuantMath.lroundf;
 import static quantbridge.core.codec.QuantMath.putHalf;
 
 import quantbridge.core.ir.GgmlType;
+import quantbridge.core.simd.VectorKernels;
 
 /**
  * TQ1_0: ternary values (−1, 0, 1)·d, five trits per byte in base 3 scaled to a byte. Layout:
@@ -14,8 +15,11 @@ final class TQ1_0Codec extends AbstractCodec {
 
     private static final int[] POW3 = {1, 3, 9, 27, 81, 243};
 
-    TQ1_0Codec() {
+    private final VectorKernels vk;
+
+    TQ1_0Codec(VectorKernels vk) {
         super(GgmlType.TQ1_0);
+        this.vk = vk;
     }
 
     private static float trit(int b, int n, float d) {
@@ -26,6 +30,10 @@ final class TQ1_0Codec extends AbstractCodec {
 
     @Override
     void decodeBlocks(byte[] src, int nb, float[] dst, int dstOff) {
+        if (vk != null) {
+            vk.decodeTQ1_0(src, nb, dst, dstOff);
+            return;
+        }
         for (int i = 0; i < nb; i++) {
             int o = 54 * i;
             float d = half(src, o + 52);
@@ -48,31 +56,36 @@ final class TQ1_0Codec extends AbstractCodec {
 
     @Override
     void encodeBlocks(float[] x, int xo, int nb, float[] qw, int qo, float row, byte[] out) {
-        for (int i = 0; i < nb; i++) {
-            int xb = xo + 256 * i;
-            int o = 54 * i;
-            float amax = QuantMath.absMax(x, xb, 256);
-            float d = amax;
-            float id = d != 0 ? 1.0f / d : 0.0f;
-            putHalf(out, o + 52, d);
-            for (int m = 0; m < 32; ++m) {
-                int q = 0;
-                for (int n = 0; n < 5; ++n) q = ((q * 3) + tritOf(x[xb + m + 32 * n], id)) & 0xFF;
-                out[o + m] = (byte) ((q * 256 + 242) / 243);
-            }
-            xb += 160;
-            for (int m = 0; m < 16; ++m) {
-                int q = 0;
-                for (int n = 0; n < 5; ++n) q = ((q * 3) + tritOf(x[xb + m + 16 * n], id)) & 0xFF;
-                out[o + 32 + m] = (byte) ((q * 256 + 242) / 243);
-            }
-            xb += 80;
-            for (int j = 0; j < 4; ++j) {
-                int q = 0;
-                for (int m = 0; m < 4; ++m) q = ((q * 3) + tritOf(x[xb + j + 4 * m], id)) & 0xFF;
-                q = (q * 3) & 0xFF;
-                out[o + 48 + j] = (byte) ((q * 256 + 242) / 243);
-            }
+        if (vk != null) {
+            vk.encodeTQ1_0(x, xo, nb, out, TQ1_0Codec::encodeBlock);
+        } else {
+            for (int i = 0; i < nb; i++) encodeBlock(x, xo + 256 * i, out, 54 * i);
+        }
+    }
+
+    /** quantize_row_tq1_0_ref for one block. */
+    static void encodeBlock(float[] x, int xb, byte[] out, int o) {
+        float amax = QuantMath.absMax(x, xb, 256);
+        float d = amax;
+        float id = d != 0 ? 1.0f / d : 0.0f;
+        putHalf(out, o + 52, d);
+        for (int m = 0; m < 32; ++m) {
+            int q = 0;
+            for (int n = 0; n < 5; ++n) q = ((q * 3) + tritOf(x[xb + m + 32 * n], id)) & 0xFF;
+            out[o + m] = (byte) ((q * 256 + 242) / 243);
+        }
+        xb += 160;
+        for (int m = 0; m < 16; ++m) {
+            int q = 0;
+            for (int n = 0; n < 5; ++n) q = ((q * 3) + tritOf(x[xb + m + 16 * n], id)) & 0xFF;
+            out[o + 32 + m] = (byte) ((q * 256 + 242) / 243);
+        }
+        xb += 80;
+        for (int j = 0; j < 4; ++j) {
+            int q = 0;
+            for (int m = 0; m < 4; ++m) q = ((q * 3) + tritOf(x[xb + j + 4 * m], id)) & 0xFF;
+            q = (q * 3) & 0xFF;
+            out[o + 48 + j] = (byte) ((q * 256 + 242) / 243);
         }
     }
 }

@@ -11,7 +11,7 @@ import static quantbridge.core.simd.PanamaSupport.toFloat;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
-/** Vector decoders of Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K and Q6_K: the scalar float operations, lane by lane. */
+/** Vector decoders of Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K, TQ1_0 and TQ2_0: the scalar float operations, lane by lane. */
 final class PanamaDecoders {
 
     private PanamaDecoders() {
@@ -166,6 +166,60 @@ final class PanamaDecoders {
                                 .or(h.lanewise(VectorOperators.ASHR, 2 * p).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
                         toFloat(q).mul(d * src[sc + l / 16 + 2 * p]).intoArray(dst, y + 32 * p + l);
                     }
+                }
+            }
+        }
+    }
+
+    /** Trit n of TQ1_0's bytes {@code b} (0 … 255), times d, into {@code dst[at ..]}: ((b·3^n mod 256)·3 &gt;&gt; 8) − 1. */
+    private static void tritsTo(IntVector b, int pow3, float d, float[] dst, int at) {
+        toFloat(b.mul(pow3).and(0xFF).mul(3).lanewise(VectorOperators.ASHR, 8).sub(1)).mul(d).intoArray(dst, at);
+    }
+
+    static void decodeTQ1_0(byte[] src, int nb, float[] dst, int dstOff) {
+        for (int i = 0; i < nb; i++) {
+            int o = 54 * i;
+            float d = half(src, o + 52);
+            int y = dstOff + 256 * i;
+            for (int k = 0; k < 32; k += lanes) {
+                IntVector b = bytesToInts(src, o + k).and(0xFF);
+                tritsTo(b, 1, d, dst, y + k);
+                tritsTo(b, 3, d, dst, y + 32 + k);
+                tritsTo(b, 9, d, dst, y + 64 + k);
+                tritsTo(b, 27, d, dst, y + 96 + k);
+                tritsTo(b, 81, d, dst, y + 128 + k);
+            }
+            for (int k = 0; k < 16; k += lanes) {
+                IntVector b = bytesToInts(src, o + 32 + k).and(0xFF);
+                tritsTo(b, 1, d, dst, y + 160 + k);
+                tritsTo(b, 3, d, dst, y + 176 + k);
+                tritsTo(b, 9, d, dst, y + 192 + k);
+                tritsTo(b, 27, d, dst, y + 208 + k);
+                tritsTo(b, 81, d, dst, y + 224 + k);
+            }
+            for (int n = 0, pow3 = 1; n < 4; n++, pow3 *= 3) {
+                for (int j = 0; j < 4; j++) {
+                    int t = ((((src[o + 48 + j] & 0xFF) * pow3) & 0xFF) * 3) >> 8;
+                    dst[y + 240 + 4 * n + j] = (float) (t - 1) * d;
+                }
+            }
+        }
+    }
+
+    static void decodeTQ2_0(byte[] src, int nb, float[] dst, int dstOff) {
+        for (int i = 0; i < nb; i++) {
+            int o = 66 * i;
+            float d = half(src, o + 64);
+            int y = dstOff + 256 * i;
+            // byte m of each 32 holds values m, m+32, m+64, m+96 of its 128, two bits each
+            for (int h = 0; h < 2; h++) {
+                for (int k = 0; k < 32; k += lanes) {
+                    IntVector q = bytesToInts(src, o + 32 * h + k);
+                    int at = y + 128 * h + k;
+                    toFloat(q.and(3).sub(1)).mul(d).intoArray(dst, at);
+                    toFloat(q.lanewise(VectorOperators.ASHR, 2).and(3).sub(1)).mul(d).intoArray(dst, at + 32);
+                    toFloat(q.lanewise(VectorOperators.ASHR, 4).and(3).sub(1)).mul(d).intoArray(dst, at + 64);
+                    toFloat(q.lanewise(VectorOperators.ASHR, 6).and(3).sub(1)).mul(d).intoArray(dst, at + 96);
                 }
             }
         }

@@ -16,7 +16,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
-/** Vector encoders of Q4_0, Q4_1, Q5_0, Q5_1 and Q8_0 (quantize_row_*_ref); blocks the lanes cannot reproduce exactly go to the scalar encoder. */
+/** Vector encoders of Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, TQ1_0 and TQ2_0 (quantize_row_*_ref); blocks the lanes cannot reproduce exactly go to the scalar encoder. */
 final class PanamaEncoders {
 
     private PanamaEncoders() {
@@ -223,6 +223,88 @@ final class PanamaEncoders {
                 IntVector r = t.add(1, frac.compare(VectorOperators.GE, 0.5f).cast(is));
                 r = r.neg().blend(r, v.compare(VectorOperators.GE, 0f).cast(is));
                 storeBytes(r, out, o + 2 + k);
+            }
+        }
+    }
+
+    /** max |x| over a block of 256; NaN if any value is NaN. */
+    private static float absMax256(float[] x, int xb) {
+        int m = 0;
+        for (int g = 0; g < 256; g += 32) m = Math.max(m, Float.floatToRawIntBits(absMax(x, xb + g)));
+        return Float.intBitsToFloat(m);
+    }
+
+    /**
+     * The ternary codes lroundf(x·id) + 1 of {@code lanes} values from {@code x[i]}, where |x| is at
+     * most the block's amax and id = 1/amax, so |x·id| &lt; 1.5: lroundf (ties away from zero) is
+     * then ±1 exactly when |x·id| ≥ 0.5, with the sign of x·id, and 0 otherwise.
+     */
+    private static IntVector trits(float[] x, int i, float id) {
+        FloatVector v = at(x, i).mul(id);
+        VectorMask<Float> one = v.abs().compare(VectorOperators.GE, 0.5f);
+        VectorMask<Float> neg = v.compare(VectorOperators.LT, 0f);
+        return IntVector.broadcast(is, 1).blend(2, one.andNot(neg).cast(is)).blend(0, one.and(neg).cast(is));
+    }
+
+    /** lroundf(v) + 1 for |v| &lt; 1.5, as {@link #trits} computes it. */
+    private static int trit(float v) {
+        return Math.abs(v) >= 0.5f ? (v < 0 ? 0 : 2) : 1;
+    }
+
+    /** (q·256 + 242) / 243 for 0 ≤ q ≤ 242 as a multiplication: n·69043 &gt;&gt;&gt; 24 = n / 243 for every n ≤ 62194 (the product stays below 2^32). */
+    private static IntVector scaledToByte(IntVector q) {
+        return q.lanewise(VectorOperators.LSHL, 8).add(242).mul(69043).lanewise(VectorOperators.LSHR, 24);
+    }
+
+    /** TQ1_0's byte of five trits, values {@code x[i + step·n]} for n = 0 … 4 in base 3 (n = 0 the most significant), in {@code lanes} lanes. */
+    private static IntVector base3(float[] x, int i, int step, float id) {
+        IntVector q = trits(x, i, id).mul(3).add(trits(x, i + step, id)).mul(3).add(trits(x, i + 2 * step, id))
+                .mul(3).add(trits(x, i + 3 * step, id)).mul(3).add(trits(x, i + 4 * step, id));
+        return scaledToByte(q);
+    }
+
+    static void encodeTQ1_0(float[] x, int xo, int nb, byte[] out, VectorKernels.BlockEncoder scalar) {
+        for (int i = 0; i < nb; i++) {
+            int xb = xo + 256 * i;
+            int o = 54 * i;
+            float amax = absMax256(x, xb);
+            float id = amax != 0 ? 1.0f / amax : 0.0f;
+            if (!(amax < INF) || !(Math.abs(id) < INF)) {
+                scalar.encode(x, xb, out, o);
+                continue;
+            }
+            putHalf(out, o + 52, amax);
+            for (int k = 0; k < 32; k += lanes) storeBytes(base3(x, xb + k, 32, id), out, o + k);
+            for (int k = 0; k < 16; k += lanes) storeBytes(base3(x, xb + 160 + k, 16, id), out, o + 32 + k);
+            // the last 16 values, four trits to a byte (values j, j+4, j+8, j+12), then shifted by one trit
+            for (int j = 0; j < 4; ++j) {
+                int q = 0;
+                for (int m = 0; m < 4; ++m) q = q * 3 + trit(x[xb + 240 + j + 4 * m] * id);
+                out[o + 48 + j] = (byte) ((q * 3 * 256 + 242) / 243);
+            }
+        }
+    }
+
+    static void encodeTQ2_0(float[] x, int xo, int nb, byte[] out, VectorKernels.BlockEncoder scalar) {
+        for (int i = 0; i < nb; i++) {
+            int xb = xo + 256 * i;
+            int o = 66 * i;
+            float amax = absMax256(x, xb);
+            float id = amax != 0 ? 1.0f / amax : 0.0f;
+            if (!(amax < INF) || !(Math.abs(id) < INF)) {
+                scalar.encode(x, xb, out, o);
+                continue;
+            }
+            putHalf(out, o + 64, amax);
+            // byte m of each 32 holds values m, m+32, m+64, m+96 of its 128, two bits each
+            for (int h = 0; h < 256; h += 128) {
+                for (int k = 0; k < 32; k += lanes) {
+                    IntVector q = trits(x, xb + h + k, id)
+                            .or(trits(x, xb + h + 32 + k, id).lanewise(VectorOperators.LSHL, 2))
+                            .or(trits(x, xb + h + 64 + k, id).lanewise(VectorOperators.LSHL, 4))
+                            .or(trits(x, xb + h + 96 + k, id).lanewise(VectorOperators.LSHL, 6));
+                    storeBytes(q, out, o + h / 4 + k);
+                }
             }
         }
     }

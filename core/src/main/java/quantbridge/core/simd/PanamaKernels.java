@@ -147,6 +147,26 @@ final class PanamaKernels implements VectorKernels {
     }
 
     @Override
+    public void decodeTQ1_0(byte[] src, int nb, float[] dst, int dstOff) {
+        PanamaDecoders.decodeTQ1_0(src, nb, dst, dstOff);
+    }
+
+    @Override
+    public void decodeTQ2_0(byte[] src, int nb, float[] dst, int dstOff) {
+        PanamaDecoders.decodeTQ2_0(src, nb, dst, dstOff);
+    }
+
+    @Override
+    public void encodeTQ1_0(float[] x, int xo, int nb, byte[] out, BlockEncoder scalar) {
+        PanamaEncoders.encodeTQ1_0(x, xo, nb, out, scalar);
+    }
+
+    @Override
+    public void encodeTQ2_0(float[] x, int xo, int nb, byte[] out, BlockEncoder scalar) {
+        PanamaEncoders.encodeTQ2_0(x, xo, nb, out, scalar);
+    }
+
+    @Override
     public boolean searchQkx8(float[] xt, float[] wt, int n, int nmax, float rmin, float rdelta, int nstep,
             float[] scaleOut, float[] minOut, float[] iscaleOut, float[] levelMinOut) {
         // Q2_K's search with the squared error (|diff|·|diff| = diff² bit for bit): the same operations;

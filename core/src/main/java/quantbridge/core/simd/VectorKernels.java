@@ -49,6 +49,14 @@ public interface VectorKernels {
 
     void encodeQ8_0(float[] x, int xo, int nb, byte[] out, BlockEncoder scalar);
 
+    void decodeTQ1_0(byte[] src, int nb, float[] dst, int dstOff);
+
+    void decodeTQ2_0(byte[] src, int nb, float[] dst, int dstOff);
+
+    void encodeTQ1_0(float[] x, int xo, int nb, byte[] out, BlockEncoder scalar);
+
+    void encodeTQ2_0(float[] x, int xo, int nb, byte[] out, BlockEncoder scalar);
+
     /**
      * The scale/min search of make_qkx2_quants (squared error, given weights) for 8 groups of
      * {@code n} values at once, bit-identical to the scalar search; {@code xt[8·i + j]} and

@@ -1,6 +1,7 @@
 package quantbridge.core.codec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.lang.foreign.MemorySegment;
@@ -140,6 +141,55 @@ class VectorEquivalenceTest {
                 }
             }
         }
+    }
+
+    /**
+     * TQ1_0 and TQ2_0 on rows of values −1, 0 and 1 times the block's scale, in every base-3 digit
+     * pattern of TQ1_0's five-trit bytes (and all-zero blocks), then on rows of magnitudes at and
+     * either side of half the block's maximum, where lroundf's ties decide the trit.
+     */
+    @TestFactory
+    Stream<DynamicTest> ternaryEveryPattern() {
+        VectorKernels vk = Vectorization.kernels();
+        Assumptions.assumeTrue(vk != null, "no vector implementation: " + Vectorization.description());
+        Map<GgmlType, BlockCodec> scalar = GoldenVectorsTest.codecs(null);
+        Map<GgmlType, BlockCodec> vector = GoldenVectorsTest.codecs(vk);
+        return Stream.of(GgmlType.TQ1_0, GgmlType.TQ2_0).map(t -> DynamicTest.dynamicTest(t.displayName() + " every trit pattern",
+                () -> encodeTernary(scalar.get(t), vector.get(t))));
+    }
+
+    private static void encodeTernary(BlockCodec s, BlockCodec v) {
+        SplittableRandom rnd = new SplittableRandom(s.type().ordinal() * 7L + 11);
+        int cols = 256 * 6;
+        float[] row = new float[cols];
+        byte[] a = new byte[(int) s.type().byteSize(cols)];
+        byte[] b = new byte[a.length];
+        float[] half = {0.5f, Math.nextUp(0.5f), Math.nextDown(0.5f), 0.25f, 0.75f, 1f};
+        int pattern = 0;
+        for (int r = 0; r < 64; r++) {
+            float scale = new float[] {1f, 3.7f, 1e-3f, 6e4f, 0.3f}[r % 5];
+            for (int blk = 0; blk < cols; blk += 256) {
+                boolean zero = rnd.nextInt(12) == 0;
+                // the five-trit bytes take values m + 32n (n = 0..4) of the first 160, m + 16n of the next 80
+                for (int m = 0; m < 48; m++, pattern++) {
+                    int p = pattern % 243;
+                    for (int n = 4; n >= 0; n--, p /= 3) {
+                        int at = m < 32 ? blk + m + 32 * n : blk + 160 + (m - 32) + 16 * n;
+                        row[at] = zero ? 0f : (p % 3 - 1) * (r < 32 ? scale : scale * half[rnd.nextInt(half.length)]);
+                    }
+                }
+                for (int j = blk + 240; j < blk + 256; j++) row[j] = zero ? 0f : (rnd.nextInt(3) - 1) * scale;
+                if (!zero && r >= 32) row[blk + rnd.nextInt(256)] = rnd.nextBoolean() ? scale : -scale;
+            }
+            s.encodeRow(row, 0, cols, null, MemorySegment.ofArray(a), 0);
+            v.encodeRow(row, 0, cols, null, MemorySegment.ofArray(b), 0);
+            for (int i = 0; i < a.length; i++) {
+                if (a[i] != b[i]) {
+                    fail(s.type().displayName() + " row " + r + " byte " + i + ": scalar " + (a[i] & 0xFF) + ", vector " + (b[i] & 0xFF));
+                }
+            }
+        }
+        assertTrue(pattern >= 243 * 60, "every pattern many times");
     }
 
     /** A row of 16 blocks of 32, each block drawn from one of several awkward families. */
