@@ -32,6 +32,10 @@
 # per weight matrix; $BENCH_DIR/MODEL-NAME.imatrix.gguf, or .dat with IMATRIX_FORMAT=dat), made
 # once per model and format. With an importance matrix the default types add the ones that need
 # one (IQ2_XXS, IQ2_XS, IQ2_S, IQ2_M, IQ1_S, IQ1_M, IQ3_XXS, IQ3_XS, Q2_K_S).
+# DURABLE=1: each run's time includes a sync(1) after the tool, and a sync (untimed) comes before
+# each run: the time until the output is on the disk, for both tools alike (llama.cpp returns
+# with its output still in the page cache; quantbridge writes with direct I/O), and no run pays
+# for the previous one's write-back.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$root/.ci/find-jdk.sh"
@@ -63,7 +67,7 @@ fi
 [ -z "$imatrix" ] || [ -f "$imatrix" ] || { echo "error: IMATRIX: no such file $imatrix" >&2; exit 2; }
 types=("$@")
 [ ${#types[@]} -gt 0 ] || types=(Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q2_K Q3_K_S Q3_K_M Q3_K_L Q4_K_S Q4_K_M Q5_K_S Q5_K_M Q6_K \
-    IQ4_NL IQ4_XS IQ3_S IQ3_M TQ1_0 TQ2_0 F16 BF16)
+    IQ4_NL IQ4_XS IQ3_S IQ3_M TQ1_0 TQ2_0 MXFP4_MOE F16 BF16 F32)
 [ $# -gt 0 ] || [ -z "$imatrix" ] || types+=(IQ2_XXS IQ2_XS IQ2_S IQ2_M IQ1_S IQ1_M IQ3_XXS IQ3_XS Q2_K_S)
 # llama_ftype ids, as quantbridge's Ftype enum has them
 id() { grep -o "\b$1([0-9]*" "$root/converters/src/main/java/quantbridge/converters/plan/Ftype.java" | head -1 | cut -d'(' -f2; }
@@ -74,9 +78,19 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "-" || b == "-" || b == 0) pr
 llama() { cmd=(python3 "$root/src/fixtures/llamacpp/llama_quantize.py" "$libdir" "$model" "$2" "$(id "$1")" "$threads" ${imatrix:+--imatrix "$imatrix"}); }
 qb() { cmd=(env -u QUANTBRIDGE_JAVA_OPTS ${QB_OPTS:+QUANTBRIDGE_JAVA_OPTS="$QB_OPTS"} "$qbroot/quantbridge" convert "$model" "$2" --type "$1" --threads "$threads" --quiet --force ${imatrix:+--imatrix "$imatrix"}); }
 
+# times cmd into $1 (with DURABLE=1: synced before, untimed, and until synced after)
+timed() {
+    if [ -n "${DURABLE:-}" ]; then
+        sync
+        measure "$1" bash -c '"$@" && sync' durable "${cmd[@]}"
+    else
+        measure "$1" "${cmd[@]}"
+    fi
+}
+
 "$qbroot/quantbridge" --version >/dev/null # build once, outside the timings
 {
-    echo "Model: $(basename "$model") ($(du -hL "$model" | cut -f1)), $threads threads, $runs runs per tool$([ "$warmup" != 0 ] && echo " after one warm-up"), alternating.${imatrix:+ Importance matrix: $(basename "$imatrix") (both tools).}"
+    echo "Model: $(basename "$model") ($(du -hL "$model" | cut -f1)), $threads threads, $runs runs per tool$([ "$warmup" != 0 ] && echo " after one warm-up"), alternating.${imatrix:+ Importance matrix: $(basename "$imatrix") (both tools).}${DURABLE:+ Times until the output is on the disk (sync after each run, DURABLE=1).}"
     echo "Machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs; quantbridge $(git -C "$qbroot" rev-parse --short HEAD 2>/dev/null || echo "($qbroot)") codecs: $(QUANTBRIDGE_JAVA_OPTS="${QB_OPTS:-}" "$qbroot/quantbridge" --version | sed -n 's/^codecs: //p')${QB_OPTS:+ (QUANTBRIDGE_JAVA_OPTS=$QB_OPTS)}; $(date -u '+%Y-%m-%d %H:%M UTC')."
     echo
     echo "| type | identical | llama.cpp wall s (median / min) | quantbridge wall s | wall ratio | llama.cpp CPU s | quantbridge CPU s | CPU ratio | llama.cpp RSS MB | quantbridge RSS MB | load before → after |"
@@ -94,8 +108,8 @@ for t in "${types[@]}"; do
         qb "$t" "$ours"; "${cmd[@]}" >/dev/null 2>&1 || true
     fi
     for ((i = 0; i < runs; i++)); do
-        rm -f "$ref"; llama "$t" "$ref"; measure "$rf" "${cmd[@]}"
-        rm -f "$ours"; qb "$t" "$ours"; measure "$qf" "${cmd[@]}"
+        rm -f "$ref"; llama "$t" "$ref"; timed "$rf"
+        rm -f "$ours"; qb "$t" "$ours"; timed "$qf"
     done
     after=$(load)
     if [ ! -f "$ref" ] && [ ! -f "$ours" ]; then same="both refuse$([ -n "$imatrix" ] || echo " (an importance matrix is required)")"
