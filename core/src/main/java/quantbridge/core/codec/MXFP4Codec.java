@@ -1,12 +1,16 @@
 package quantbridge.core.codec;
 
 import quantbridge.core.ir.GgmlType;
+import quantbridge.core.simd.VectorKernels;
 
 /** MXFP4: 32 E2M1 values sharing an E8M0 exponent. Layout: e, qs[16]. Importance weights are ignored, as in ggml. */
 final class MXFP4Codec extends AbstractCodec {
 
-    MXFP4Codec() {
+    private final VectorKernels vk;
+
+    MXFP4Codec(VectorKernels vk) {
         super(GgmlType.MXFP4);
+        this.vk = vk;
     }
 
     @Override
@@ -36,6 +40,10 @@ final class MXFP4Codec extends AbstractCodec {
             int e = amax > 0.0f ? QuantMath.cvtt(floorLog2(amax) - 2 + 127) & 0xFF : 0;
             float d = MicroFloats.e8m0Half(e);
             out[o] = (byte) e;
+            if (vk != null) {
+                vk.fp4Pairs(x, xb, 16, d, out, o + 1);
+                continue;
+            }
             for (int j = 0; j < 16; ++j) {
                 int x0 = MicroFloats.bestIndex(x[xb + j], d);
                 int x1 = MicroFloats.bestIndex(x[xb + 16 + j], d);

@@ -1,6 +1,7 @@
 package quantbridge.core.codec;
 
 import quantbridge.core.ir.GgmlType;
+import quantbridge.core.simd.VectorKernels;
 
 /**
  * NVFP4: 64 values as four groups of 16 E2M1 values, each with a UE4M3 scale. Layout: d[4], qs[32].
@@ -8,8 +9,11 @@ import quantbridge.core.ir.GgmlType;
  */
 final class NVFP4Codec extends AbstractCodec {
 
-    NVFP4Codec() {
+    private final VectorKernels vk;
+
+    NVFP4Codec(VectorKernels vk) {
         super(GgmlType.NVFP4);
+        this.vk = vk;
     }
 
     @Override
@@ -42,6 +46,10 @@ final class NVFP4Codec extends AbstractCodec {
                 int ue = MicroFloats.floatToUe4m3(amax / 6.0f);
                 out[o + s] = (byte) ue;
                 float d = MicroFloats.ue4m3ToFloat(ue);
+                if (vk != null) {
+                    vk.fp4Pairs(x, xb, 8, d, out, o + 4 + 8 * s);
+                    continue;
+                }
                 for (int j = 0; j < 8; ++j) {
                     int x0 = MicroFloats.bestIndex(x[xb + j], d);
                     int x1 = MicroFloats.bestIndex(x[xb + 8 + j], d);

@@ -27,7 +27,7 @@ final class StandardCodecs {
                 new Q2_KCodec(vk), new Q3_KCodec(vk), new Q4_KCodec(vk), new Q5_KCodec(vk), new Q6_KCodec(vk),
                 new Q8_KCodec(),
                 new IQ4_NLCodec(vk), new IQ4_XSCodec(vk),
-                new TQ1_0Codec(vk), new TQ2_0Codec(vk), new MXFP4Codec(), new NVFP4Codec(),
+                new TQ1_0Codec(vk), new TQ2_0Codec(vk), new MXFP4Codec(vk), new NVFP4Codec(vk),
                 new Q1_0Codec(), new Q2_0Codec());
     }
 }

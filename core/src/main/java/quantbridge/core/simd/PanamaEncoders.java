@@ -11,12 +11,17 @@ import static quantbridge.core.simd.PanamaSupport.storeBytes;
 import static quantbridge.core.simd.PanamaSupport.toFloat;
 import static quantbridge.core.simd.PanamaSupport.toInt;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
-/** Vector encoders of Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, TQ1_0 and TQ2_0 (quantize_row_*_ref); blocks the lanes cannot reproduce exactly go to the scalar encoder. */
+/**
+ * Vector encoders of Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, TQ1_0 and TQ2_0 (quantize_row_*_ref), and the
+ * codes of MXFP4 and NVFP4; blocks the lanes cannot reproduce exactly go to the scalar encoder.
+ */
 final class PanamaEncoders {
 
     private PanamaEncoders() {
@@ -306,6 +311,68 @@ final class PanamaEncoders {
                     storeBytes(q, out, o + h / 4 + k);
                 }
             }
+        }
+    }
+
+    /*
+     * MXFP4 and NVFP4 codes, 8 values a vector at either width (NVFP4's pairs are 8 apart).
+     * best_index_mxfp4 scans the 16 codes for the least |value·e − x|, the first on ties. Code 8 (0)
+     * ties with code 0 and never wins; for x ≥ 0 the negative codes' errors are at least code 0's,
+     * for x &lt; 0 the positive codes' are, and |−p − x| = |p − |x|| exactly (rounding is symmetric).
+     * So the scan is over the 8 magnitudes against |x|, in order, and x &lt; 0 moves a nonzero code
+     * to the negative half. NaN and infinite values or scales make every error NaN or infinite
+     * alike, and the scan then stays at code 0, as ggml's does.
+     */
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
+
+    /** |p − a|, the error of a magnitude's value p. */
+    private static FloatVector fp4Error(float p, FloatVector a) {
+        return FloatVector.broadcast(F8, p).sub(a).abs();
+    }
+
+    /** The E2M1 codes (0 … 15) of 8 values from {@code x[i]} for scale e. */
+    private static IntVector fp4Codes(float[] x, int i, float e) {
+        FloatVector v = FloatVector.fromArray(F8, x, i);
+        FloatVector a = v.abs();
+        FloatVector best = fp4Error(0 * e, a);
+        IntVector code = IntVector.zero(I8);
+        FloatVector err = fp4Error(1 * e, a);
+        VectorMask<Float> less = err.compare(VectorOperators.LT, best);
+        best = best.blend(err, less);
+        code = code.blend(1, less.cast(I8));
+        err = fp4Error(2 * e, a);
+        less = err.compare(VectorOperators.LT, best);
+        best = best.blend(err, less);
+        code = code.blend(2, less.cast(I8));
+        err = fp4Error(3 * e, a);
+        less = err.compare(VectorOperators.LT, best);
+        best = best.blend(err, less);
+        code = code.blend(3, less.cast(I8));
+        err = fp4Error(4 * e, a);
+        less = err.compare(VectorOperators.LT, best);
+        best = best.blend(err, less);
+        code = code.blend(4, less.cast(I8));
+        err = fp4Error(6 * e, a);
+        less = err.compare(VectorOperators.LT, best);
+        best = best.blend(err, less);
+        code = code.blend(5, less.cast(I8));
+        err = fp4Error(8 * e, a);
+        less = err.compare(VectorOperators.LT, best);
+        best = best.blend(err, less);
+        code = code.blend(6, less.cast(I8));
+        err = fp4Error(12 * e, a);
+        less = err.compare(VectorOperators.LT, best);
+        code = code.blend(7, less.cast(I8));
+        VectorMask<Integer> negative = v.compare(VectorOperators.LT, 0f).cast(I8).and(code.compare(VectorOperators.GT, 0));
+        return code.blend(code.add(8), negative);
+    }
+
+    static void fp4Pairs(float[] x, int xb, int half, float e, byte[] out, int o) {
+        for (int j = 0; j < half; j += 8) {
+            IntVector q = fp4Codes(x, xb + j, e).or(fp4Codes(x, xb + half + j, e).lanewise(VectorOperators.LSHL, 4));
+            ((ByteVector) q.convertShape(VectorOperators.I2B, B8, 0)).intoArray(out, o + j);
         }
     }
 }

@@ -167,6 +167,11 @@ final class PanamaKernels implements VectorKernels {
     }
 
     @Override
+    public void fp4Pairs(float[] x, int xb, int half, float e, byte[] out, int o) {
+        PanamaEncoders.fp4Pairs(x, xb, half, e, out, o);
+    }
+
+    @Override
     public boolean searchQkx8(float[] xt, float[] wt, int n, int nmax, float rmin, float rdelta, int nstep,
             float[] scaleOut, float[] minOut, float[] iscaleOut, float[] levelMinOut) {
         // Q2_K's search with the squared error (|diff|·|diff| = diff² bit for bit): the same operations;

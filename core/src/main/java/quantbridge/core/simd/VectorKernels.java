@@ -58,6 +58,13 @@ public interface VectorKernels {
     void encodeTQ2_0(float[] x, int xo, int nb, byte[] out, BlockEncoder scalar);
 
     /**
+     * MXFP4's and NVFP4's codes: {@code out[o + j] = c(x[xb + j]) | c(x[xb + half + j]) << 4} for
+     * j &lt; {@code half} (a multiple of 8), c(v) being best_index_mxfp4 of v for scale {@code e}: the
+     * first of the 16 E2M1 codes whose doubled value times e is nearest to v.
+     */
+    void fp4Pairs(float[] x, int xb, int half, float e, byte[] out, int o);
+
+    /**
      * The scale/min search of make_qkx2_quants (squared error, given weights) for 8 groups of
      * {@code n} values at once, bit-identical to the scalar search; {@code xt[8·i + j]} and
      * {@code wt[8·i + j]} are value and weight i of group j (finite, |x| and weights at most 2^20). Writes

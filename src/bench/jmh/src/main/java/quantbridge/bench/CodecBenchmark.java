@@ -33,7 +33,7 @@ public class CodecBenchmark {
 
     static final int N = 1 << 20;
 
-    @Param({"F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS", "IQ3_S", "IQ3_XXS", "TQ1_0", "TQ2_0"})
+    @Param({"F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS", "IQ3_S", "IQ3_XXS", "TQ1_0", "TQ2_0", "MXFP4", "NVFP4"})
     public String type;
 
     /** "vector": the implementation chosen at start-up (see Codecs.implementation()); "scalar": plain Java. */
