@@ -332,7 +332,7 @@ final class PanamaEncoders {
         return FloatVector.broadcast(F8, p).sub(a).abs();
     }
 
-    /** The E2M1 codes (0 … 15) of 8 values from {@code x[i]} for scale e. */
+    /** The E2M1 codes (0 … 15) of 8 values from {@code x[i]} for scale e (the scan written out, not a loop: see the top). */
     private static IntVector fp4Codes(float[] x, int i, float e) {
         FloatVector v = FloatVector.fromArray(F8, x, i);
         FloatVector a = v.abs();
