@@ -19,11 +19,31 @@ import quantbridge.core.simd.VectorKernels;
 final class Iq1MCodec extends AbstractCodec {
 
     private final VectorKernels vk;
+    /** ggml's earlier split search (sums formed anew for every split) instead of the prefix sums. */
+    private final boolean perSplitSums;
 
-    /** With {@code vk} null the scalar code throughout, else its neighbour searches on {@code vk} (same bytes). */
+    /**
+     * The split search of llama.cpp from b11108 on (prefix sums per half of the group), what
+     * llama-quantize writes today. With {@code vk} null the scalar code throughout, else its
+     * neighbour searches on {@code vk} (same bytes).
+     */
     Iq1MCodec(VectorKernels vk) {
+        this(vk, false);
+    }
+
+    private Iq1MCodec(VectorKernels vk, boolean perSplitSums) {
         super(GgmlType.IQ1_M);
         this.vk = vk;
+        this.perSplitSums = perSplitSums;
+    }
+
+    /**
+     * ggml's earlier split search, every split's sums formed anew (ggml d99724f2, the version of
+     * the golden vectors; llama.cpp before b11108): the same result but where near-ties round
+     * apart (rows of constants or spikes, about one block in ten thousand of real weights).
+     */
+    static Iq1MCodec perSplitSums(VectorKernels vk) {
+        return new Iq1MCodec(vk, true);
     }
 
     @Override
@@ -84,6 +104,14 @@ final class Iq1MCodec extends AbstractCodec {
         /** The vector kernels' sums of 8 splits, shift pattern k at {@code [8·k, 8·k + 8)}. */
         final float[] vqx = new float[32];
         final float[] vq2 = new float[32];
+        /** Prefix sums of w·x and of w over the sorted values, per half of the group: half h at {@code [17·h, 17·h + 17)}. */
+        final float[] px = new float[34];
+        final float[] pw = new float[34];
+        /** The chosen split (i1, i2), shift pattern and scale; -1 when none qualifies. */
+        int besti1;
+        int besti2;
+        int bestK;
+        float scale;
     }
 
     /** {@link #shiftLevels}{@code (k, half)[lv]} at {@code [6·k + 3·half + lv]}, for the vector kernels. */
@@ -98,10 +126,11 @@ final class Iq1MCodec extends AbstractCodec {
     @Override
     void encodeBlocks(float[] x, int xo, int nb, float[] qw, int qo, float row, byte[] out) {
         Scratch t = new Scratch();
-        for (int ibl = 0; ibl < nb; ++ibl) encodeBlock(vk, x, xo + 256 * ibl, qw, qo + 256 * ibl, t, out, 56 * ibl);
+        for (int ibl = 0; ibl < nb; ++ibl) encodeBlock(vk, perSplitSums, x, xo + 256 * ibl, qw, qo + 256 * ibl, t, out, 56 * ibl);
     }
 
-    private static void encodeBlock(VectorKernels vk, float[] x, int xbl, float[] qw, int qbl, Scratch t, byte[] out, int o) {
+    private static void encodeBlock(VectorKernels vk, boolean perSplitSums, float[] x, int xbl, float[] qw, int qbl, Scratch t,
+            byte[] out, int o) {
         IqSearch s = IqSearch.iq1();
         float[] scales = t.scales;
         float[] weight = t.weight;
@@ -120,7 +149,7 @@ final class Iq1MCodec extends AbstractCodec {
                 shifts[ib] = 0;
                 continue;
             }
-            float scale = search(vk, s, x, xb, max, t, o, out, ib);
+            float scale = search(vk, perSplitSums, s, x, xb, max, t, o, out, ib);
             if (scale < 0) {
                 scales[ib] = 0;
                 shifts[ib] = 0;
@@ -175,15 +204,73 @@ final class Iq1MCodec extends AbstractCodec {
      * each half's shift sign free), then the grid lookup. Writes the grid indices to qs/qh and the
      * shift pattern to {@code t.shifts[ib]}; returns the scale, or -1 when no split qualifies.
      */
-    private static float search(VectorKernels vk, IqSearch s, float[] x, int xb, float max, Scratch t, int o, byte[] out, int ib) {
+    private static float search(VectorKernels vk, boolean perSplitSums, IqSearch s, float[] x, int xb, float max, Scratch t, int o,
+            byte[] out, int ib) {
         float[] weight = t.weight;
         int[] idx = t.idx;
         byte[] L = t.L;
+        Iq1Support.sortIndices(x, xb, 16, idx);
+        t.scale = max;
+        t.besti1 = t.besti2 = t.bestK = -1;
+        if (perSplitSums) {
+            splitsPerSplit(vk, x, xb, t);
+        } else {
+            splitsPrefixSums(x, xb, t);
+        }
+        float scale = t.scale;
+        int besti1 = t.besti1;
+        int besti2 = t.besti2;
+        int bestK = t.bestK;
+        if (besti1 < 0 || besti2 < 0 || bestK < 0) return -1;
+        for (int j = 0; j < besti1; ++j) L[idx[j]] = 0;
+        for (int j = besti1; j < besti2; ++j) L[idx[j]] = 1;
+        for (int j = besti2; j < 16; ++j) L[idx[j]] = 2;
+        if (scale < 0) {
+            for (int j = 0; j < 16; ++j) L[j] = (byte) (2 - L[j]);
+            scale = -scale;
+            bestK = 3 - bestK;
+        }
+        boolean allOnGrid = true;
+        int[] index = t.index;
+        for (int k = 0; k < 2; ++k) {
+            int u = Iq1Support.pack(L, 8 * k);
+            int g = s.map[u];
+            if (g < 0) {
+                allOnGrid = false;
+                g = Iq1Support.bestNeighbour(vk, s, u, x, xb + 8 * k, weight, 8 * k, scale, shiftLevels(bestK, k), L, 8 * k);
+            }
+            index[k] = g;
+        }
+        if (!allOnGrid) {
+            float sqx = 0;
+            float sq2 = 0;
+            for (int k = 0; k < 2; ++k) {
+                float[] xx = shiftLevels(bestK, k);
+                int g = 8 * index[k];
+                for (int j = 0; j < 8; ++j) {
+                    float w = weight[8 * k + j];
+                    float q = xx[(s.grid[g + j] - 1) / 2];
+                    sqx += w * q * x[xb + 8 * k + j];
+                    sq2 += w * q * q;
+                }
+            }
+            if (sqx > 0 && sq2 > 0) scale = sqx / sq2;
+        }
+        out[o + 2 * ib] = (byte) index[0];
+        out[o + 2 * ib + 1] = (byte) index[1];
+        out[o + 32 + ib] = (byte) ((index[0] >> 8) | ((index[1] >> 8) << 4));
+        t.shifts[ib] = bestK;
+        return scale;
+    }
+
+    /** The earlier split search: each split's sums over the 16 sorted values formed anew (on {@code vk}, 8 splits at once). */
+    private static void splitsPerSplit(VectorKernels vk, float[] x, int xb, Scratch t) {
+        float[] weight = t.weight;
+        int[] idx = t.idx;
         float[] sumqx = t.sumqx;
         float[] sumq2 = t.sumq2;
-        Iq1Support.sortIndices(x, xb, 16, idx);
         float bestScore = -Float.MAX_VALUE;
-        float scale = max;
+        float scale = t.scale;
         int besti1 = -1;
         int besti2 = -1;
         int bestK = -1;
@@ -233,45 +320,84 @@ final class Iq1MCodec extends AbstractCodec {
                 }
             }
         }
-        if (besti1 < 0 || besti2 < 0 || bestK < 0) return -1;
-        for (int j = 0; j < besti1; ++j) L[idx[j]] = 0;
-        for (int j = besti1; j < besti2; ++j) L[idx[j]] = 1;
-        for (int j = besti2; j < 16; ++j) L[idx[j]] = 2;
-        if (scale < 0) {
-            for (int j = 0; j < 16; ++j) L[j] = (byte) (2 - L[j]);
-            scale = -scale;
-            bestK = 3 - bestK;
+        t.scale = scale;
+        t.besti1 = besti1;
+        t.besti2 = besti2;
+        t.bestK = bestK;
+    }
+
+    /**
+     * The search of llama.cpp b11108 on: prefix sums per half of the group (each half has its own
+     * shift sign). Both shifts' levels step by -1 (v0 - v1 = v1 - v2 = -1), so a split's sum of
+     * w·x·q over a half is T·v2 - P(i1) - P(i2) and its sum of w·q² is
+     * W·v2² + Pw(i1)·(v0² - v1²) + Pw(i2)·(v1² - v2²), formed as ggml forms them.
+     */
+    private static void splitsPrefixSums(float[] x, int xb, Scratch t) {
+        float[] weight = t.weight;
+        int[] idx = t.idx;
+        float[] sumqx = t.sumqx;
+        float[] sumq2 = t.sumq2;
+        float[] px = t.px;
+        float[] pw = t.pw;
+        px[0] = px[17] = 0;
+        pw[0] = pw[17] = 0;
+        for (int j = 0; j < 16; ++j) {
+            int i = idx[j];
+            int h = i < 8 ? 0 : 17;
+            int other = 17 - h;
+            px[h + j + 1] = px[h + j] + weight[i] * x[xb + i];
+            px[other + j + 1] = px[other + j];
+            pw[h + j + 1] = pw[h + j] + weight[i];
+            pw[other + j + 1] = pw[other + j];
         }
-        boolean allOnGrid = true;
-        int[] index = t.index;
-        for (int k = 0; k < 2; ++k) {
-            int u = Iq1Support.pack(L, 8 * k);
-            int g = s.map[u];
-            if (g < 0) {
-                allOnGrid = false;
-                g = Iq1Support.bestNeighbour(vk, s, u, x, xb + 8 * k, weight, 8 * k, scale, shiftLevels(bestK, k), L, 8 * k);
-            }
-            index[k] = g;
-        }
-        if (!allOnGrid) {
-            float sqx = 0;
-            float sq2 = 0;
-            for (int k = 0; k < 2; ++k) {
-                float[] xx = shiftLevels(bestK, k);
-                int g = 8 * index[k];
-                for (int j = 0; j < 8; ++j) {
-                    float w = weight[8 * k + j];
-                    float q = xx[(s.grid[g + j] - 1) / 2];
-                    sqx += w * q * x[xb + 8 * k + j];
-                    sq2 += w * q * q;
+        float[] xp = Iq1Support.X_P;
+        float[] xm = Iq1Support.X_M;
+        float p2 = xp[2];
+        float m2 = xm[2];
+        float cp1 = xp[0] * xp[0] - xp[1] * xp[1];
+        float cp2 = xp[1] * xp[1] - xp[2] * xp[2];
+        float cm1 = xm[0] * xm[0] - xm[1] * xm[1];
+        float cm2 = xm[1] * xm[1] - xm[2] * xm[2];
+        float bestScore = -Float.MAX_VALUE;
+        float scale = t.scale;
+        int besti1 = -1;
+        int besti2 = -1;
+        int bestK = -1;
+        for (int i1 = 0; i1 <= 16; ++i1) {
+            for (int i2 = i1; i2 <= 16; ++i2) {
+                float sx0 = px[i1] + px[i2];
+                float qxp0 = px[16] * p2 - sx0;
+                float qxm0 = px[16] * m2 - sx0;
+                float q2p0 = pw[16] * p2 * p2 + pw[i1] * cp1 + pw[i2] * cp2;
+                float q2m0 = pw[16] * m2 * m2 + pw[i1] * cm1 + pw[i2] * cm2;
+                float sx1 = px[17 + i1] + px[17 + i2];
+                float qxp1 = px[33] * p2 - sx1;
+                float qxm1 = px[33] * m2 - sx1;
+                float q2p1 = pw[33] * p2 * p2 + pw[17 + i1] * cp1 + pw[17 + i2] * cp2;
+                float q2m1 = pw[33] * m2 * m2 + pw[17 + i1] * cm1 + pw[17 + i2] * cm2;
+                // shift patterns (half 0, half 1): 0 = (+, +), 1 = (+, -), 2 = (-, +), 3 = (-, -)
+                sumqx[0] = qxp0 + qxp1;
+                sumqx[1] = qxp0 + qxm1;
+                sumqx[2] = qxm0 + qxp1;
+                sumqx[3] = qxm0 + qxm1;
+                sumq2[0] = q2p0 + q2p1;
+                sumq2[1] = q2p0 + q2m1;
+                sumq2[2] = q2m0 + q2p1;
+                sumq2[3] = q2m0 + q2m1;
+                for (int k = 0; k < 4; ++k) {
+                    if (sumq2[k] > 0 && sumqx[k] * sumqx[k] > bestScore * sumq2[k]) {
+                        scale = sumqx[k] / sumq2[k];
+                        bestScore = scale * sumqx[k];
+                        besti1 = i1;
+                        besti2 = i2;
+                        bestK = k;
+                    }
                 }
             }
-            if (sqx > 0 && sq2 > 0) scale = sqx / sq2;
         }
-        out[o + 2 * ib] = (byte) index[0];
-        out[o + 2 * ib + 1] = (byte) index[1];
-        out[o + 32 + ib] = (byte) ((index[0] >> 8) | ((index[1] >> 8) << 4));
-        t.shifts[ib] = bestK;
-        return scale;
+        t.scale = scale;
+        t.besti1 = besti1;
+        t.besti2 = besti2;
+        t.bestK = bestK;
     }
 }

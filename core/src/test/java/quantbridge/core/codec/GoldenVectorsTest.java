@@ -53,17 +53,35 @@ class GoldenVectorsTest {
         return tests("vector", codecs(vk));
     }
 
+    /**
+     * The golden vectors are ggml d99724f2's. Its IQ1_M split search changed in llama.cpp b11108
+     * (prefix sums), and the two disagree on the {@code edge} case (constants and spikes, where
+     * splits tie): quantbridge's IQ1_M follows the newer search, checked here on the other cases and
+     * against that llama.cpp's own ggml on every case by {@code Iq1MInGgmlTest} (converters); the
+     * earlier search it keeps ({@link Iq1MCodec#perSplitSums}) is checked here on every case.
+     */
+    private static boolean newerInGgml(Golden.Entry e) {
+        return e.typeName().equals("iq1_m") && e.caseName().equals("edge");
+    }
+
     private Stream<DynamicTest> tests(String path, Map<GgmlType, BlockCodec> codecs) {
         List<DynamicTest> tests = new ArrayList<>();
+        BlockCodec iq1mBefore = Iq1MCodec.perSplitSums(path.equals("vector") ? Vectorization.kernels() : null);
         for (Golden.Entry e : MANIFEST.entries()) {
+            if (e.typeName().equals("iq1_m")) {
+                String name = path + " iq1_m " + e.caseName() + (e.imatrix() ? " imatrix" : "") + " (the earlier search)";
+                tests.add(DynamicTest.dynamicTest(name + " encode", () -> checkEncode(iq1mBefore, e)));
+            }
             String name = path + " " + e.typeName() + " " + e.caseName() + (e.imatrix() ? " imatrix" : "");
             Optional<GgmlType> type = GgmlType.byId(e.ggmlType());
             BlockCodec codec = type.map(codecs::get).orElse(null);
-            tests.add(DynamicTest.dynamicTest(name + " encode", () -> {
-                assertNotNull(codec, "no codec for " + e.typeName());
-                assertEquals(e.typeName(), codec.type().displayName());
-                checkEncode(codec, e);
-            }));
+            if (!newerInGgml(e)) {
+                tests.add(DynamicTest.dynamicTest(name + " encode", () -> {
+                    assertNotNull(codec, "no codec for " + e.typeName());
+                    assertEquals(e.typeName(), codec.type().displayName());
+                    checkEncode(codec, e);
+                }));
+            }
             tests.add(DynamicTest.dynamicTest(name + " decode", () -> {
                 assertNotNull(codec, "no codec for " + e.typeName());
                 checkDecode(codec, e);
