@@ -112,6 +112,18 @@ final class Iq1MCodec extends AbstractCodec {
         int besti2;
         int bestK;
         float scale;
+        float bestScore;
+
+        /** ggml's test of a split's sums, in its order: keeps (i1, i2, k) when it scores above the best so far. */
+        void consider(float sumqx, float sumq2, int i1, int i2, int k) {
+            if (sumq2 > 0 && sumqx * sumqx > bestScore * sumq2) {
+                scale = sumqx / sumq2;
+                bestScore = scale * sumqx;
+                besti1 = i1;
+                besti2 = i2;
+                bestK = k;
+            }
+        }
     }
 
     /** {@link #shiftLevels}{@code (k, half)[lv]} at {@code [6·k + 3·half + lv]}, for the vector kernels. */
@@ -211,6 +223,7 @@ final class Iq1MCodec extends AbstractCodec {
         byte[] L = t.L;
         Iq1Support.sortIndices(x, xb, 16, idx);
         t.scale = max;
+        t.bestScore = -Float.MAX_VALUE;
         t.besti1 = t.besti2 = t.bestK = -1;
         if (perSplitSums) {
             splitsPerSplit(vk, x, xb, t);
@@ -269,11 +282,6 @@ final class Iq1MCodec extends AbstractCodec {
         int[] idx = t.idx;
         float[] sumqx = t.sumqx;
         float[] sumq2 = t.sumq2;
-        float bestScore = -Float.MAX_VALUE;
-        float scale = t.scale;
-        int besti1 = -1;
-        int besti2 = -1;
-        int bestK = -1;
         for (int i1 = 0; i1 <= 16; ++i1) {
             if (vk != null) {
                 // the same sums for 8 splits at once, then the same comparisons in the same order
@@ -281,17 +289,7 @@ final class Iq1MCodec extends AbstractCodec {
                     vk.splitSumsIq1m(x, xb, weight, idx, i1, i2, SHIFT_LEVELS, t.vqx, t.vq2);
                     int lanes = Math.min(8, 17 - i2);
                     for (int l = 0; l < lanes; ++l) {
-                        for (int k = 0; k < 4; ++k) {
-                            float qx = t.vqx[8 * k + l];
-                            float q2 = t.vq2[8 * k + l];
-                            if (q2 > 0 && qx * qx > bestScore * q2) {
-                                scale = qx / q2;
-                                bestScore = scale * qx;
-                                besti1 = i1;
-                                besti2 = i2 + l;
-                                bestK = k;
-                            }
-                        }
+                        for (int k = 0; k < 4; ++k) t.consider(t.vqx[8 * k + l], t.vq2[8 * k + l], i1, i2 + l, k);
                     }
                 }
                 continue;
@@ -309,21 +307,9 @@ final class Iq1MCodec extends AbstractCodec {
                         sumq2[k] += weight[i] * q * q;
                     }
                 }
-                for (int k = 0; k < 4; ++k) {
-                    if (sumq2[k] > 0 && sumqx[k] * sumqx[k] > bestScore * sumq2[k]) {
-                        scale = sumqx[k] / sumq2[k];
-                        bestScore = scale * sumqx[k];
-                        besti1 = i1;
-                        besti2 = i2;
-                        bestK = k;
-                    }
-                }
+                for (int k = 0; k < 4; ++k) t.consider(sumqx[k], sumq2[k], i1, i2, k);
             }
         }
-        t.scale = scale;
-        t.besti1 = besti1;
-        t.besti2 = besti2;
-        t.bestK = bestK;
     }
 
     /**
@@ -358,11 +344,6 @@ final class Iq1MCodec extends AbstractCodec {
         float cp2 = xp[1] * xp[1] - xp[2] * xp[2];
         float cm1 = xm[0] * xm[0] - xm[1] * xm[1];
         float cm2 = xm[1] * xm[1] - xm[2] * xm[2];
-        float bestScore = -Float.MAX_VALUE;
-        float scale = t.scale;
-        int besti1 = -1;
-        int besti2 = -1;
-        int bestK = -1;
         for (int i1 = 0; i1 <= 16; ++i1) {
             for (int i2 = i1; i2 <= 16; ++i2) {
                 float sx0 = px[i1] + px[i2];
@@ -384,20 +365,8 @@ final class Iq1MCodec extends AbstractCodec {
                 sumq2[1] = q2p0 + q2m1;
                 sumq2[2] = q2m0 + q2p1;
                 sumq2[3] = q2m0 + q2m1;
-                for (int k = 0; k < 4; ++k) {
-                    if (sumq2[k] > 0 && sumqx[k] * sumqx[k] > bestScore * sumq2[k]) {
-                        scale = sumqx[k] / sumq2[k];
-                        bestScore = scale * sumqx[k];
-                        besti1 = i1;
-                        besti2 = i2;
-                        bestK = k;
-                    }
-                }
+                for (int k = 0; k < 4; ++k) t.consider(sumqx[k], sumq2[k], i1, i2, k);
             }
         }
-        t.scale = scale;
-        t.besti1 = besti1;
-        t.besti2 = besti2;
-        t.bestK = bestK;
     }
 }
