@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -48,9 +47,7 @@ class GgmlGgufReaderTest {
     }
 
     static Path golden(String name) {
-        Path main = LlamaCpp.root().resolve("../shared/golden/gguf").normalize();
-        Path dir = Files.isDirectory(main) ? main : LlamaCpp.root().resolve("../../shared/golden/gguf").normalize();
-        return dir.resolve(name);
+        return LlamaCpp.golden().resolve("gguf").resolve(name);
     }
 
     static Stream<Path> goldenFiles() {

@@ -42,13 +42,8 @@ class Iq1MInGgmlTest {
     /** Whether ggml's outputs are in {@link #dir} (one process for all: ggml builds IQ1's tables in seconds). */
     private static boolean quantized;
 
-    static Path golden() {
-        Path p = LlamaCpp.root().resolve("../shared/golden/ggml").normalize();
-        return Files.isDirectory(p) ? p : LlamaCpp.root().resolve("../../shared/golden/ggml").normalize();
-    }
-
     private static Path input(String c, boolean importance) {
-        return golden().resolve("inputs").resolve(c + (importance ? ".imatrix" : "") + ".f32");
+        return LlamaCpp.golden().resolve("ggml/inputs").resolve(c + (importance ? ".imatrix" : "") + ".f32");
     }
 
     private static Path reference(String c, boolean importance) {

@@ -48,6 +48,12 @@ public final class LlamaCpp {
 
     static Path nodeDir() { return root().resolve("build-cache/node"); }
 
+    /** The shared golden data, {@code ../shared/golden} beside the checkout (or one level further up, from a worktree). */
+    static Path golden() {
+        Path p = root().resolve("../shared/golden").normalize();
+        return Files.isDirectory(p) ? p : root().resolve("../../shared/golden").normalize();
+    }
+
     /** The folder of node-llama-cpp's prebuilt libllama and libggml. */
     static Path binDir() { return nodeDir().resolve("node_modules/@node-llama-cpp/linux-x64/bins/linux-x64"); }
 
