@@ -3,6 +3,7 @@ package quantbridge.core.codec;
 import static quantbridge.core.codec.QuantMath.bestIndexInt8;
 import static quantbridge.core.codec.QuantMath.nearestInt;
 import static quantbridge.core.codec.QuantMath.putHalf;
+import static quantbridge.core.codec.QuantMath.signedAbsMax;
 
 import java.util.Arrays;
 import quantbridge.core.simd.VectorKernels;
@@ -219,17 +220,7 @@ final class NonLinear4 {
         /** One IQ4_XS super-block at x[xo..xo+256) into out[o..o+136); false (nothing written) when left to the scalar code. */
         boolean quantizeXs(float[] x, int xo, float[] qw, int qo, byte[] out, int o) {
             if (!search(x, xo, qw, qo, false)) return false;
-            float maxScale = 0;
-            float amaxScale = 0;
-            for (int ib = 0; ib < 8; ++ib) {
-                float d = scales[ib];
-                float absD = Math.abs(d);
-                if (absD > amaxScale) {
-                    amaxScale = absD;
-                    maxScale = d;
-                }
-            }
-            packScales(8, scales, maxScale, out, o, o + 2, o + 4, idl);
+            packScales(8, scales, signedAbsMax(scales, 0, 8), out, o, o + 2, o + 4, idl);
             vk.indexIq4nl8(xt, idl, THRESHOLDS, packed);
             for (int ib = 0; ib < 8; ++ib) {
                 for (int j = 0; j < 16; ++j) out[o + 8 + 16 * ib + j] = (byte) packed[8 * j + ib];

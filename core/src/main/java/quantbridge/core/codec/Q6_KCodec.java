@@ -3,6 +3,7 @@ package quantbridge.core.codec;
 import static quantbridge.core.codec.QuantMath.half;
 import static quantbridge.core.codec.QuantMath.nearestInt;
 import static quantbridge.core.codec.QuantMath.putHalf;
+import static quantbridge.core.codec.QuantMath.signedAbsMax;
 
 import java.util.Arrays;
 import quantbridge.core.ir.GgmlType;
@@ -82,17 +83,8 @@ final class Q6_KCodec extends AbstractCodec {
                         qw == null ? 0 : wb + 16 * ib);
             }
         }
-        float maxScale = 0;
-        float maxAbsScale = 0;
-        for (int ib = 0; ib < 16; ++ib) {
-            float scale = scales[ib];
-            float absScale = Math.abs(scale);
-            if (absScale > maxAbsScale) {
-                maxAbsScale = absScale;
-                maxScale = scale;
-            }
-        }
-        if (maxAbsScale < ScaleSearch.GROUP_MAX_EPS) {
+        float maxScale = signedAbsMax(scales, 0, 16);
+        if (Math.abs(maxScale) < ScaleSearch.GROUP_MAX_EPS) {
             Arrays.fill(out, o, o + 210, (byte) 0); // d = 0 too
             return;
         }
