@@ -12,6 +12,17 @@ import jdk.incubator.vector.VectorSpecies;
  * operations in the same order (separate multiply and add, comparisons and blends instead of
  * min/max). The caller transposes the data and hands only finite, moderate values. (The
  * asymmetric make_qkx2/qkx3 search of Q4_K and Q5_K is {@link PanamaLowKSearch#searchQkx8}'s.)
+ * <p>
+ * A vector carried round a loop is never the receiver of a call in that loop: {@code
+ * w.mul(l).add(sum)}, not {@code sum.add(w.mul(l))}, and {@code fresh.blend(kept, m.not())}, not
+ * {@code kept.blend(fresh, m)} (the same floats: addition and multiplication commute, the blend picks
+ * the same lanes). C2 knows a vector's class from the call that made it; a loop's vector is also
+ * what its previous iteration made, so with the carried vector as receiver that class depends on
+ * itself and C2 can only take it from the call site's type profile. When C2 compiled this method
+ * before that profile was filled (the kernels are compiled after a hundredth of the usual calls),
+ * the call stayed a virtual call into the Vector API's generic Java code for the rest of the run:
+ * Q4_1 conversions of 5–7 s instead of 2.5 in about one run in ten under the stress setting
+ * {@code CompileThresholdScaling=0.001}, none in 24 runs after this rewrite.
  */
 final class PanamaKSearch {
 
@@ -43,9 +54,9 @@ final class PanamaKSearch {
         for (int i = 0; i < n; ++i) {
             FloatVector xi = FloatVector.fromArray(F8, xt, 8 * i);
             FloatVector ax = xi.abs();
-            VectorMask<Float> larger = ax.compare(VectorOperators.GT, amax);
-            amax = amax.blend(ax, larger);
-            max = max.blend(xi, larger);
+            VectorMask<Float> notLarger = ax.compare(VectorOperators.GT, amax).not();
+            amax = ax.blend(amax, notLarger);
+            max = xi.blend(max, notLarger);
         }
         FloatVector iscale = FloatVector.broadcast(F8, (float) -nmax).div(max);
         FloatVector sumlx = zero;
@@ -55,8 +66,8 @@ final class PanamaKSearch {
             FloatVector w = FloatVector.fromArray(F8, wt, 8 * i);
             IntVector q = ((IntVector) iscale.mul(xi).add(magic).reinterpretShape(I8, 0)).sub(magicBits).max(low).min(top);
             FloatVector l = (FloatVector) q.convert(VectorOperators.I2F, 0);
-            sumlx = sumlx.add(w.mul(xi).mul(l));
-            suml2 = suml2.add(w.mul(l).mul(l));
+            sumlx = w.mul(xi).mul(l).add(sumlx);
+            suml2 = w.mul(l).mul(l).add(suml2);
         }
         FloatVector scale = sumlx.div(suml2).blend(zero, suml2.compare(VectorOperators.EQ, zero));
         FloatVector best = scale.mul(sumlx);
@@ -71,15 +82,16 @@ final class PanamaKSearch {
                 FloatVector w = FloatVector.fromArray(F8, wt, 8 * i);
                 IntVector q = ((IntVector) trial.mul(xi).add(magic).reinterpretShape(I8, 0)).sub(magicBits).max(low).min(top);
                 FloatVector l = (FloatVector) q.convert(VectorOperators.I2F, 0);
-                lx = lx.add(w.mul(xi).mul(l));
-                l2 = l2.add(w.mul(l).mul(l));
+                lx = w.mul(xi).mul(l).add(lx);
+                l2 = w.mul(l).mul(l).add(l2);
             }
             VectorMask<Float> better = l2.compare(VectorOperators.GT, zero)
-                    .and(lx.mul(lx).compare(VectorOperators.GT, best.mul(l2)));
+                    .and(lx.mul(lx).compare(VectorOperators.GT, l2.mul(best)));
+            VectorMask<Float> worse = better.not();
             FloatVector trialScale = lx.div(l2);
-            scale = scale.blend(trialScale, better);
-            best = best.blend(trialScale.mul(lx), better);
-            bestIscale = bestIscale.blend(trial, better);
+            scale = trialScale.blend(scale, worse);
+            best = trialScale.mul(lx).blend(best, worse);
+            bestIscale = trial.blend(bestIscale, worse);
         }
         scale.intoArray(scaleOut, 0);
         bestIscale.intoArray(iscaleOut, 0);
