@@ -41,7 +41,7 @@ final class PanamaIq2 {
             FloatVector d2 = diff.mul(w[wo]).mul(diff);
             for (int i = 1; i < 8; ++i) {
                 diff = sc.mul(PanamaIq3.coords(nq, off + 8 * i)).sub(x[xo + i]);
-                d2 = d2.add(diff.mul(w[wo + i]).mul(diff));
+                d2 = diff.mul(w[wo + i]).mul(diff).add(d2);
             }
             // candidates that beat every earlier chunk (not the padding lanes past the list's end)
             VectorMask<Float> better = d2.compare(VectorOperators.LT, best).and(F8.indexInRange(c, count));
@@ -110,7 +110,7 @@ final class PanamaIq2 {
                 f = f.blend(fzero, f.compare(VectorOperators.NE, f)); // NaN lanes (test(IS_NAN) ran generic code)
                 IntVector l = ((IntVector) f.add(magic).reinterpretShape(I8, 0)).and(mant).sub(bias).min(high).max(zero);
                 l.intoArray(lt, 8 * e);
-                u = u.or(i == 0 ? l : l.lanewise(VectorOperators.LSHL, bits * i));
+                u = (i == 0 ? l : l.lanewise(VectorOperators.LSHL, bits * i)).or(u);
             }
             u.intoArray(ut, 8 * k);
         }
@@ -125,8 +125,8 @@ final class PanamaIq2 {
             IntVector l = IntVector.fromArray(I8, lt, 8 * i);
             FloatVector q = (FloatVector) l.add(l).add(one).convert(VectorOperators.I2F, 0);
             FloatVector w = FloatVector.fromArray(F8, wt, 8 * i);
-            sumqx = sumqx.add(w.mul(FloatVector.fromArray(F8, xt, 8 * i)).mul(q));
-            sumq2 = sumq2.add(w.mul(q).mul(q));
+            sumqx = w.mul(FloatVector.fromArray(F8, xt, 8 * i)).mul(q).add(sumqx);
+            sumq2 = w.mul(q).mul(q).add(sumq2);
         }
         sumqx.intoArray(sumqxOut, 0);
         sumq2.intoArray(sumq2Out, 0);
@@ -182,20 +182,20 @@ final class PanamaIq2 {
             VectorMask<Float> upper = split.compare(VectorOperators.LE, j).cast(F8);
             FloatVector q = level(levels, h, low, upper);
             FloatVector wq = q.mul(wi);
-            qx0 = qx0.add(wq.mul(xi));
-            q20 = q20.add(wq.mul(q));
+            qx0 = wq.mul(xi).add(qx0);
+            q20 = wq.mul(q).add(q20);
             q = level(levels, 6 + h, low, upper);
             wq = q.mul(wi);
-            qx1 = qx1.add(wq.mul(xi));
-            q21 = q21.add(wq.mul(q));
+            qx1 = wq.mul(xi).add(qx1);
+            q21 = wq.mul(q).add(q21);
             q = level(levels, 12 + h, low, upper);
             wq = q.mul(wi);
-            qx2 = qx2.add(wq.mul(xi));
-            q22 = q22.add(wq.mul(q));
+            qx2 = wq.mul(xi).add(qx2);
+            q22 = wq.mul(q).add(q22);
             q = level(levels, 18 + h, low, upper);
             wq = q.mul(wi);
-            qx3 = qx3.add(wq.mul(xi));
-            q23 = q23.add(wq.mul(q));
+            qx3 = wq.mul(xi).add(qx3);
+            q23 = wq.mul(q).add(q23);
         }
         qx0.intoArray(sumqxOut, 0);
         qx1.intoArray(sumqxOut, 8);

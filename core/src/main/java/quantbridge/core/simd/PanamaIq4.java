@@ -47,9 +47,9 @@ final class PanamaIq4 {
         for (int i = 0; i < 32; ++i) {
             FloatVector x = FloatVector.fromArray(F8, xt, 8 * i);
             FloatVector ax = x.abs();
-            VectorMask<Float> larger = ax.compare(VectorOperators.GT, amax);
-            amax = amax.blend(ax, larger);
-            max = max.blend(x, larger);
+            VectorMask<Float> notLarger = ax.compare(VectorOperators.GT, amax).not();
+            amax = ax.blend(amax, notLarger);
+            max = x.blend(max, notLarger);
         }
         FloatVector g0 = FloatVector.broadcast(F8, levels[0]);
         FloatVector g1 = FloatVector.broadcast(F8, levels[1]);
@@ -110,8 +110,8 @@ final class PanamaIq4 {
                 q = q.blend(g14, al.compare(VectorOperators.GE, t14));
                 q = q.blend(g15, al.compare(VectorOperators.GE, t15));
                 FloatVector wq = w.mul(q);
-                sumqx = sumqx.add(wq.mul(x));
-                sumq2 = sumq2.add(wq.mul(q));
+                sumqx = wq.mul(x).add(sumqx);
+                sumq2 = wq.mul(q).add(sumq2);
             }
             VectorMask<Float> positive = sumq2.compare(VectorOperators.GT, zero);
             FloatVector trialD = sumqx.div(sumq2);
@@ -119,9 +119,9 @@ final class PanamaIq4 {
                 d = zero.blend(trialD, positive);
                 best = d.mul(sumqx);
             } else {
-                VectorMask<Float> better = positive.and(sumqx.mul(sumqx).compare(VectorOperators.GT, best.mul(sumq2)));
-                d = d.blend(trialD, better);
-                best = best.blend(trialD.mul(sumqx), better);
+                VectorMask<Float> worse = positive.and(sumqx.mul(sumqx).compare(VectorOperators.GT, sumq2.mul(best))).not();
+                d = trialD.blend(d, worse);
+                best = trialD.mul(sumqx).blend(best, worse);
             }
         }
         d.intoArray(scaleOut, 0);

@@ -13,16 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
  * min/max). The caller transposes the data and hands only finite, moderate values. (The
  * asymmetric make_qkx2/qkx3 search of Q4_K and Q5_K is {@link PanamaLowKSearch#searchQkx8}'s.)
  * <p>
- * A vector carried round a loop is never the receiver of a call in that loop: {@code
- * w.mul(l).add(sum)}, not {@code sum.add(w.mul(l))}, and {@code fresh.blend(kept, m.not())}, not
- * {@code kept.blend(fresh, m)} (the same floats: addition and multiplication commute, the blend picks
- * the same lanes). C2 knows a vector's class from the call that made it; a loop's vector is also
- * what its previous iteration made, so with the carried vector as receiver that class depends on
- * itself and C2 can only take it from the call site's type profile. When C2 compiled this method
- * before that profile was filled (the kernels are compiled after a hundredth of the usual calls),
- * the call stayed a virtual call into the Vector API's generic Java code for the rest of the run:
- * Q4_1 conversions of 5–7 s instead of 2.5 in about one run in ten under the stress setting
- * {@code CompileThresholdScaling=0.001}, none in 24 runs after this rewrite.
+ * No vector carried round a loop is the receiver of a call in that loop: see {@link PanamaSupport}.
  */
 final class PanamaKSearch {
 

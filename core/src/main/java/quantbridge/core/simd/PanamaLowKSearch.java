@@ -77,10 +77,10 @@ final class PanamaLowKSearch {
         for (int i = 1; i < n; ++i) {
             FloatVector xi = FloatVector.fromArray(F8, xt, off + 8 * i);
             FloatVector w = FloatVector.fromArray(F8, wt, off + 8 * i);
-            min = min.blend(xi, xi.compare(VectorOperators.LT, min));
-            max = max.blend(xi, xi.compare(VectorOperators.GT, max));
-            sumW = sumW.add(w);
-            sumX = sumX.add(w.mul(xi));
+            min = xi.blend(min, xi.compare(VectorOperators.LT, min).not());
+            max = xi.blend(max, xi.compare(VectorOperators.GT, max).not());
+            sumW = w.add(sumW);
+            sumX = w.mul(xi).add(sumX);
         }
         min = min.blend(zero, min.compare(VectorOperators.GT, zero));
         // a flat group's lane computes on max = min + 1 (finite, meaningless) and is reported
@@ -95,7 +95,7 @@ final class PanamaLowKSearch {
             IntVector q = ((IntVector) iscale.mul(xi.sub(min)).add(magic).reinterpretShape(I8, 0)).and(mantissa).sub(half).max(zeroI).min(top);
             FloatVector diff = scale.mul((FloatVector) q.convert(VectorOperators.I2F, 0)).add(min).sub(xi);
             FloatVector ad = diff.abs();
-            bestError = bestError.add(w.mul(ad.mul(ad.blend(one, madLanes))));
+            bestError = w.mul(ad.mul(ad.blend(one, madLanes))).add(bestError);
         }
         min.intoArray(st, MIN);
         max.intoArray(st, MAX);
@@ -123,9 +123,9 @@ final class PanamaLowKSearch {
                 FloatVector l = (FloatVector) q.convert(VectorOperators.I2F, 0);
                 l.intoArray(st, LEVELS + 8 * i);
                 FloatVector wl = w.mul(l);
-                sumL = sumL.add(wl);
-                sumL2 = sumL2.add(wl.mul(l));
-                sumXl = sumXl.add(wl.mul(xi));
+                sumL = wl.add(sumL);
+                sumL2 = wl.mul(l).add(sumL2);
+                sumXl = wl.mul(xi).add(sumXl);
             }
             zero = FloatVector.zero(F8);
             FloatVector sw = FloatVector.fromArray(F8, st, SUM_W);
@@ -149,7 +149,7 @@ final class PanamaLowKSearch {
                 FloatVector w = FloatVector.fromArray(F8, wt, off + 8 * i);
                 FloatVector diff = thisScale.mul(FloatVector.fromArray(F8, st, LEVELS + 8 * i)).add(thisMin).sub(xi);
                 FloatVector ad = diff.abs();
-                curError = curError.add(w.mul(ad.mul(ad.blend(one, madLanes))));
+                curError = w.mul(ad.mul(ad.blend(one, madLanes))).add(curError);
             }
             zero = FloatVector.zero(F8);
             FloatVector bestErr = FloatVector.fromArray(F8, st, BEST_ERROR);
@@ -209,12 +209,12 @@ final class PanamaLowKSearch {
             FloatVector xb = FloatVector.fromArray(F8, xt, b + 8 * i);
             FloatVector axa = xa.abs();
             FloatVector axb = xb.abs();
-            VectorMask<Float> largerA = axa.compare(VectorOperators.GT, amaxA);
-            VectorMask<Float> largerB = axb.compare(VectorOperators.GT, amaxB);
-            amaxA = amaxA.blend(axa, largerA);
-            maxA = maxA.blend(xa, largerA);
-            amaxB = amaxB.blend(axb, largerB);
-            maxB = maxB.blend(xb, largerB);
+            VectorMask<Float> notLargerA = axa.compare(VectorOperators.GT, amaxA).not();
+            VectorMask<Float> notLargerB = axb.compare(VectorOperators.GT, amaxB).not();
+            amaxA = axa.blend(amaxA, notLargerA);
+            maxA = xa.blend(maxA, notLargerA);
+            amaxB = axb.blend(amaxB, notLargerB);
+            maxB = xb.blend(maxB, notLargerB);
         }
         FloatVector minusNmax = FloatVector.broadcast(F8, (float) -nmax);
         FloatVector iscaleA = minusNmax.div(maxA);
@@ -231,10 +231,10 @@ final class PanamaLowKSearch {
             lb.intoArray(levelOut, b + 8 * i);
             FloatVector wa = xa.mul(xa);
             FloatVector wb = xb.mul(xb);
-            sumlxA = sumlxA.add(wa.mul(xa).mul(la));
-            suml2A = suml2A.add(wa.mul(la).mul(la));
-            sumlxB = sumlxB.add(wb.mul(xb).mul(lb));
-            suml2B = suml2B.add(wb.mul(lb).mul(lb));
+            sumlxA = wa.mul(xa).mul(la).add(sumlxA);
+            suml2A = wa.mul(la).mul(la).add(suml2A);
+            sumlxB = wb.mul(xb).mul(lb).add(sumlxB);
+            suml2B = wb.mul(lb).mul(lb).add(suml2B);
         }
         // a pass that changes nothing in a lane leaves that lane's state as it was, so the next pass
         // changes nothing there either: running all lanes until none changes is each lane's own loop
@@ -254,10 +254,11 @@ final class PanamaLowKSearch {
                 FloatVector wxb = wb.mul(xb);
                 FloatVector la = FloatVector.fromArray(F8, levelOut, 8 * i);
                 FloatVector lb = FloatVector.fromArray(F8, levelOut, b + 8 * i);
-                FloatVector slxA = sumlxA.sub(wxa.mul(la));
-                FloatVector slxB = sumlxB.sub(wxb.mul(lb));
-                FloatVector sl2A = suml2A.sub(wa.mul(la).mul(la));
-                FloatVector sl2B = suml2B.sub(wb.mul(lb).mul(lb));
+                // a − b as (−b) + a: the same float, with a fresh vector as the receiver (see PanamaSupport)
+                FloatVector slxA = wxa.mul(la).neg().add(sumlxA);
+                FloatVector slxB = wxb.mul(lb).neg().add(sumlxB);
+                FloatVector sl2A = wa.mul(la).mul(la).neg().add(suml2A);
+                FloatVector sl2B = wb.mul(lb).mul(lb).neg().add(suml2B);
                 IntVector qa = ((IntVector) xa.mul(sl2A).div(slxA).add(magic).reinterpretShape(I8, 0)).and(mantissa).sub(half).max(low).min(top);
                 IntVector qb = ((IntVector) xb.mul(sl2B).div(slxB).add(magic).reinterpretShape(I8, 0)).and(mantissa).sub(half).max(low).min(top);
                 FloatVector na = (FloatVector) qa.convert(VectorOperators.I2F, 0);
@@ -268,16 +269,18 @@ final class PanamaLowKSearch {
                 FloatVector sl2NewB = sl2B.add(wb.mul(nb).mul(nb));
                 VectorMask<Float> takeA = slxA.compare(VectorOperators.GT, zero).and(na.compare(VectorOperators.NE, la))
                         .and(sl2NewA.compare(VectorOperators.GT, zero))
-                        .and(slxNewA.mul(slxNewA).mul(suml2A).compare(VectorOperators.GT, sumlxA.mul(sumlxA).mul(sl2NewA)));
+                        .and(slxNewA.mul(slxNewA).mul(suml2A).compare(VectorOperators.GT, sl2NewA.mul(sumlxA.mul(sumlxA))));
                 VectorMask<Float> takeB = slxB.compare(VectorOperators.GT, zero).and(nb.compare(VectorOperators.NE, lb))
                         .and(sl2NewB.compare(VectorOperators.GT, zero))
-                        .and(slxNewB.mul(slxNewB).mul(suml2B).compare(VectorOperators.GT, sumlxB.mul(sumlxB).mul(sl2NewB)));
+                        .and(slxNewB.mul(slxNewB).mul(suml2B).compare(VectorOperators.GT, sl2NewB.mul(sumlxB.mul(sumlxB))));
                 la.blend(na, takeA).intoArray(levelOut, 8 * i);
                 lb.blend(nb, takeB).intoArray(levelOut, b + 8 * i);
-                sumlxA = sumlxA.blend(slxNewA, takeA);
-                suml2A = suml2A.blend(sl2NewA, takeA);
-                sumlxB = sumlxB.blend(slxNewB, takeB);
-                suml2B = suml2B.blend(sl2NewB, takeB);
+                VectorMask<Float> keepA = takeA.not();
+                VectorMask<Float> keepB = takeB.not();
+                sumlxA = slxNewA.blend(sumlxA, keepA);
+                suml2A = sl2NewA.blend(suml2A, keepA);
+                sumlxB = slxNewB.blend(sumlxB, keepB);
+                suml2B = sl2NewB.blend(suml2B, keepB);
                 changed |= takeA.or(takeB).anyTrue();
             }
             int last = ((itry ^ 4) - 1) >>> 31; // 1 after the fifth pass, computed without a branch
@@ -320,12 +323,12 @@ final class PanamaLowKSearch {
             FloatVector f0 = (FloatVector) q0.convert(VectorOperators.I2F, 0);
             FloatVector f1 = (FloatVector) q1.convert(VectorOperators.I2F, 0);
             FloatVector f2 = (FloatVector) q2.convert(VectorOperators.I2F, 0);
-            lx0 = lx0.add(wx.mul(f0));
-            lx1 = lx1.add(wx.mul(f1));
-            lx2 = lx2.add(wx.mul(f2));
-            l20 = l20.add(wi.mul(f0).mul(f0));
-            l21 = l21.add(wi.mul(f1).mul(f1));
-            l22 = l22.add(wi.mul(f2).mul(f2));
+            lx0 = wx.mul(f0).add(lx0);
+            lx1 = wx.mul(f1).add(lx1);
+            lx2 = wx.mul(f2).add(lx2);
+            l20 = wi.mul(f0).mul(f0).add(l20);
+            l21 = wi.mul(f1).mul(f1).add(l21);
+            l22 = wi.mul(f2).mul(f2).add(l22);
         }
         lx0.intoArray(lxOut, 0);
         lx1.intoArray(lxOut, 8);

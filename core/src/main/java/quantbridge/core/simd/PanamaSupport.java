@@ -8,7 +8,21 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 import quantbridge.core.codec.Fp16;
 
-/** Species constants and small helpers of the Panama kernels (only loaded with jdk.incubator.vector). */
+/**
+ * Species constants and small helpers of the Panama kernels (only loaded with jdk.incubator.vector).
+ * <p>
+ * A rule of every kernel: a vector carried round a loop is never the receiver of the call that
+ * makes its next value. {@code w.mul(l).add(sum)}, not {@code sum.add(w.mul(l))}; {@code
+ * fresh.blend(kept, m.not())}, not {@code kept.blend(fresh, m)}; {@code b.neg().add(a)} for
+ * {@code a.sub(b)} (the same floats: addition and multiplication commute, a − b is a + (−b), the
+ * blend picks the same lanes). C2 knows a vector's class from the call that made it; with the
+ * carried vector as receiver, that class depends on itself round the loop, and C2 can only take it
+ * from the call site's type profile. When C2 compiled a kernel before that profile was filled (the
+ * kernels are compiled after a hundredth of the usual calls), the call stayed a virtual call into
+ * the Vector API's generic Java code for the rest of the run: in {@code PanamaKSearch.searchQx8},
+ * Q4_1 conversions of 5–7 s instead of 2.5 in about one run in ten under the stress setting
+ * {@code CompileThresholdScaling=0.001}, none in 24 runs once the rule held.
+ */
 final class PanamaSupport {
 
     // species must be static constants for C2 to compile the Vector API calls to vector instructions
