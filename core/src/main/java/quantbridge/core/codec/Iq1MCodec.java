@@ -321,8 +321,6 @@ final class Iq1MCodec extends AbstractCodec {
     private static void splitsPrefixSums(float[] x, int xb, Scratch t) {
         float[] weight = t.weight;
         int[] idx = t.idx;
-        float[] sumqx = t.sumqx;
-        float[] sumq2 = t.sumq2;
         float[] px = t.px;
         float[] pw = t.pw;
         px[0] = px[17] = 0;
@@ -357,15 +355,10 @@ final class Iq1MCodec extends AbstractCodec {
                 float q2p1 = pw[33] * p2 * p2 + pw[17 + i1] * cp1 + pw[17 + i2] * cp2;
                 float q2m1 = pw[33] * m2 * m2 + pw[17 + i1] * cm1 + pw[17 + i2] * cm2;
                 // shift patterns (half 0, half 1): 0 = (+, +), 1 = (+, -), 2 = (-, +), 3 = (-, -)
-                sumqx[0] = qxp0 + qxp1;
-                sumqx[1] = qxp0 + qxm1;
-                sumqx[2] = qxm0 + qxp1;
-                sumqx[3] = qxm0 + qxm1;
-                sumq2[0] = q2p0 + q2p1;
-                sumq2[1] = q2p0 + q2m1;
-                sumq2[2] = q2m0 + q2p1;
-                sumq2[3] = q2m0 + q2m1;
-                for (int k = 0; k < 4; ++k) t.consider(sumqx[k], sumq2[k], i1, i2, k);
+                t.consider(qxp0 + qxp1, q2p0 + q2p1, i1, i2, 0);
+                t.consider(qxp0 + qxm1, q2p0 + q2m1, i1, i2, 1);
+                t.consider(qxm0 + qxp1, q2m0 + q2p1, i1, i2, 2);
+                t.consider(qxm0 + qxm1, q2m0 + q2m1, i1, i2, 3);
             }
         }
     }

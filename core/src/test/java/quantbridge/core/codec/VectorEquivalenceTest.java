@@ -72,16 +72,7 @@ class VectorEquivalenceTest {
         for (int r = 0; r < ROWS; r++) {
             fill(row, rnd);
             for (int i = 0; i < COLS; i++) imp[i] = (float) rnd.nextDouble(0.01, 10);
-            for (float[] qw : new float[][] {null, imp}) {
-                s.encodeRow(row, 0, COLS, qw, MemorySegment.ofArray(a), 0);
-                v.encodeRow(row, 0, COLS, qw, MemorySegment.ofArray(b), 0);
-                for (int i = 0; i < a.length; i++) {
-                    if (a[i] != b[i]) {
-                        fail(s.type().displayName() + (qw == null ? "" : " imatrix") + " row " + r + " byte " + i
-                                + " (block " + i / s.type().typeSize() + "): scalar " + (a[i] & 0xFF) + ", vector " + (b[i] & 0xFF));
-                    }
-                }
-            }
+            for (float[] qw : new float[][] {null, imp}) sameEncoding(s, v, row, qw, a, b, "row " + r);
         }
         assertEquals(rowBytes, a.length);
     }
@@ -130,16 +121,7 @@ class VectorEquivalenceTest {
                 }
             }
             for (int i = 0; i < cols; i++) imp[i] = rnd.nextInt(10) == 0 ? 0f : (float) rnd.nextDouble(0.01, 10);
-            for (float[] qw : new float[][] {null, imp}) {
-                s.encodeRow(row, 0, cols, qw, MemorySegment.ofArray(a), 0);
-                v.encodeRow(row, 0, cols, qw, MemorySegment.ofArray(b), 0);
-                for (int i = 0; i < a.length; i++) {
-                    if (a[i] != b[i]) {
-                        fail(s.type().displayName() + (qw == null ? "" : " imatrix") + " row " + r + " byte " + i
-                                + ": scalar " + (a[i] & 0xFF) + ", vector " + (b[i] & 0xFF));
-                    }
-                }
-            }
+            for (float[] qw : new float[][] {null, imp}) sameEncoding(s, v, row, qw, a, b, "row " + r);
         }
     }
 
@@ -181,15 +163,21 @@ class VectorEquivalenceTest {
                 for (int j = blk + 240; j < blk + 256; j++) row[j] = zero ? 0f : (rnd.nextInt(3) - 1) * scale;
                 if (!zero && r >= 32) row[blk + rnd.nextInt(256)] = rnd.nextBoolean() ? scale : -scale;
             }
-            s.encodeRow(row, 0, cols, null, MemorySegment.ofArray(a), 0);
-            v.encodeRow(row, 0, cols, null, MemorySegment.ofArray(b), 0);
-            for (int i = 0; i < a.length; i++) {
-                if (a[i] != b[i]) {
-                    fail(s.type().displayName() + " row " + r + " byte " + i + ": scalar " + (a[i] & 0xFF) + ", vector " + (b[i] & 0xFF));
-                }
-            }
+            sameEncoding(s, v, row, null, a, b, "row " + r);
         }
         assertTrue(pattern >= 243 * 60, "every pattern many times");
+    }
+
+    /** Encodes the whole of {@code row} with both codecs into {@code a} and {@code b}; fails at the first byte that differs. */
+    private static void sameEncoding(BlockCodec s, BlockCodec v, float[] row, float[] qw, byte[] a, byte[] b, String where) {
+        s.encodeRow(row, 0, row.length, qw, MemorySegment.ofArray(a), 0);
+        v.encodeRow(row, 0, row.length, qw, MemorySegment.ofArray(b), 0);
+        for (int i = 0; i < a.length; i++) {
+            if (a[i] != b[i]) {
+                fail(s.type().displayName() + (qw == null ? "" : " imatrix") + " " + where + " byte " + i + " (block "
+                        + i / s.type().typeSize() + "): scalar " + (a[i] & 0xFF) + ", vector " + (b[i] & 0xFF));
+            }
+        }
     }
 
     /** A row of 16 blocks of 32, each block drawn from one of several awkward families. */
