@@ -58,13 +58,12 @@ final class PanamaLowKSearch {
      */
     static int searchQkx8(float[] xt, float[] wt, int off, int n, int nmax, float rmin, float rdelta, int nstep,
             boolean mad, float[] scaleOut, float[] minOut, float[] iscaleOut, float[] levelMinOut, int outOff) {
-        // In searchQkx8Start and searchQkx8Step every operand is a vector (no scalar broadcasts in
-        // the loops, no helper calls): it keeps C2's inlining depth small enough for all Vector API
-        // calls to become instructions. The state carried from one step of the search to the next,
-        // and the values a step needs after its inner loops, are kept in the lanes of st, not in
-        // vector locals: C2 left such vectors and masks boxed (an object allocated at every step,
-        // gigabytes per conversion, and 20-45 % of a Q4_K_M run's samples in box allocation or the
-        // Vector API's generic code).
+        // every operand is a vector (no scalar broadcasts in the loops, no helper calls): it keeps
+        // C2's inlining depth small enough for all Vector API calls to become instructions.
+        // The state carried from one step of the search to the next, and the values a step needs
+        // after its inner loops, are kept in the lanes of st, not in vector locals: C2 left such
+        // vectors and masks boxed (an object allocated at every step, gigabytes per conversion,
+        // and 20-45 % of a Q4_K_M run's samples in box allocation or the Vector API's generic code).
         float[] st = SCRATCH.get();
         if (st.length < LEVELS + 8 * n) {
             st = new float[LEVELS + 8 * n];
