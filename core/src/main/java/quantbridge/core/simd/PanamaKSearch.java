@@ -37,7 +37,7 @@ final class PanamaKSearch {
         // |iscale·x| <= nmax + 0.9 here, so iscale·x + MAGIC lies in [2^23, 2^24): its bits are
         // MAGIC's plus nearest_int(iscale·x), and one subtraction gives what masking the mantissa
         // and subtracting HALF gives in general
-        IntVector magicBits = IntVector.broadcast(I8, PanamaLowKSearch.MAGIC_BITS);
+        IntVector magicBits = IntVector.broadcast(I8, Float.floatToRawIntBits(PanamaLowKSearch.MAGIC));
         IntVector low = IntVector.broadcast(I8, -nmax);
         IntVector top = IntVector.broadcast(I8, nmax - 1);
         FloatVector max = zero;
@@ -56,7 +56,7 @@ final class PanamaKSearch {
             FloatVector xi = FloatVector.fromArray(F8, xt, 8 * i);
             FloatVector w = FloatVector.fromArray(F8, wt, 8 * i);
             IntVector q = ((IntVector) iscale.mul(xi).add(magic).reinterpretShape(I8, 0)).sub(magicBits).max(low).min(top);
-            FloatVector l = ((FloatVector) q.add(magicBits).reinterpretShape(F8, 0)).sub(magic);
+            FloatVector l = (FloatVector) q.convert(VectorOperators.I2F, 0);
             sumlx = w.mul(xi).mul(l).add(sumlx);
             suml2 = w.mul(l).mul(l).add(suml2);
         }
@@ -72,7 +72,7 @@ final class PanamaKSearch {
                 FloatVector xi = FloatVector.fromArray(F8, xt, 8 * i);
                 FloatVector w = FloatVector.fromArray(F8, wt, 8 * i);
                 IntVector q = ((IntVector) trial.mul(xi).add(magic).reinterpretShape(I8, 0)).sub(magicBits).max(low).min(top);
-                FloatVector l = ((FloatVector) q.add(magicBits).reinterpretShape(F8, 0)).sub(magic);
+                FloatVector l = (FloatVector) q.convert(VectorOperators.I2F, 0);
                 lx = w.mul(xi).mul(l).add(lx);
                 l2 = w.mul(l).mul(l).add(l2);
             }

@@ -34,15 +34,6 @@ final class PanamaLowKSearch {
     static final int MANTISSA = 0x007FFFFF;
     static final int HALF = 0x00400000;
 
-    /**
-     * MAGIC's bits. The same trick backwards turns a level back into a float: for |q| < 2^22,
-     * {@code q + MAGIC_BITS} are the bits of the float MAGIC + q, and subtracting MAGIC leaves q
-     * exactly. The kernels use it instead of the Vector API's int-to-float conversion, whose
-     * intrinsic C2 refused in an early compilation of some runs (its target class not a constant),
-     * leaving that kernel in the API's generic code, allocating every vector, for the whole run.
-     */
-    static final int MAGIC_BITS = Float.floatToRawIntBits(MAGIC);
-
     private PanamaLowKSearch() {
     }
 
@@ -69,22 +60,6 @@ final class PanamaLowKSearch {
             st = new float[LEVELS + 8 * n];
             SCRATCH.set(st);
         }
-        searchQkx8Start(xt, wt, off, n, nmax, mad, st);
-        for (int is = 0; nstep >= 1 && is <= nstep; ++is) {
-            searchQkx8Step(xt, wt, off, n, nmax, rmin + rdelta * is + nmax, mad, st);
-        }
-        System.arraycopy(st, SCALE, scaleOut, outOff, 8);
-        System.arraycopy(st, MIN, minOut, outOff, 8);
-        System.arraycopy(st, BEST_ISCALE, iscaleOut, outOff, 8);
-        System.arraycopy(st, BEST_LEVEL_MIN, levelMinOut, outOff, 8);
-        return (int) FloatVector.fromArray(F8, st, BAD).compare(VectorOperators.NE, FloatVector.zero(F8)).toLong();
-    }
-
-    /**
-     * searchQkx8's start: the groups' min (at most 0), max, weight sums, and the error of the
-     * levels of iscale nmax / (max − min), as the state in {@code st} the steps begin from.
-     */
-    private static void searchQkx8Start(float[] xt, float[] wt, int off, int n, int nmax, boolean mad, float[] st) {
         FloatVector zero = FloatVector.zero(F8);
         FloatVector one = FloatVector.broadcast(F8, 1.f);
         FloatVector magic = FloatVector.broadcast(F8, MAGIC);
@@ -92,7 +67,6 @@ final class PanamaLowKSearch {
         IntVector half = IntVector.broadcast(I8, HALF);
         IntVector zeroI = IntVector.zero(I8);
         IntVector top = IntVector.broadcast(I8, nmax);
-        IntVector magicBits = IntVector.broadcast(I8, MAGIC_BITS);
         // |diff|·1 (mad) or |diff|·|diff| (= diff², bit for bit): one code path for both errors
         VectorMask<Float> madLanes = (mad ? one : zero).compare(VectorOperators.NE, zero);
         FloatVector x0 = FloatVector.fromArray(F8, xt, off);
@@ -119,7 +93,7 @@ final class PanamaLowKSearch {
             FloatVector xi = FloatVector.fromArray(F8, xt, off + 8 * i);
             FloatVector w = FloatVector.fromArray(F8, wt, off + 8 * i);
             IntVector q = ((IntVector) iscale.mul(xi.sub(min)).add(magic).reinterpretShape(I8, 0)).and(mantissa).sub(half).max(zeroI).min(top);
-            FloatVector diff = scale.mul(((FloatVector) q.add(magicBits).reinterpretShape(F8, 0)).sub(magic)).add(min).sub(xi);
+            FloatVector diff = scale.mul((FloatVector) q.convert(VectorOperators.I2F, 0)).add(min).sub(xi);
             FloatVector ad = diff.abs();
             bestError = w.mul(ad.mul(ad.blend(one, madLanes))).add(bestError);
         }
@@ -132,85 +106,73 @@ final class PanamaLowKSearch {
         min.intoArray(st, BEST_LEVEL_MIN);
         bestError.intoArray(st, BEST_ERROR);
         zero.blend(one, flat).intoArray(st, BAD);
-    }
-
-    /**
-     * One step of searchQkx8's search, with {@code c = rmin + rdelta·is + nmax}: the levels of the
-     * trial iscale c / (max − min), the least-squares scale and min for them, and the state in
-     * {@code st} updated where the step's error is smaller. A method of its own: called nstep + 1
-     * times per search, it reaches C2 through its invocations with every call site profiled, where
-     * the whole search, reaching C2 through its loops' back edges early in a run, was compiled in
-     * some runs before its later call sites had run once; C2 then left their vectors boxed for the
-     * whole run (gigabytes of garbage, a Q4_K_M conversion 1.5× slower).
-     */
-    private static void searchQkx8Step(float[] xt, float[] wt, int off, int n, int nmax, float c, boolean mad, float[] st) {
-        FloatVector zero = FloatVector.zero(F8);
-        FloatVector one = FloatVector.broadcast(F8, 1.f);
-        FloatVector magic = FloatVector.broadcast(F8, MAGIC);
-        IntVector mantissa = IntVector.broadcast(I8, MANTISSA);
-        IntVector half = IntVector.broadcast(I8, HALF);
-        IntVector zeroI = IntVector.zero(I8);
-        IntVector top = IntVector.broadcast(I8, nmax);
-        IntVector magicBits = IntVector.broadcast(I8, MAGIC_BITS);
-        VectorMask<Float> madLanes = (mad ? one : zero).compare(VectorOperators.NE, zero);
-        FloatVector mn = FloatVector.fromArray(F8, st, MIN);
-        FloatVector trialIscale = FloatVector.broadcast(F8, c).div(FloatVector.fromArray(F8, st, MAX).sub(mn));
-        trialIscale.intoArray(st, TRIAL);
-        FloatVector sumL = zero;
-        FloatVector sumL2 = zero;
-        FloatVector sumXl = zero;
-        for (int i = 0; i < n; ++i) {
-            FloatVector xi = FloatVector.fromArray(F8, xt, off + 8 * i);
-            FloatVector w = FloatVector.fromArray(F8, wt, off + 8 * i);
-            IntVector q = ((IntVector) trialIscale.mul(xi.sub(mn)).add(magic).reinterpretShape(I8, 0)).and(mantissa).sub(half)
-                    .max(zeroI).min(top);
-            FloatVector l = ((FloatVector) q.add(magicBits).reinterpretShape(F8, 0)).sub(magic);
-            l.intoArray(st, LEVELS + 8 * i);
-            FloatVector wl = w.mul(l);
-            sumL = wl.add(sumL);
-            sumL2 = wl.mul(l).add(sumL2);
-            sumXl = wl.mul(xi).add(sumXl);
+        for (int is = 0; nstep >= 1 && is <= nstep; ++is) {
+            zero = FloatVector.zero(F8);
+            float c = rmin + rdelta * is + nmax;
+            FloatVector mn = FloatVector.fromArray(F8, st, MIN);
+            FloatVector trialIscale = FloatVector.broadcast(F8, c).div(FloatVector.fromArray(F8, st, MAX).sub(mn));
+            trialIscale.intoArray(st, TRIAL);
+            FloatVector sumL = zero;
+            FloatVector sumL2 = zero;
+            FloatVector sumXl = zero;
+            for (int i = 0; i < n; ++i) {
+                FloatVector xi = FloatVector.fromArray(F8, xt, off + 8 * i);
+                FloatVector w = FloatVector.fromArray(F8, wt, off + 8 * i);
+                IntVector q = ((IntVector) trialIscale.mul(xi.sub(mn)).add(magic).reinterpretShape(I8, 0)).and(mantissa).sub(half)
+                        .max(zeroI).min(top);
+                FloatVector l = (FloatVector) q.convert(VectorOperators.I2F, 0);
+                l.intoArray(st, LEVELS + 8 * i);
+                FloatVector wl = w.mul(l);
+                sumL = wl.add(sumL);
+                sumL2 = wl.mul(l).add(sumL2);
+                sumXl = wl.mul(xi).add(sumXl);
+            }
+            zero = FloatVector.zero(F8);
+            FloatVector sw = FloatVector.fromArray(F8, st, SUM_W);
+            FloatVector sx = FloatVector.fromArray(F8, st, SUM_X);
+            FloatVector d = sw.mul(sumL2).sub(sumL.mul(sumL));
+            // lanes without ok compute on a non-positive d and are masked out (no early exit: a
+            // branch C2 never saw taken becomes a trap that throws the compiled kernel away)
+            VectorMask<Float> ok = d.compare(VectorOperators.GT, zero)
+                    .and(FloatVector.fromArray(F8, st, BAD).compare(VectorOperators.EQ, zero));
+            zero.blend(FloatVector.broadcast(F8, 1.f), ok).intoArray(st, OK);
+            FloatVector thisScale = sw.mul(sumXl).sub(sx.mul(sumL)).div(d);
+            FloatVector thisMin = sumL2.mul(sx).sub(sumL.mul(sumXl)).div(d);
+            VectorMask<Float> pos = thisMin.compare(VectorOperators.GT, zero);
+            thisMin = thisMin.blend(zero, pos);
+            thisScale = thisScale.blend(sumXl.div(sumL2), pos);
+            thisScale.intoArray(st, THIS_SCALE);
+            thisMin.intoArray(st, THIS_MIN);
+            FloatVector curError = zero;
+            for (int i = 0; i < n; ++i) {
+                FloatVector xi = FloatVector.fromArray(F8, xt, off + 8 * i);
+                FloatVector w = FloatVector.fromArray(F8, wt, off + 8 * i);
+                FloatVector diff = thisScale.mul(FloatVector.fromArray(F8, st, LEVELS + 8 * i)).add(thisMin).sub(xi);
+                FloatVector ad = diff.abs();
+                curError = w.mul(ad.mul(ad.blend(one, madLanes))).add(curError);
+            }
+            zero = FloatVector.zero(F8);
+            FloatVector bestErr = FloatVector.fromArray(F8, st, BEST_ERROR);
+            VectorMask<Float> better = FloatVector.fromArray(F8, st, OK).compare(VectorOperators.NE, zero)
+                    .and(curError.compare(VectorOperators.LT, bestErr));
+            FloatVector.fromArray(F8, st, BEST_ISCALE).blend(FloatVector.fromArray(F8, st, TRIAL), better).intoArray(st, BEST_ISCALE);
+            FloatVector m0 = FloatVector.fromArray(F8, st, MIN);
+            FloatVector.fromArray(F8, st, BEST_LEVEL_MIN).blend(m0, better).intoArray(st, BEST_LEVEL_MIN);
+            bestErr.blend(curError, better).intoArray(st, BEST_ERROR);
+            FloatVector.fromArray(F8, st, SCALE).blend(FloatVector.fromArray(F8, st, THIS_SCALE), better).intoArray(st, SCALE);
+            FloatVector m1 = m0.blend(FloatVector.fromArray(F8, st, THIS_MIN), better);
+            m1.intoArray(st, MIN);
+            // a lane whose max − min would stop being finite and positive leaves the vector search
+            VectorMask<Float> bad = FloatVector.fromArray(F8, st, BAD).compare(VectorOperators.NE, zero)
+                    .or(m1.compare(VectorOperators.LT, FloatVector.broadcast(F8, -0x1p64f)))
+                    .or(FloatVector.fromArray(F8, st, MAX).compare(VectorOperators.LE, m1));
+            zero.blend(FloatVector.broadcast(F8, 1.f), bad).intoArray(st, BAD);
         }
-        zero = FloatVector.zero(F8);
-        FloatVector sw = FloatVector.fromArray(F8, st, SUM_W);
-        FloatVector sx = FloatVector.fromArray(F8, st, SUM_X);
-        FloatVector d = sw.mul(sumL2).sub(sumL.mul(sumL));
-        // lanes without ok compute on a non-positive d and are masked out (no early exit: a
-        // branch C2 never saw taken becomes a trap that throws the compiled kernel away)
-        VectorMask<Float> ok = d.compare(VectorOperators.GT, zero)
-                .and(FloatVector.fromArray(F8, st, BAD).compare(VectorOperators.EQ, zero));
-        zero.blend(FloatVector.broadcast(F8, 1.f), ok).intoArray(st, OK);
-        FloatVector thisScale = sw.mul(sumXl).sub(sx.mul(sumL)).div(d);
-        FloatVector thisMin = sumL2.mul(sx).sub(sumL.mul(sumXl)).div(d);
-        VectorMask<Float> pos = thisMin.compare(VectorOperators.GT, zero);
-        thisMin = thisMin.blend(zero, pos);
-        thisScale = thisScale.blend(sumXl.div(sumL2), pos);
-        thisScale.intoArray(st, THIS_SCALE);
-        thisMin.intoArray(st, THIS_MIN);
-        FloatVector curError = zero;
-        for (int i = 0; i < n; ++i) {
-            FloatVector xi = FloatVector.fromArray(F8, xt, off + 8 * i);
-            FloatVector w = FloatVector.fromArray(F8, wt, off + 8 * i);
-            FloatVector diff = thisScale.mul(FloatVector.fromArray(F8, st, LEVELS + 8 * i)).add(thisMin).sub(xi);
-            FloatVector ad = diff.abs();
-            curError = w.mul(ad.mul(ad.blend(one, madLanes))).add(curError);
-        }
-        zero = FloatVector.zero(F8);
-        FloatVector bestErr = FloatVector.fromArray(F8, st, BEST_ERROR);
-        VectorMask<Float> better = FloatVector.fromArray(F8, st, OK).compare(VectorOperators.NE, zero)
-                .and(curError.compare(VectorOperators.LT, bestErr));
-        FloatVector.fromArray(F8, st, BEST_ISCALE).blend(FloatVector.fromArray(F8, st, TRIAL), better).intoArray(st, BEST_ISCALE);
-        FloatVector m0 = FloatVector.fromArray(F8, st, MIN);
-        FloatVector.fromArray(F8, st, BEST_LEVEL_MIN).blend(m0, better).intoArray(st, BEST_LEVEL_MIN);
-        bestErr.blend(curError, better).intoArray(st, BEST_ERROR);
-        FloatVector.fromArray(F8, st, SCALE).blend(FloatVector.fromArray(F8, st, THIS_SCALE), better).intoArray(st, SCALE);
-        FloatVector m1 = m0.blend(FloatVector.fromArray(F8, st, THIS_MIN), better);
-        m1.intoArray(st, MIN);
-        // a lane whose max − min would stop being finite and positive leaves the vector search
-        VectorMask<Float> bad = FloatVector.fromArray(F8, st, BAD).compare(VectorOperators.NE, zero)
-                .or(m1.compare(VectorOperators.LT, FloatVector.broadcast(F8, -0x1p64f)))
-                .or(FloatVector.fromArray(F8, st, MAX).compare(VectorOperators.LE, m1));
-        zero.blend(FloatVector.broadcast(F8, 1.f), bad).intoArray(st, BAD);
+        System.arraycopy(st, SCALE, scaleOut, outOff, 8);
+        System.arraycopy(st, MIN, minOut, outOff, 8);
+        System.arraycopy(st, BEST_ISCALE, iscaleOut, outOff, 8);
+        System.arraycopy(st, BEST_LEVEL_MIN, levelMinOut, outOff, 8);
+        return (int) FloatVector.fromArray(F8, st, BAD).compare(VectorOperators.NE, FloatVector.zero(F8)).toLong();
     }
 
     /**
@@ -240,7 +202,6 @@ final class PanamaLowKSearch {
         IntVector half = IntVector.broadcast(I8, HALF);
         IntVector low = IntVector.broadcast(I8, -nmax);
         IntVector top = IntVector.broadcast(I8, nmax - 1);
-        IntVector magicBits = IntVector.broadcast(I8, MAGIC_BITS);
         int b = 8 * n;
         FloatVector maxA = zero, amaxA = zero, maxB = zero, amaxB = zero;
         for (int i = 0; i < n; ++i) {
@@ -264,8 +225,8 @@ final class PanamaLowKSearch {
             FloatVector xb = FloatVector.fromArray(F8, xt, b + 8 * i);
             IntVector qa = ((IntVector) iscaleA.mul(xa).add(magic).reinterpretShape(I8, 0)).and(mantissa).sub(half).max(low).min(top);
             IntVector qb = ((IntVector) iscaleB.mul(xb).add(magic).reinterpretShape(I8, 0)).and(mantissa).sub(half).max(low).min(top);
-            FloatVector la = ((FloatVector) qa.add(magicBits).reinterpretShape(F8, 0)).sub(magic);
-            FloatVector lb = ((FloatVector) qb.add(magicBits).reinterpretShape(F8, 0)).sub(magic);
+            FloatVector la = (FloatVector) qa.convert(VectorOperators.I2F, 0);
+            FloatVector lb = (FloatVector) qb.convert(VectorOperators.I2F, 0);
             la.intoArray(levelOut, 8 * i);
             lb.intoArray(levelOut, b + 8 * i);
             FloatVector wa = xa.mul(xa);
@@ -300,8 +261,8 @@ final class PanamaLowKSearch {
                 FloatVector sl2B = wb.mul(lb).mul(lb).neg().add(suml2B);
                 IntVector qa = ((IntVector) xa.mul(sl2A).div(slxA).add(magic).reinterpretShape(I8, 0)).and(mantissa).sub(half).max(low).min(top);
                 IntVector qb = ((IntVector) xb.mul(sl2B).div(slxB).add(magic).reinterpretShape(I8, 0)).and(mantissa).sub(half).max(low).min(top);
-                FloatVector na = ((FloatVector) qa.add(magicBits).reinterpretShape(F8, 0)).sub(magic);
-                FloatVector nb = ((FloatVector) qb.add(magicBits).reinterpretShape(F8, 0)).sub(magic);
+                FloatVector na = (FloatVector) qa.convert(VectorOperators.I2F, 0);
+                FloatVector nb = (FloatVector) qb.convert(VectorOperators.I2F, 0);
                 FloatVector slxNewA = slxA.add(wxa.mul(na));
                 FloatVector slxNewB = slxB.add(wxb.mul(nb));
                 FloatVector sl2NewA = sl2A.add(wa.mul(na).mul(na));
@@ -348,7 +309,6 @@ final class PanamaLowKSearch {
         IntVector half = IntVector.broadcast(I8, HALF);
         IntVector low = IntVector.broadcast(I8, -nmax);
         IntVector top = IntVector.broadcast(I8, nmax - 1);
-        IntVector magicBits = IntVector.broadcast(I8, MAGIC_BITS);
         FloatVector is0 = FloatVector.fromArray(F8, iscaleOut, 0);
         FloatVector is1 = FloatVector.fromArray(F8, iscaleOut, 8);
         FloatVector is2 = FloatVector.fromArray(F8, iscaleOut, 16);
@@ -360,9 +320,9 @@ final class PanamaLowKSearch {
             IntVector q0 = ((IntVector) is0.mul(xi).add(magic).reinterpretShape(I8, 0)).and(mantissa).sub(half).max(low).min(top);
             IntVector q1 = ((IntVector) is1.mul(xi).add(magic).reinterpretShape(I8, 0)).and(mantissa).sub(half).max(low).min(top);
             IntVector q2 = ((IntVector) is2.mul(xi).add(magic).reinterpretShape(I8, 0)).and(mantissa).sub(half).max(low).min(top);
-            FloatVector f0 = ((FloatVector) q0.add(magicBits).reinterpretShape(F8, 0)).sub(magic);
-            FloatVector f1 = ((FloatVector) q1.add(magicBits).reinterpretShape(F8, 0)).sub(magic);
-            FloatVector f2 = ((FloatVector) q2.add(magicBits).reinterpretShape(F8, 0)).sub(magic);
+            FloatVector f0 = (FloatVector) q0.convert(VectorOperators.I2F, 0);
+            FloatVector f1 = (FloatVector) q1.convert(VectorOperators.I2F, 0);
+            FloatVector f2 = (FloatVector) q2.convert(VectorOperators.I2F, 0);
             lx0 = wx.mul(f0).add(lx0);
             lx1 = wx.mul(f1).add(lx1);
             lx2 = wx.mul(f2).add(lx2);
