@@ -26,7 +26,8 @@
 # build-cache/node), QB_ROOT (the quantbridge checkout whose launcher is measured, default this
 # one: e.g. an older commit's tree, for before/after numbers). Exit status 1 if a pair of files
 # differs. QB_OPTS: JVM options handed to quantbridge as QUANTBRIDGE_JAVA_OPTS (not a user's
-# plain run; e.g. -XX:MaxVectorSize=32 runs the vector kernels at 256 bits, as on an AVX2 CPU).
+# plain run; e.g. -XX:UseAVX=2 compiles as on an AVX2 CPU: 256-bit vectors, AVX2 instructions only;
+# -XX:MaxVectorSize=32 gives 256-bit vectors but keeps AVX-512's instructions).
 # IMATRIX: an importance matrix given to both tools (`--imatrix FILE`), or `auto`: one generated
 # for the model by src/fixtures/llamacpp/make_imatrix.py (deterministic synthetic values, one entry
 # per weight matrix; $BENCH_DIR/MODEL-NAME.imatrix.gguf, or .dat with IMATRIX_FORMAT=dat), made
