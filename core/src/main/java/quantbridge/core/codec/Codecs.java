@@ -27,7 +27,7 @@ public final class Codecs {
 
     /**
      * Which implementation the codecs' hot loops use, chosen once at start-up: e.g.
-     * "Panama Vector API, 512-bit (16 float lanes)" or "scalar (...)". Results are identical either way.
+     * "Panama Vector API, 256-bit (8 float lanes)" or "scalar (...)". Results are identical either way.
      */
     public static String implementation() { return quantbridge.core.simd.Vectorization.description(); }
 

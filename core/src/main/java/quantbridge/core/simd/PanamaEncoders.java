@@ -65,8 +65,7 @@ final class PanamaEncoders {
 
     /** max |x| over a block of 32; NaN if any value is NaN. */
     private static float absMax(float[] x, int xb) {
-        IntVector m = absBits(x, xb).max(absBits(x, xb + lanes));
-        if (lanes == 8) m = m.max(absBits(x, xb + 16).max(absBits(x, xb + 24)));
+        IntVector m = absBits(x, xb).max(absBits(x, xb + 8)).max(absBits(x, xb + 16).max(absBits(x, xb + 24)));
         return Float.intBitsToFloat(m.reduceLanes(VectorOperators.MAX));
     }
 
@@ -133,15 +132,11 @@ final class PanamaEncoders {
     /** min and max of a block of 32 into mm[0], mm[1] (NaN in one of them if the block holds a NaN). */
     private static void minMax(float[] x, int xb, float[] mm) {
         FloatVector a = at(x, xb);
-        FloatVector b = at(x, xb + lanes);
-        FloatVector lo = a.min(b);
-        FloatVector hi = a.max(b);
-        if (lanes == 8) {
-            FloatVector c = at(x, xb + 16);
-            FloatVector d = at(x, xb + 24);
-            lo = lo.min(c.min(d));
-            hi = hi.max(c.max(d));
-        }
+        FloatVector b = at(x, xb + 8);
+        FloatVector c = at(x, xb + 16);
+        FloatVector d = at(x, xb + 24);
+        FloatVector lo = a.min(b).min(c.min(d));
+        FloatVector hi = a.max(b).max(c.max(d));
         // a NaN lane is in both lo and hi: a positive one's key is the largest, a negative one's the smallest
         mm[0] = unkey(key(lo).reduceLanes(VectorOperators.MIN));
         mm[1] = unkey(key(hi).reduceLanes(VectorOperators.MAX));

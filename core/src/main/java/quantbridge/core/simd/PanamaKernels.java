@@ -27,9 +27,9 @@ final class PanamaKernels implements VectorKernels {
     private PanamaKernels() {
     }
 
-    /** The kernels for the JVM's preferred vector size, or null when it has neither 8 nor 16 float lanes. */
+    /** The kernels (256-bit vectors), or null when the JVM's vectors are narrower. */
     static PanamaKernels create() {
-        if (lanes != 8 && lanes != 16) return null;
+        if (FloatVector.SPECIES_PREFERRED.vectorBitSize() < 256) return null;
         return new PanamaKernels();
     }
 

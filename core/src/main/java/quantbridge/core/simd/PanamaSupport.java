@@ -3,8 +3,8 @@ package quantbridge.core.simd;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 import quantbridge.core.codec.Fp16;
 
@@ -25,12 +25,18 @@ import quantbridge.core.codec.Fp16;
  */
 final class PanamaSupport {
 
-    // species must be static constants for C2 to compile the Vector API calls to vector instructions
-    static final VectorSpecies<Float> fs = FloatVector.SPECIES_PREFERRED;
-    static final VectorSpecies<Integer> is = VectorSpecies.of(int.class, fs.vectorShape());
-    static final int lanes = fs.length();
-    static final VectorSpecies<Byte> bs = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, lanes * 8)));
-    static final VectorSpecies<Short> ss = VectorSpecies.of(short.class, VectorShape.forBitSize(Math.max(64, lanes * 16)));
+    // Species must be static constants for C2 to compile the Vector API calls to vector instructions.
+    // 256 bits on AVX-512 too: the K and IQ searches work in 8 lanes, and with 512-bit vectors beside
+    // them the Vector API's shared code (lanewiseTemplate, convert0, sameSpecies, ...) was profiled
+    // with two classes per element type. C2 then compiled on speculation, hit its class checks
+    // (about 30 deoptimizations in a Q4_K_M conversion, 2 at one width) and recompiled, and now and
+    // then a recompiled kernel kept its vectors boxed: K-type conversions 1.5x slower, with hundreds
+    // of young collections. The legacy kernels are as fast at 256 bits (src/bench/README.md, tenth round).
+    static final VectorSpecies<Float> fs = FloatVector.SPECIES_256;
+    static final VectorSpecies<Integer> is = IntVector.SPECIES_256;
+    static final int lanes = 8;
+    static final VectorSpecies<Byte> bs = ByteVector.SPECIES_64;
+    static final VectorSpecies<Short> ss = ShortVector.SPECIES_128;
     static final float INF = Float.POSITIVE_INFINITY;
     /** 0, 1, …, 63: loaded at offset k gives lane index + k, for picking bit j of a 32-bit mask. */
     static final int[] IOTA = new int[64];

@@ -3,7 +3,7 @@ package quantbridge.core.simd;
 /**
  * Chooses the codecs' implementation once, at class initialization (Lucene's
  * VectorizationProvider pattern): the Panama Vector API when the {@code jdk.incubator.vector}
- * module is in the boot layer, the JVM's preferred float vector has 8 or 16 lanes, and the system
+ * module is in the boot layer, the JVM's vectors have at least 256 bits (the kernels use 256), and the system
  * property {@code quantbridge.vector} is not {@code false}; plain scalar Java otherwise.
  */
 public final class Vectorization {
@@ -41,6 +41,6 @@ public final class Vectorization {
     /** The vector kernels in use, or null when the codecs run their scalar code. */
     public static VectorKernels kernels() { return KERNELS; }
 
-    /** Which implementation the codecs use, e.g. "Panama Vector API, 512-bit (16 float lanes)" or "scalar". */
+    /** Which implementation the codecs use, e.g. "Panama Vector API, 256-bit (8 float lanes)" or "scalar". */
     public static String description() { return DESCRIPTION; }
 }
