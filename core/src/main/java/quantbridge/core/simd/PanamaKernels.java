@@ -34,7 +34,9 @@ final class PanamaKernels implements VectorKernels {
     }
 
     String description() {
-        return "Panama Vector API, " + fs.vectorBitSize() + "-bit (" + lanes + " float lanes)";
+        int widest = FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        return "Panama Vector API, " + fs.vectorBitSize() + "-bit (" + lanes + " float lanes"
+                + (widest > fs.vectorBitSize() ? "; the JVM's widest here: " + widest + "-bit" : "") + ")";
     }
 
     @Override

@@ -41,6 +41,6 @@ public final class Vectorization {
     /** The vector kernels in use, or null when the codecs run their scalar code. */
     public static VectorKernels kernels() { return KERNELS; }
 
-    /** Which implementation the codecs use, e.g. "Panama Vector API, 256-bit (8 float lanes)" or "scalar". */
+    /** Which implementation the codecs use, e.g. "Panama Vector API, 256-bit (8 float lanes; the JVM's widest here: 512-bit)" or "scalar". */
     public static String description() { return DESCRIPTION; }
 }
