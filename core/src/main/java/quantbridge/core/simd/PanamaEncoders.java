@@ -1,6 +1,7 @@
 package quantbridge.core.simd;
 
 import static quantbridge.core.simd.PanamaSupport.INF;
+import static quantbridge.core.simd.PanamaSupport.bs;
 import static quantbridge.core.simd.PanamaSupport.fs;
 import static quantbridge.core.simd.PanamaSupport.half;
 import static quantbridge.core.simd.PanamaSupport.is;
@@ -16,7 +17,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector encoders of Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, TQ1_0 and TQ2_0 (quantize_row_*_ref), and the
@@ -318,56 +318,52 @@ final class PanamaEncoders {
      * to the negative half. NaN and infinite values or scales make every error NaN or infinite
      * alike, and the scan then stays at code 0, as ggml's does.
      */
-    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
-    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
-    private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
-
     /** |p − a|, the error of a magnitude's value p. */
     private static FloatVector fp4Error(float p, FloatVector a) {
-        return FloatVector.broadcast(F8, p).sub(a).abs();
+        return FloatVector.broadcast(fs, p).sub(a).abs();
     }
 
     /** The E2M1 codes (0 … 15) of 8 values from {@code x[i]} for scale e (the scan written out, not a loop: see the top). */
     private static IntVector fp4Codes(float[] x, int i, float e) {
-        FloatVector v = FloatVector.fromArray(F8, x, i);
+        FloatVector v = FloatVector.fromArray(fs, x, i);
         FloatVector a = v.abs();
         FloatVector best = fp4Error(0 * e, a);
-        IntVector code = IntVector.zero(I8);
+        IntVector code = IntVector.zero(is);
         FloatVector err = fp4Error(1 * e, a);
         VectorMask<Float> less = err.compare(VectorOperators.LT, best);
         best = best.blend(err, less);
-        code = code.blend(1, less.cast(I8));
+        code = code.blend(1, less.cast(is));
         err = fp4Error(2 * e, a);
         less = err.compare(VectorOperators.LT, best);
         best = best.blend(err, less);
-        code = code.blend(2, less.cast(I8));
+        code = code.blend(2, less.cast(is));
         err = fp4Error(3 * e, a);
         less = err.compare(VectorOperators.LT, best);
         best = best.blend(err, less);
-        code = code.blend(3, less.cast(I8));
+        code = code.blend(3, less.cast(is));
         err = fp4Error(4 * e, a);
         less = err.compare(VectorOperators.LT, best);
         best = best.blend(err, less);
-        code = code.blend(4, less.cast(I8));
+        code = code.blend(4, less.cast(is));
         err = fp4Error(6 * e, a);
         less = err.compare(VectorOperators.LT, best);
         best = best.blend(err, less);
-        code = code.blend(5, less.cast(I8));
+        code = code.blend(5, less.cast(is));
         err = fp4Error(8 * e, a);
         less = err.compare(VectorOperators.LT, best);
         best = best.blend(err, less);
-        code = code.blend(6, less.cast(I8));
+        code = code.blend(6, less.cast(is));
         err = fp4Error(12 * e, a);
         less = err.compare(VectorOperators.LT, best);
-        code = code.blend(7, less.cast(I8));
-        VectorMask<Integer> negative = v.compare(VectorOperators.LT, 0f).cast(I8).and(code.compare(VectorOperators.GT, 0));
+        code = code.blend(7, less.cast(is));
+        VectorMask<Integer> negative = v.compare(VectorOperators.LT, 0f).cast(is).and(code.compare(VectorOperators.GT, 0));
         return code.blend(code.add(8), negative);
     }
 
     static void fp4Pairs(float[] x, int xb, int half, float e, byte[] out, int o) {
         for (int j = 0; j < half; j += 8) {
             IntVector q = fp4Codes(x, xb + j, e).or(fp4Codes(x, xb + half + j, e).lanewise(VectorOperators.LSHL, 4));
-            ((ByteVector) q.convertShape(VectorOperators.I2B, B8, 0)).intoArray(out, o + j);
+            ((ByteVector) q.convertShape(VectorOperators.I2B, bs, 0)).intoArray(out, o + j);
         }
     }
 }
