@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every format module names its reader and writer in META-INF/services too, so that
- * {@code Formats.open} finds all formats when quantbridge runs on a class path (as under
- * Jazzer in src/bench/fuzz.sh), not only on the module path.
+ * {@code Formats.open} finds all formats on a class path (the launcher's, and Jazzer's in
+ * src/bench/fuzz.sh), not only on the module path.
  */
 class ClassPathServicesTest {
 
