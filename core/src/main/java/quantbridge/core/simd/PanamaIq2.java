@@ -1,10 +1,12 @@
 package quantbridge.core.simd;
 
+import static quantbridge.core.simd.PanamaSupport.fs;
+import static quantbridge.core.simd.PanamaSupport.is;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The neighbour search of ggml's quantizers on 8-coordinate grids (iq2_find_best_neighbour for
@@ -20,10 +22,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class PanamaIq2 {
 
-    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
-    /** Float bits become int lanes through {@code reinterpretShape(I8, 0)}: see {@code PanamaLowKSearch.I8}. */
-    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
-    private static final IntVector IOTA = IntVector.fromArray(I8, new int[] {0, 1, 2, 3, 4, 5, 6, 7}, 0);
+    private static final IntVector IOTA = IntVector.fromArray(is, new int[] {0, 1, 2, 3, 4, 5, 6, 7}, 0);
 
     private PanamaIq2() {
     }
@@ -31,8 +30,8 @@ final class PanamaIq2 {
 
     /** See {@link VectorKernels#nearestNeighbour8} ({@code levels} null: q is the odd level). */
     static int nearest8(byte[] nq, int off, int count, float[] x, int xo, float[] w, int wo, float scale) {
-        FloatVector sc = FloatVector.broadcast(F8, scale);
-        FloatVector inf = FloatVector.broadcast(F8, Float.POSITIVE_INFINITY);
+        FloatVector sc = FloatVector.broadcast(fs, scale);
+        FloatVector inf = FloatVector.broadcast(fs, Float.POSITIVE_INFINITY);
         float best = Float.MAX_VALUE;
         int bestIndex = -1;
         for (int c = 0; c < count; c += 8, off += 64) {
@@ -44,7 +43,7 @@ final class PanamaIq2 {
                 d2 = diff.mul(w[wo + i]).mul(diff).add(d2);
             }
             // candidates that beat every earlier chunk (not the padding lanes past the list's end)
-            VectorMask<Float> better = d2.compare(VectorOperators.LT, best).and(F8.indexInRange(c, count));
+            VectorMask<Float> better = d2.compare(VectorOperators.LT, best).and(fs.indexInRange(c, count));
             if (better.anyTrue()) {
                 FloatVector m = inf.blend(d2, better);
                 float least = m.reduceLanes(VectorOperators.MIN);
@@ -58,11 +57,11 @@ final class PanamaIq2 {
     /** See {@link VectorKernels#nearestNeighbour8}: q is {@code levels[(o − 1)/2]} for odd level o. */
     static int nearest8Shifted(byte[] nq, int off, int count, float[] x, int xo, float[] w, int wo, float scale,
             float[] levels) {
-        FloatVector sc = FloatVector.broadcast(F8, scale);
-        FloatVector inf = FloatVector.broadcast(F8, Float.POSITIVE_INFINITY);
-        FloatVector lv0 = FloatVector.broadcast(F8, levels[0]);
-        FloatVector lv1 = FloatVector.broadcast(F8, levels[1]);
-        FloatVector lv2 = FloatVector.broadcast(F8, levels[2]);
+        FloatVector sc = FloatVector.broadcast(fs, scale);
+        FloatVector inf = FloatVector.broadcast(fs, Float.POSITIVE_INFINITY);
+        FloatVector lv0 = FloatVector.broadcast(fs, levels[0]);
+        FloatVector lv1 = FloatVector.broadcast(fs, levels[1]);
+        FloatVector lv2 = FloatVector.broadcast(fs, levels[2]);
         float best = Float.MAX_VALUE;
         int bestIndex = -1;
         for (int c = 0; c < count; c += 8, off += 64) {
@@ -75,7 +74,7 @@ final class PanamaIq2 {
                 FloatVector t = diff.mul(w[wo + i]).mul(diff);
                 d2 = i == 0 ? t : d2.add(t);
             }
-            VectorMask<Float> better = d2.compare(VectorOperators.LT, best).and(F8.indexInRange(c, count));
+            VectorMask<Float> better = d2.compare(VectorOperators.LT, best).and(fs.indexInRange(c, count));
             if (better.anyTrue()) {
                 FloatVector m = inf.blend(d2, better);
                 float least = m.reduceLanes(VectorOperators.MIN);
@@ -92,23 +91,23 @@ final class PanamaIq2 {
      * levels clamped to [0, top], packed {@code bits} each into {@code ut}.
      */
     static void levels8(float[] xt, float[] idl, int points, int dims, int bits, int top, int[] lt, int[] ut) {
-        FloatVector id = FloatVector.fromArray(F8, idl, 0);
-        FloatVector one = FloatVector.broadcast(F8, 1.f);
-        FloatVector half = FloatVector.broadcast(F8, 0.5f);
-        FloatVector magic = FloatVector.broadcast(F8, PanamaLowKSearch.MAGIC);
-        FloatVector fzero = FloatVector.zero(F8);
-        IntVector zero = IntVector.zero(I8);
-        IntVector high = IntVector.broadcast(I8, top);
-        IntVector mant = IntVector.broadcast(I8, PanamaLowKSearch.MANTISSA);
-        IntVector bias = IntVector.broadcast(I8, PanamaLowKSearch.HALF);
+        FloatVector id = FloatVector.fromArray(fs, idl, 0);
+        FloatVector one = FloatVector.broadcast(fs, 1.f);
+        FloatVector half = FloatVector.broadcast(fs, 0.5f);
+        FloatVector magic = FloatVector.broadcast(fs, PanamaLowKSearch.MAGIC);
+        FloatVector fzero = FloatVector.zero(fs);
+        IntVector zero = IntVector.zero(is);
+        IntVector high = IntVector.broadcast(is, top);
+        IntVector mant = IntVector.broadcast(is, PanamaLowKSearch.MANTISSA);
+        IntVector bias = IntVector.broadcast(is, PanamaLowKSearch.HALF);
         for (int k = 0; k < points; ++k) {
             IntVector u = zero;
             for (int i = 0; i < dims; ++i) {
                 int e = dims * k + i;
-                FloatVector f = half.mul(id.mul(FloatVector.fromArray(F8, xt, 8 * e)).sub(one));
+                FloatVector f = half.mul(id.mul(FloatVector.fromArray(fs, xt, 8 * e)).sub(one));
                 // nearest_int as QuantMath's: the low mantissa bits of f + 1.5·2^23, level 0 for a NaN
                 f = f.blend(fzero, f.compare(VectorOperators.NE, f)); // NaN lanes (test(IS_NAN) ran generic code)
-                IntVector l = ((IntVector) f.add(magic).reinterpretShape(I8, 0)).and(mant).sub(bias).min(high).max(zero);
+                IntVector l = ((IntVector) f.add(magic).reinterpretShape(is, 0)).and(mant).sub(bias).min(high).max(zero);
                 l.intoArray(lt, 8 * e);
                 u = (i == 0 ? l : l.lanewise(VectorOperators.LSHL, bits * i)).or(u);
             }
@@ -118,14 +117,14 @@ final class PanamaIq2 {
 
     /** See {@link VectorKernels#oddSums8} (IQ3's too). */
     static void oddSums8(float[] xt, float[] wt, int[] lt, int n, float[] sumqxOut, float[] sumq2Out) {
-        FloatVector sumqx = FloatVector.zero(F8);
+        FloatVector sumqx = FloatVector.zero(fs);
         FloatVector sumq2 = sumqx;
-        IntVector one = IntVector.broadcast(I8, 1);
+        IntVector one = IntVector.broadcast(is, 1);
         for (int i = 0; i < n; ++i) {
-            IntVector l = IntVector.fromArray(I8, lt, 8 * i);
+            IntVector l = IntVector.fromArray(is, lt, 8 * i);
             FloatVector q = (FloatVector) l.add(l).add(one).convert(VectorOperators.I2F, 0);
-            FloatVector w = FloatVector.fromArray(F8, wt, 8 * i);
-            sumqx = w.mul(FloatVector.fromArray(F8, xt, 8 * i)).mul(q).add(sumqx);
+            FloatVector w = FloatVector.fromArray(fs, wt, 8 * i);
+            sumqx = w.mul(FloatVector.fromArray(fs, xt, 8 * i)).mul(q).add(sumqx);
             sumq2 = w.mul(q).mul(q).add(sumq2);
         }
         sumqx.intoArray(sumqxOut, 0);
@@ -136,35 +135,35 @@ final class PanamaIq2 {
     static boolean anySplit(float[] sumx, float[] sumw, int n, int i1, int i2, float[] xp, float[] xm, float best) {
         float a = sumx[i1] - sumx[0];
         float wa = sumw[i1] - sumw[0];
-        FloatVector sx = FloatVector.fromArray(F8, sumx, i2);
-        FloatVector sw = FloatVector.fromArray(F8, sumw, i2);
+        FloatVector sx = FloatVector.fromArray(fs, sumx, i2);
+        FloatVector sw = FloatVector.fromArray(fs, sumw, i2);
         FloatVector b = sx.sub(sumx[i1]);
-        FloatVector c = FloatVector.broadcast(F8, sumx[n]).sub(sx);
+        FloatVector c = FloatVector.broadcast(fs, sumx[n]).sub(sx);
         FloatVector wb = sw.sub(sumw[i1]);
-        FloatVector wc = FloatVector.broadcast(F8, sumw[n]).sub(sw);
-        VectorMask<Float> in = F8.indexInRange(i2, n + 1);
+        FloatVector wc = FloatVector.broadcast(fs, sumw[n]).sub(sw);
+        VectorMask<Float> in = fs.indexInRange(i2, n + 1);
         return passes(a, wa, b, c, wb, wc, xp, best).and(in).anyTrue()
                 || passes(a, wa, b, c, wb, wc, xm, best).and(in).anyTrue();
     }
 
     private static VectorMask<Float> passes(float a, float wa, FloatVector b, FloatVector c, FloatVector wb,
             FloatVector wc, float[] q, float best) {
-        FloatVector sumqx = FloatVector.broadcast(F8, a * q[0]).add(b.mul(q[1])).add(c.mul(q[2]));
-        FloatVector sumq2 = FloatVector.broadcast(F8, wa * q[0] * q[0]).add(wb.mul(q[1]).mul(q[1])).add(wc.mul(q[2]).mul(q[2]));
+        FloatVector sumqx = FloatVector.broadcast(fs, a * q[0]).add(b.mul(q[1])).add(c.mul(q[2]));
+        FloatVector sumq2 = FloatVector.broadcast(fs, wa * q[0] * q[0]).add(wb.mul(q[1]).mul(q[1])).add(wc.mul(q[2]).mul(q[2]));
         return sumq2.compare(VectorOperators.GT, 0.f).and(sumqx.mul(sumqx).compare(VectorOperators.GT, sumq2.mul(best)));
     }
 
     /** One value's level for 8 splits: levels[base] below i1, else levels[base + 1] below the lane's i2, else levels[base + 2]. */
     private static FloatVector level(float[] levels, int base, boolean low, VectorMask<Float> upper) {
-        if (low) return FloatVector.broadcast(F8, levels[base]);
-        return FloatVector.broadcast(F8, levels[base + 1]).blend(levels[base + 2], upper);
+        if (low) return FloatVector.broadcast(fs, levels[base]);
+        return FloatVector.broadcast(fs, levels[base + 1]).blend(levels[base + 2], upper);
     }
 
     /** See {@link VectorKernels#splitSumsIq1m}: lane l is the split (i1, i2 + l). */
     static void splitSums16(float[] x, int xb, float[] w, int[] idx, int i1, int i2, float[] levels, float[] sumqxOut,
             float[] sumq2Out) {
         IntVector split = IOTA.add(i2);
-        FloatVector qx0 = FloatVector.zero(F8);
+        FloatVector qx0 = FloatVector.zero(fs);
         FloatVector qx1 = qx0;
         FloatVector qx2 = qx0;
         FloatVector qx3 = qx0;
@@ -179,7 +178,7 @@ final class PanamaIq2 {
             float xi = x[xb + i];
             boolean low = j < i1;
             // level 2 where the lane's i2 is at most j
-            VectorMask<Float> upper = split.compare(VectorOperators.LE, j).cast(F8);
+            VectorMask<Float> upper = split.compare(VectorOperators.LE, j).cast(fs);
             FloatVector q = level(levels, h, low, upper);
             FloatVector wq = q.mul(wi);
             qx0 = wq.mul(xi).add(qx0);

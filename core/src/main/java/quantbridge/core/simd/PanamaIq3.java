@@ -1,10 +1,12 @@
 package quantbridge.core.simd;
 
+import static quantbridge.core.simd.PanamaSupport.bs;
+import static quantbridge.core.simd.PanamaSupport.fs;
+
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The pieces of ggml's IQ3 scale search (IQ3_S, IQ3_XXS) on vectors, each lane doing the scalar
@@ -19,9 +21,6 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class PanamaIq3 {
 
-    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
-    private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
-
     private PanamaIq3() {
     }
 
@@ -30,21 +29,21 @@ final class PanamaIq3 {
      * {@link PanamaIq2}'s).
      */
     static FloatVector coords(byte[] nq, int off) {
-        return (FloatVector) ByteVector.fromArray(B8, nq, off).convertShape(VectorOperators.B2F, F8, 0);
+        return (FloatVector) ByteVector.fromArray(bs, nq, off).convertShape(VectorOperators.B2F, fs, 0);
     }
 
     /** See {@link VectorKernels#nearestNeighbour4}. */
     static int nearest4(byte[] nq, int off, int count, float[] x, int xo, float[] w, int wo, float scale) {
-        FloatVector sc = FloatVector.broadcast(F8, scale);
-        FloatVector x0 = FloatVector.broadcast(F8, x[xo]);
-        FloatVector x1 = FloatVector.broadcast(F8, x[xo + 1]);
-        FloatVector x2 = FloatVector.broadcast(F8, x[xo + 2]);
-        FloatVector x3 = FloatVector.broadcast(F8, x[xo + 3]);
-        FloatVector w0 = FloatVector.broadcast(F8, w[wo]);
-        FloatVector w1 = FloatVector.broadcast(F8, w[wo + 1]);
-        FloatVector w2 = FloatVector.broadcast(F8, w[wo + 2]);
-        FloatVector w3 = FloatVector.broadcast(F8, w[wo + 3]);
-        FloatVector inf = FloatVector.broadcast(F8, Float.POSITIVE_INFINITY);
+        FloatVector sc = FloatVector.broadcast(fs, scale);
+        FloatVector x0 = FloatVector.broadcast(fs, x[xo]);
+        FloatVector x1 = FloatVector.broadcast(fs, x[xo + 1]);
+        FloatVector x2 = FloatVector.broadcast(fs, x[xo + 2]);
+        FloatVector x3 = FloatVector.broadcast(fs, x[xo + 3]);
+        FloatVector w0 = FloatVector.broadcast(fs, w[wo]);
+        FloatVector w1 = FloatVector.broadcast(fs, w[wo + 1]);
+        FloatVector w2 = FloatVector.broadcast(fs, w[wo + 2]);
+        FloatVector w3 = FloatVector.broadcast(fs, w[wo + 3]);
+        FloatVector inf = FloatVector.broadcast(fs, Float.POSITIVE_INFINITY);
         float best = Float.MAX_VALUE;
         int bestIndex = -1;
         for (int c = 0; c < count; c += 8, off += 32) {
@@ -58,7 +57,7 @@ final class PanamaIq3 {
             diff = sc.mul(coords(nq, off + 24)).sub(x3);
             d2 = d2.add(w3.mul(diff).mul(diff));
             // candidates that beat every earlier chunk (not the padding lanes past the list's end)
-            VectorMask<Float> better = d2.compare(VectorOperators.LT, best).and(F8.indexInRange(c, count));
+            VectorMask<Float> better = d2.compare(VectorOperators.LT, best).and(fs.indexInRange(c, count));
             if (better.anyTrue()) {
                 FloatVector m = inf.blend(d2, better);
                 float least = m.reduceLanes(VectorOperators.MIN);

@@ -1,10 +1,11 @@
 package quantbridge.core.simd;
 
+import static quantbridge.core.simd.PanamaSupport.fs;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The scale search of ggml's quantize_row_iq4_nl_impl (ntry = 7) for 8 groups of 32 values at
@@ -17,8 +18,6 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class PanamaIq4 {
 
-    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
-
     private PanamaIq4() {
     }
 
@@ -27,72 +26,72 @@ final class PanamaIq4 {
             float[] scaleOut) {
         // every operand is a local vector (no scalar broadcasts in the loops, no helper calls),
         // which keeps C2's inlining depth small enough for all Vector API calls to become instructions
-        FloatVector zero = FloatVector.zero(F8);
-        FloatVector one = FloatVector.broadcast(F8, 1.f);
+        FloatVector zero = FloatVector.zero(fs);
+        FloatVector one = FloatVector.broadcast(fs, 1.f);
         if (qwt == null) {
             for (int i = 0; i < 32; ++i) {
-                FloatVector x = FloatVector.fromArray(F8, xt, 8 * i);
+                FloatVector x = FloatVector.fromArray(fs, xt, 8 * i);
                 x.mul(x).intoArray(wt, 8 * i);
             }
         } else {
-            FloatVector s2 = FloatVector.fromArray(F8, sigma2, 0);
+            FloatVector s2 = FloatVector.fromArray(fs, sigma2, 0);
             for (int i = 0; i < 32; ++i) {
-                FloatVector x = FloatVector.fromArray(F8, xt, 8 * i);
+                FloatVector x = FloatVector.fromArray(fs, xt, 8 * i);
                 // (float) Math.sqrt((double) f) is the correctly rounded float square root of f
-                FloatVector.fromArray(F8, qwt, 8 * i).mul(s2.add(x.mul(x)).lanewise(VectorOperators.SQRT)).intoArray(wt, 8 * i);
+                FloatVector.fromArray(fs, qwt, 8 * i).mul(s2.add(x.mul(x)).lanewise(VectorOperators.SQRT)).intoArray(wt, 8 * i);
             }
         }
         FloatVector amax = zero;
         FloatVector max = zero;
         for (int i = 0; i < 32; ++i) {
-            FloatVector x = FloatVector.fromArray(F8, xt, 8 * i);
+            FloatVector x = FloatVector.fromArray(fs, xt, 8 * i);
             FloatVector ax = x.abs();
             VectorMask<Float> notLarger = ax.compare(VectorOperators.GT, amax).not();
             amax = ax.blend(amax, notLarger);
             max = x.blend(max, notLarger);
         }
-        FloatVector g0 = FloatVector.broadcast(F8, levels[0]);
-        FloatVector g1 = FloatVector.broadcast(F8, levels[1]);
-        FloatVector g2 = FloatVector.broadcast(F8, levels[2]);
-        FloatVector g3 = FloatVector.broadcast(F8, levels[3]);
-        FloatVector g4 = FloatVector.broadcast(F8, levels[4]);
-        FloatVector g5 = FloatVector.broadcast(F8, levels[5]);
-        FloatVector g6 = FloatVector.broadcast(F8, levels[6]);
-        FloatVector g7 = FloatVector.broadcast(F8, levels[7]);
-        FloatVector g8 = FloatVector.broadcast(F8, levels[8]);
-        FloatVector g9 = FloatVector.broadcast(F8, levels[9]);
-        FloatVector g10 = FloatVector.broadcast(F8, levels[10]);
-        FloatVector g11 = FloatVector.broadcast(F8, levels[11]);
-        FloatVector g12 = FloatVector.broadcast(F8, levels[12]);
-        FloatVector g13 = FloatVector.broadcast(F8, levels[13]);
-        FloatVector g14 = FloatVector.broadcast(F8, levels[14]);
-        FloatVector g15 = FloatVector.broadcast(F8, levels[15]);
-        FloatVector t1 = FloatVector.broadcast(F8, thresholds[1]);
-        FloatVector t2 = FloatVector.broadcast(F8, thresholds[2]);
-        FloatVector t3 = FloatVector.broadcast(F8, thresholds[3]);
-        FloatVector t4 = FloatVector.broadcast(F8, thresholds[4]);
-        FloatVector t5 = FloatVector.broadcast(F8, thresholds[5]);
-        FloatVector t6 = FloatVector.broadcast(F8, thresholds[6]);
-        FloatVector t7 = FloatVector.broadcast(F8, thresholds[7]);
-        FloatVector t8 = FloatVector.broadcast(F8, thresholds[8]);
-        FloatVector t9 = FloatVector.broadcast(F8, thresholds[9]);
-        FloatVector t10 = FloatVector.broadcast(F8, thresholds[10]);
-        FloatVector t11 = FloatVector.broadcast(F8, thresholds[11]);
-        FloatVector t12 = FloatVector.broadcast(F8, thresholds[12]);
-        FloatVector t13 = FloatVector.broadcast(F8, thresholds[13]);
-        FloatVector t14 = FloatVector.broadcast(F8, thresholds[14]);
-        FloatVector t15 = FloatVector.broadcast(F8, thresholds[15]);
+        FloatVector g0 = FloatVector.broadcast(fs, levels[0]);
+        FloatVector g1 = FloatVector.broadcast(fs, levels[1]);
+        FloatVector g2 = FloatVector.broadcast(fs, levels[2]);
+        FloatVector g3 = FloatVector.broadcast(fs, levels[3]);
+        FloatVector g4 = FloatVector.broadcast(fs, levels[4]);
+        FloatVector g5 = FloatVector.broadcast(fs, levels[5]);
+        FloatVector g6 = FloatVector.broadcast(fs, levels[6]);
+        FloatVector g7 = FloatVector.broadcast(fs, levels[7]);
+        FloatVector g8 = FloatVector.broadcast(fs, levels[8]);
+        FloatVector g9 = FloatVector.broadcast(fs, levels[9]);
+        FloatVector g10 = FloatVector.broadcast(fs, levels[10]);
+        FloatVector g11 = FloatVector.broadcast(fs, levels[11]);
+        FloatVector g12 = FloatVector.broadcast(fs, levels[12]);
+        FloatVector g13 = FloatVector.broadcast(fs, levels[13]);
+        FloatVector g14 = FloatVector.broadcast(fs, levels[14]);
+        FloatVector g15 = FloatVector.broadcast(fs, levels[15]);
+        FloatVector t1 = FloatVector.broadcast(fs, thresholds[1]);
+        FloatVector t2 = FloatVector.broadcast(fs, thresholds[2]);
+        FloatVector t3 = FloatVector.broadcast(fs, thresholds[3]);
+        FloatVector t4 = FloatVector.broadcast(fs, thresholds[4]);
+        FloatVector t5 = FloatVector.broadcast(fs, thresholds[5]);
+        FloatVector t6 = FloatVector.broadcast(fs, thresholds[6]);
+        FloatVector t7 = FloatVector.broadcast(fs, thresholds[7]);
+        FloatVector t8 = FloatVector.broadcast(fs, thresholds[8]);
+        FloatVector t9 = FloatVector.broadcast(fs, thresholds[9]);
+        FloatVector t10 = FloatVector.broadcast(fs, thresholds[10]);
+        FloatVector t11 = FloatVector.broadcast(fs, thresholds[11]);
+        FloatVector t12 = FloatVector.broadcast(fs, thresholds[12]);
+        FloatVector t13 = FloatVector.broadcast(fs, thresholds[13]);
+        FloatVector t14 = FloatVector.broadcast(fs, thresholds[14]);
+        FloatVector t15 = FloatVector.broadcast(fs, thresholds[15]);
         FloatVector d = zero;
         FloatVector best = zero;
         // trial 0 is the start (id = 1/d with d = −max/values[0]); trials 1..15 are itry = −7..7
         for (int trial = 0; trial <= 15; ++trial) {
             FloatVector id = trial == 0 ? one.div(max.neg().div(g0))
-                    : FloatVector.broadcast(F8, (float) (trial - 8 + (int) levels[0])).div(max);
+                    : FloatVector.broadcast(fs, (float) (trial - 8 + (int) levels[0])).div(max);
             FloatVector sumqx = zero;
             FloatVector sumq2 = zero;
             for (int i = 0; i < 32; ++i) {
-                FloatVector x = FloatVector.fromArray(F8, xt, 8 * i);
-                FloatVector w = FloatVector.fromArray(F8, wt, 8 * i);
+                FloatVector x = FloatVector.fromArray(fs, xt, 8 * i);
+                FloatVector w = FloatVector.fromArray(fs, wt, 8 * i);
                 FloatVector al = id.mul(x);
                 FloatVector q = g0.blend(g1, al.compare(VectorOperators.GE, t1));
                 q = q.blend(g2, al.compare(VectorOperators.GE, t2));
@@ -129,41 +128,41 @@ final class PanamaIq4 {
 
     /** See {@link VectorKernels#indexIq4nl8}. */
     static void index8(float[] xt, float[] idl, float[] thresholds, int[] packedOut) {
-        FloatVector id = FloatVector.fromArray(F8, idl, 0);
-        FloatVector zero = FloatVector.zero(F8);
-        FloatVector f1 = FloatVector.broadcast(F8, 1.f);
-        FloatVector f2 = FloatVector.broadcast(F8, 2.f);
-        FloatVector f3 = FloatVector.broadcast(F8, 3.f);
-        FloatVector f4 = FloatVector.broadcast(F8, 4.f);
-        FloatVector f5 = FloatVector.broadcast(F8, 5.f);
-        FloatVector f6 = FloatVector.broadcast(F8, 6.f);
-        FloatVector f7 = FloatVector.broadcast(F8, 7.f);
-        FloatVector f8 = FloatVector.broadcast(F8, 8.f);
-        FloatVector f9 = FloatVector.broadcast(F8, 9.f);
-        FloatVector f10 = FloatVector.broadcast(F8, 10.f);
-        FloatVector f11 = FloatVector.broadcast(F8, 11.f);
-        FloatVector f12 = FloatVector.broadcast(F8, 12.f);
-        FloatVector f13 = FloatVector.broadcast(F8, 13.f);
-        FloatVector f14 = FloatVector.broadcast(F8, 14.f);
-        FloatVector f15 = FloatVector.broadcast(F8, 15.f);
-        FloatVector t1 = FloatVector.broadcast(F8, thresholds[1]);
-        FloatVector t2 = FloatVector.broadcast(F8, thresholds[2]);
-        FloatVector t3 = FloatVector.broadcast(F8, thresholds[3]);
-        FloatVector t4 = FloatVector.broadcast(F8, thresholds[4]);
-        FloatVector t5 = FloatVector.broadcast(F8, thresholds[5]);
-        FloatVector t6 = FloatVector.broadcast(F8, thresholds[6]);
-        FloatVector t7 = FloatVector.broadcast(F8, thresholds[7]);
-        FloatVector t8 = FloatVector.broadcast(F8, thresholds[8]);
-        FloatVector t9 = FloatVector.broadcast(F8, thresholds[9]);
-        FloatVector t10 = FloatVector.broadcast(F8, thresholds[10]);
-        FloatVector t11 = FloatVector.broadcast(F8, thresholds[11]);
-        FloatVector t12 = FloatVector.broadcast(F8, thresholds[12]);
-        FloatVector t13 = FloatVector.broadcast(F8, thresholds[13]);
-        FloatVector t14 = FloatVector.broadcast(F8, thresholds[14]);
-        FloatVector t15 = FloatVector.broadcast(F8, thresholds[15]);
+        FloatVector id = FloatVector.fromArray(fs, idl, 0);
+        FloatVector zero = FloatVector.zero(fs);
+        FloatVector f1 = FloatVector.broadcast(fs, 1.f);
+        FloatVector f2 = FloatVector.broadcast(fs, 2.f);
+        FloatVector f3 = FloatVector.broadcast(fs, 3.f);
+        FloatVector f4 = FloatVector.broadcast(fs, 4.f);
+        FloatVector f5 = FloatVector.broadcast(fs, 5.f);
+        FloatVector f6 = FloatVector.broadcast(fs, 6.f);
+        FloatVector f7 = FloatVector.broadcast(fs, 7.f);
+        FloatVector f8 = FloatVector.broadcast(fs, 8.f);
+        FloatVector f9 = FloatVector.broadcast(fs, 9.f);
+        FloatVector f10 = FloatVector.broadcast(fs, 10.f);
+        FloatVector f11 = FloatVector.broadcast(fs, 11.f);
+        FloatVector f12 = FloatVector.broadcast(fs, 12.f);
+        FloatVector f13 = FloatVector.broadcast(fs, 13.f);
+        FloatVector f14 = FloatVector.broadcast(fs, 14.f);
+        FloatVector f15 = FloatVector.broadcast(fs, 15.f);
+        FloatVector t1 = FloatVector.broadcast(fs, thresholds[1]);
+        FloatVector t2 = FloatVector.broadcast(fs, thresholds[2]);
+        FloatVector t3 = FloatVector.broadcast(fs, thresholds[3]);
+        FloatVector t4 = FloatVector.broadcast(fs, thresholds[4]);
+        FloatVector t5 = FloatVector.broadcast(fs, thresholds[5]);
+        FloatVector t6 = FloatVector.broadcast(fs, thresholds[6]);
+        FloatVector t7 = FloatVector.broadcast(fs, thresholds[7]);
+        FloatVector t8 = FloatVector.broadcast(fs, thresholds[8]);
+        FloatVector t9 = FloatVector.broadcast(fs, thresholds[9]);
+        FloatVector t10 = FloatVector.broadcast(fs, thresholds[10]);
+        FloatVector t11 = FloatVector.broadcast(fs, thresholds[11]);
+        FloatVector t12 = FloatVector.broadcast(fs, thresholds[12]);
+        FloatVector t13 = FloatVector.broadcast(fs, thresholds[13]);
+        FloatVector t14 = FloatVector.broadcast(fs, thresholds[14]);
+        FloatVector t15 = FloatVector.broadcast(fs, thresholds[15]);
         IntVector four = IntVector.broadcast(IntVector.SPECIES_256, 4);
         for (int i = 0; i < 32; ++i) {
-            FloatVector al = id.mul(FloatVector.fromArray(F8, xt, 8 * i));
+            FloatVector al = id.mul(FloatVector.fromArray(fs, xt, 8 * i));
             FloatVector k = zero.blend(f1, al.compare(VectorOperators.GE, t1));
             k = k.blend(f2, al.compare(VectorOperators.GE, t2));
             k = k.blend(f3, al.compare(VectorOperators.GE, t3));

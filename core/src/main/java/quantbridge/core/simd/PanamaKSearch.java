@@ -1,10 +1,12 @@
 package quantbridge.core.simd;
 
+import static quantbridge.core.simd.PanamaSupport.fs;
+import static quantbridge.core.simd.PanamaSupport.is;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * make_qx_quants' symmetric search for 8 independent groups at once: lane j holds group j, and the
@@ -17,10 +19,6 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class PanamaKSearch {
 
-    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
-    /** Float bits become int lanes through {@code reinterpretShape(I8, 0)}: see {@code PanamaLowKSearch.I8}. */
-    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
-
     private PanamaKSearch() {
     }
 
@@ -32,30 +30,30 @@ final class PanamaKSearch {
      * group has max |x| below ggml's epsilon get meaningless results (the caller treats them).
      */
     static void searchQx8(float[] xt, float[] wt, int n, int nmax, float[] scaleOut, float[] iscaleOut) {
-        FloatVector zero = FloatVector.zero(F8);
-        FloatVector magic = FloatVector.broadcast(F8, PanamaLowKSearch.MAGIC);
+        FloatVector zero = FloatVector.zero(fs);
+        FloatVector magic = FloatVector.broadcast(fs, PanamaLowKSearch.MAGIC);
         // |iscale·x| <= nmax + 0.9 here, so iscale·x + MAGIC lies in [2^23, 2^24): its bits are
         // MAGIC's plus nearest_int(iscale·x), and one subtraction gives what masking the mantissa
         // and subtracting HALF gives in general
-        IntVector magicBits = IntVector.broadcast(I8, Float.floatToRawIntBits(PanamaLowKSearch.MAGIC));
-        IntVector low = IntVector.broadcast(I8, -nmax);
-        IntVector top = IntVector.broadcast(I8, nmax - 1);
+        IntVector magicBits = IntVector.broadcast(is, Float.floatToRawIntBits(PanamaLowKSearch.MAGIC));
+        IntVector low = IntVector.broadcast(is, -nmax);
+        IntVector top = IntVector.broadcast(is, nmax - 1);
         FloatVector max = zero;
         FloatVector amax = zero;
         for (int i = 0; i < n; ++i) {
-            FloatVector xi = FloatVector.fromArray(F8, xt, 8 * i);
+            FloatVector xi = FloatVector.fromArray(fs, xt, 8 * i);
             FloatVector ax = xi.abs();
             VectorMask<Float> notLarger = ax.compare(VectorOperators.GT, amax).not();
             amax = ax.blend(amax, notLarger);
             max = xi.blend(max, notLarger);
         }
-        FloatVector iscale = FloatVector.broadcast(F8, (float) -nmax).div(max);
+        FloatVector iscale = FloatVector.broadcast(fs, (float) -nmax).div(max);
         FloatVector sumlx = zero;
         FloatVector suml2 = zero;
         for (int i = 0; i < n; ++i) {
-            FloatVector xi = FloatVector.fromArray(F8, xt, 8 * i);
-            FloatVector w = FloatVector.fromArray(F8, wt, 8 * i);
-            IntVector q = ((IntVector) iscale.mul(xi).add(magic).reinterpretShape(I8, 0)).sub(magicBits).max(low).min(top);
+            FloatVector xi = FloatVector.fromArray(fs, xt, 8 * i);
+            FloatVector w = FloatVector.fromArray(fs, wt, 8 * i);
+            IntVector q = ((IntVector) iscale.mul(xi).add(magic).reinterpretShape(is, 0)).sub(magicBits).max(low).min(top);
             FloatVector l = (FloatVector) q.convert(VectorOperators.I2F, 0);
             sumlx = w.mul(xi).mul(l).add(sumlx);
             suml2 = w.mul(l).mul(l).add(suml2);
@@ -65,13 +63,13 @@ final class PanamaKSearch {
         FloatVector bestIscale = iscale;
         for (int step = -9; step <= 9; ++step) {
             if (step == 0) continue;
-            FloatVector trial = FloatVector.broadcast(F8, -(nmax + 0.1f * step)).div(max);
+            FloatVector trial = FloatVector.broadcast(fs, -(nmax + 0.1f * step)).div(max);
             FloatVector lx = zero;
             FloatVector l2 = zero;
             for (int i = 0; i < n; ++i) {
-                FloatVector xi = FloatVector.fromArray(F8, xt, 8 * i);
-                FloatVector w = FloatVector.fromArray(F8, wt, 8 * i);
-                IntVector q = ((IntVector) trial.mul(xi).add(magic).reinterpretShape(I8, 0)).sub(magicBits).max(low).min(top);
+                FloatVector xi = FloatVector.fromArray(fs, xt, 8 * i);
+                FloatVector w = FloatVector.fromArray(fs, wt, 8 * i);
+                IntVector q = ((IntVector) trial.mul(xi).add(magic).reinterpretShape(is, 0)).sub(magicBits).max(low).min(top);
                 FloatVector l = (FloatVector) q.convert(VectorOperators.I2F, 0);
                 lx = w.mul(xi).mul(l).add(lx);
                 l2 = w.mul(l).mul(l).add(l2);

@@ -1,11 +1,14 @@
 package quantbridge.core.simd;
 
+import static quantbridge.core.simd.PanamaSupport.bs;
+import static quantbridge.core.simd.PanamaSupport.fs;
+import static quantbridge.core.simd.PanamaSupport.is;
+
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The group searches of Q2_K and Q3_K (and the (scale, min) search of Q4_K and Q5_K) for 8
@@ -16,15 +19,6 @@ import jdk.incubator.vector.VectorSpecies;
  * vector code cannot reproduce are reported back, and the caller searches those groups in scalar.
  */
 final class PanamaLowKSearch {
-
-    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
-    /**
-     * The int lanes of a float vector's bits are taken with {@code reinterpretShape(I8, 0)}, not
-     * {@code reinterpretAsInts()}: that one looks the int species up by lane type, and in some
-     * runs C2 did not fold the lookup and ran the Vector API's generic code, allocating an int
-     * array per call (1.5–6 GB on a Q2_K conversion).
-     */
-    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
 
     /**
      * ggml's nearest_int trick's constants: 1.5·2^23, the mantissa mask and 2^22 (also
@@ -60,23 +54,23 @@ final class PanamaLowKSearch {
             st = new float[LEVELS + 8 * n];
             SCRATCH.set(st);
         }
-        FloatVector zero = FloatVector.zero(F8);
-        FloatVector one = FloatVector.broadcast(F8, 1.f);
-        FloatVector magic = FloatVector.broadcast(F8, MAGIC);
-        IntVector mantissa = IntVector.broadcast(I8, MANTISSA);
-        IntVector half = IntVector.broadcast(I8, HALF);
-        IntVector zeroI = IntVector.zero(I8);
-        IntVector top = IntVector.broadcast(I8, nmax);
+        FloatVector zero = FloatVector.zero(fs);
+        FloatVector one = FloatVector.broadcast(fs, 1.f);
+        FloatVector magic = FloatVector.broadcast(fs, MAGIC);
+        IntVector mantissa = IntVector.broadcast(is, MANTISSA);
+        IntVector half = IntVector.broadcast(is, HALF);
+        IntVector zeroI = IntVector.zero(is);
+        IntVector top = IntVector.broadcast(is, nmax);
         // |diff|·1 (mad) or |diff|·|diff| (= diff², bit for bit): one code path for both errors
         VectorMask<Float> madLanes = (mad ? one : zero).compare(VectorOperators.NE, zero);
-        FloatVector x0 = FloatVector.fromArray(F8, xt, off);
+        FloatVector x0 = FloatVector.fromArray(fs, xt, off);
         FloatVector min = x0;
         FloatVector max = x0;
-        FloatVector sumW = FloatVector.fromArray(F8, wt, off);
+        FloatVector sumW = FloatVector.fromArray(fs, wt, off);
         FloatVector sumX = sumW.mul(x0);
         for (int i = 1; i < n; ++i) {
-            FloatVector xi = FloatVector.fromArray(F8, xt, off + 8 * i);
-            FloatVector w = FloatVector.fromArray(F8, wt, off + 8 * i);
+            FloatVector xi = FloatVector.fromArray(fs, xt, off + 8 * i);
+            FloatVector w = FloatVector.fromArray(fs, wt, off + 8 * i);
             min = xi.blend(min, xi.compare(VectorOperators.LT, min).not());
             max = xi.blend(max, xi.compare(VectorOperators.GT, max).not());
             sumW = w.add(sumW);
@@ -86,13 +80,13 @@ final class PanamaLowKSearch {
         // a flat group's lane computes on max = min + 1 (finite, meaningless) and is reported
         VectorMask<Float> flat = max.compare(VectorOperators.LE, min);
         max = max.blend(min.add(one), flat);
-        FloatVector iscale = FloatVector.broadcast(F8, (float) nmax).div(max.sub(min));
+        FloatVector iscale = FloatVector.broadcast(fs, (float) nmax).div(max.sub(min));
         FloatVector scale = one.div(iscale);
         FloatVector bestError = zero;
         for (int i = 0; i < n; ++i) {
-            FloatVector xi = FloatVector.fromArray(F8, xt, off + 8 * i);
-            FloatVector w = FloatVector.fromArray(F8, wt, off + 8 * i);
-            IntVector q = ((IntVector) iscale.mul(xi.sub(min)).add(magic).reinterpretShape(I8, 0)).and(mantissa).sub(half).max(zeroI).min(top);
+            FloatVector xi = FloatVector.fromArray(fs, xt, off + 8 * i);
+            FloatVector w = FloatVector.fromArray(fs, wt, off + 8 * i);
+            IntVector q = ((IntVector) iscale.mul(xi.sub(min)).add(magic).reinterpretShape(is, 0)).and(mantissa).sub(half).max(zeroI).min(top);
             FloatVector diff = scale.mul((FloatVector) q.convert(VectorOperators.I2F, 0)).add(min).sub(xi);
             FloatVector ad = diff.abs();
             bestError = w.mul(ad.mul(ad.blend(one, madLanes))).add(bestError);
@@ -106,19 +100,19 @@ final class PanamaLowKSearch {
         min.intoArray(st, BEST_LEVEL_MIN);
         bestError.intoArray(st, BEST_ERROR);
         zero.blend(one, flat).intoArray(st, BAD);
-        for (int is = 0; nstep >= 1 && is <= nstep; ++is) {
-            zero = FloatVector.zero(F8);
-            float c = rmin + rdelta * is + nmax;
-            FloatVector mn = FloatVector.fromArray(F8, st, MIN);
-            FloatVector trialIscale = FloatVector.broadcast(F8, c).div(FloatVector.fromArray(F8, st, MAX).sub(mn));
+        for (int step = 0; nstep >= 1 && step <= nstep; ++step) {
+            zero = FloatVector.zero(fs);
+            float c = rmin + rdelta * step + nmax;
+            FloatVector mn = FloatVector.fromArray(fs, st, MIN);
+            FloatVector trialIscale = FloatVector.broadcast(fs, c).div(FloatVector.fromArray(fs, st, MAX).sub(mn));
             trialIscale.intoArray(st, TRIAL);
             FloatVector sumL = zero;
             FloatVector sumL2 = zero;
             FloatVector sumXl = zero;
             for (int i = 0; i < n; ++i) {
-                FloatVector xi = FloatVector.fromArray(F8, xt, off + 8 * i);
-                FloatVector w = FloatVector.fromArray(F8, wt, off + 8 * i);
-                IntVector q = ((IntVector) trialIscale.mul(xi.sub(mn)).add(magic).reinterpretShape(I8, 0)).and(mantissa).sub(half)
+                FloatVector xi = FloatVector.fromArray(fs, xt, off + 8 * i);
+                FloatVector w = FloatVector.fromArray(fs, wt, off + 8 * i);
+                IntVector q = ((IntVector) trialIscale.mul(xi.sub(mn)).add(magic).reinterpretShape(is, 0)).and(mantissa).sub(half)
                         .max(zeroI).min(top);
                 FloatVector l = (FloatVector) q.convert(VectorOperators.I2F, 0);
                 l.intoArray(st, LEVELS + 8 * i);
@@ -127,15 +121,15 @@ final class PanamaLowKSearch {
                 sumL2 = wl.mul(l).add(sumL2);
                 sumXl = wl.mul(xi).add(sumXl);
             }
-            zero = FloatVector.zero(F8);
-            FloatVector sw = FloatVector.fromArray(F8, st, SUM_W);
-            FloatVector sx = FloatVector.fromArray(F8, st, SUM_X);
+            zero = FloatVector.zero(fs);
+            FloatVector sw = FloatVector.fromArray(fs, st, SUM_W);
+            FloatVector sx = FloatVector.fromArray(fs, st, SUM_X);
             FloatVector d = sw.mul(sumL2).sub(sumL.mul(sumL));
             // lanes without ok compute on a non-positive d and are masked out (no early exit: a
             // branch C2 never saw taken becomes a trap that throws the compiled kernel away)
             VectorMask<Float> ok = d.compare(VectorOperators.GT, zero)
-                    .and(FloatVector.fromArray(F8, st, BAD).compare(VectorOperators.EQ, zero));
-            zero.blend(FloatVector.broadcast(F8, 1.f), ok).intoArray(st, OK);
+                    .and(FloatVector.fromArray(fs, st, BAD).compare(VectorOperators.EQ, zero));
+            zero.blend(FloatVector.broadcast(fs, 1.f), ok).intoArray(st, OK);
             FloatVector thisScale = sw.mul(sumXl).sub(sx.mul(sumL)).div(d);
             FloatVector thisMin = sumL2.mul(sx).sub(sumL.mul(sumXl)).div(d);
             VectorMask<Float> pos = thisMin.compare(VectorOperators.GT, zero);
@@ -145,34 +139,34 @@ final class PanamaLowKSearch {
             thisMin.intoArray(st, THIS_MIN);
             FloatVector curError = zero;
             for (int i = 0; i < n; ++i) {
-                FloatVector xi = FloatVector.fromArray(F8, xt, off + 8 * i);
-                FloatVector w = FloatVector.fromArray(F8, wt, off + 8 * i);
-                FloatVector diff = thisScale.mul(FloatVector.fromArray(F8, st, LEVELS + 8 * i)).add(thisMin).sub(xi);
+                FloatVector xi = FloatVector.fromArray(fs, xt, off + 8 * i);
+                FloatVector w = FloatVector.fromArray(fs, wt, off + 8 * i);
+                FloatVector diff = thisScale.mul(FloatVector.fromArray(fs, st, LEVELS + 8 * i)).add(thisMin).sub(xi);
                 FloatVector ad = diff.abs();
                 curError = w.mul(ad.mul(ad.blend(one, madLanes))).add(curError);
             }
-            zero = FloatVector.zero(F8);
-            FloatVector bestErr = FloatVector.fromArray(F8, st, BEST_ERROR);
-            VectorMask<Float> better = FloatVector.fromArray(F8, st, OK).compare(VectorOperators.NE, zero)
+            zero = FloatVector.zero(fs);
+            FloatVector bestErr = FloatVector.fromArray(fs, st, BEST_ERROR);
+            VectorMask<Float> better = FloatVector.fromArray(fs, st, OK).compare(VectorOperators.NE, zero)
                     .and(curError.compare(VectorOperators.LT, bestErr));
-            FloatVector.fromArray(F8, st, BEST_ISCALE).blend(FloatVector.fromArray(F8, st, TRIAL), better).intoArray(st, BEST_ISCALE);
-            FloatVector m0 = FloatVector.fromArray(F8, st, MIN);
-            FloatVector.fromArray(F8, st, BEST_LEVEL_MIN).blend(m0, better).intoArray(st, BEST_LEVEL_MIN);
+            FloatVector.fromArray(fs, st, BEST_ISCALE).blend(FloatVector.fromArray(fs, st, TRIAL), better).intoArray(st, BEST_ISCALE);
+            FloatVector m0 = FloatVector.fromArray(fs, st, MIN);
+            FloatVector.fromArray(fs, st, BEST_LEVEL_MIN).blend(m0, better).intoArray(st, BEST_LEVEL_MIN);
             bestErr.blend(curError, better).intoArray(st, BEST_ERROR);
-            FloatVector.fromArray(F8, st, SCALE).blend(FloatVector.fromArray(F8, st, THIS_SCALE), better).intoArray(st, SCALE);
-            FloatVector m1 = m0.blend(FloatVector.fromArray(F8, st, THIS_MIN), better);
+            FloatVector.fromArray(fs, st, SCALE).blend(FloatVector.fromArray(fs, st, THIS_SCALE), better).intoArray(st, SCALE);
+            FloatVector m1 = m0.blend(FloatVector.fromArray(fs, st, THIS_MIN), better);
             m1.intoArray(st, MIN);
             // a lane whose max − min would stop being finite and positive leaves the vector search
-            VectorMask<Float> bad = FloatVector.fromArray(F8, st, BAD).compare(VectorOperators.NE, zero)
-                    .or(m1.compare(VectorOperators.LT, FloatVector.broadcast(F8, -0x1p64f)))
-                    .or(FloatVector.fromArray(F8, st, MAX).compare(VectorOperators.LE, m1));
-            zero.blend(FloatVector.broadcast(F8, 1.f), bad).intoArray(st, BAD);
+            VectorMask<Float> bad = FloatVector.fromArray(fs, st, BAD).compare(VectorOperators.NE, zero)
+                    .or(m1.compare(VectorOperators.LT, FloatVector.broadcast(fs, -0x1p64f)))
+                    .or(FloatVector.fromArray(fs, st, MAX).compare(VectorOperators.LE, m1));
+            zero.blend(FloatVector.broadcast(fs, 1.f), bad).intoArray(st, BAD);
         }
         System.arraycopy(st, SCALE, scaleOut, outOff, 8);
         System.arraycopy(st, MIN, minOut, outOff, 8);
         System.arraycopy(st, BEST_ISCALE, iscaleOut, outOff, 8);
         System.arraycopy(st, BEST_LEVEL_MIN, levelMinOut, outOff, 8);
-        return (int) FloatVector.fromArray(F8, st, BAD).compare(VectorOperators.NE, FloatVector.zero(F8)).toLong();
+        return (int) FloatVector.fromArray(fs, st, BAD).compare(VectorOperators.NE, FloatVector.zero(fs)).toLong();
     }
 
     /**
@@ -196,17 +190,17 @@ final class PanamaLowKSearch {
      * epsilon get meaningless results: the caller treats them.
      */
     static void searchQ3x16(float[] xt, int n, int nmax, float[] scaleOut, float[] levelOut) {
-        FloatVector zero = FloatVector.zero(F8);
-        FloatVector magic = FloatVector.broadcast(F8, MAGIC);
-        IntVector mantissa = IntVector.broadcast(I8, MANTISSA);
-        IntVector half = IntVector.broadcast(I8, HALF);
-        IntVector low = IntVector.broadcast(I8, -nmax);
-        IntVector top = IntVector.broadcast(I8, nmax - 1);
+        FloatVector zero = FloatVector.zero(fs);
+        FloatVector magic = FloatVector.broadcast(fs, MAGIC);
+        IntVector mantissa = IntVector.broadcast(is, MANTISSA);
+        IntVector half = IntVector.broadcast(is, HALF);
+        IntVector low = IntVector.broadcast(is, -nmax);
+        IntVector top = IntVector.broadcast(is, nmax - 1);
         int b = 8 * n;
         FloatVector maxA = zero, amaxA = zero, maxB = zero, amaxB = zero;
         for (int i = 0; i < n; ++i) {
-            FloatVector xa = FloatVector.fromArray(F8, xt, 8 * i);
-            FloatVector xb = FloatVector.fromArray(F8, xt, b + 8 * i);
+            FloatVector xa = FloatVector.fromArray(fs, xt, 8 * i);
+            FloatVector xb = FloatVector.fromArray(fs, xt, b + 8 * i);
             FloatVector axa = xa.abs();
             FloatVector axb = xb.abs();
             VectorMask<Float> notLargerA = axa.compare(VectorOperators.GT, amaxA).not();
@@ -216,15 +210,15 @@ final class PanamaLowKSearch {
             amaxB = axb.blend(amaxB, notLargerB);
             maxB = xb.blend(maxB, notLargerB);
         }
-        FloatVector minusNmax = FloatVector.broadcast(F8, (float) -nmax);
+        FloatVector minusNmax = FloatVector.broadcast(fs, (float) -nmax);
         FloatVector iscaleA = minusNmax.div(maxA);
         FloatVector iscaleB = minusNmax.div(maxB);
         FloatVector sumlxA = zero, suml2A = zero, sumlxB = zero, suml2B = zero;
         for (int i = 0; i < n; ++i) {
-            FloatVector xa = FloatVector.fromArray(F8, xt, 8 * i);
-            FloatVector xb = FloatVector.fromArray(F8, xt, b + 8 * i);
-            IntVector qa = ((IntVector) iscaleA.mul(xa).add(magic).reinterpretShape(I8, 0)).and(mantissa).sub(half).max(low).min(top);
-            IntVector qb = ((IntVector) iscaleB.mul(xb).add(magic).reinterpretShape(I8, 0)).and(mantissa).sub(half).max(low).min(top);
+            FloatVector xa = FloatVector.fromArray(fs, xt, 8 * i);
+            FloatVector xb = FloatVector.fromArray(fs, xt, b + 8 * i);
+            IntVector qa = ((IntVector) iscaleA.mul(xa).add(magic).reinterpretShape(is, 0)).and(mantissa).sub(half).max(low).min(top);
+            IntVector qb = ((IntVector) iscaleB.mul(xb).add(magic).reinterpretShape(is, 0)).and(mantissa).sub(half).max(low).min(top);
             FloatVector la = (FloatVector) qa.convert(VectorOperators.I2F, 0);
             FloatVector lb = (FloatVector) qb.convert(VectorOperators.I2F, 0);
             la.intoArray(levelOut, 8 * i);
@@ -246,21 +240,21 @@ final class PanamaLowKSearch {
             // masks allocated per Q3_K conversion)
             boolean changed = false;
             for (int i = 0; i < n; ++i) {
-                FloatVector xa = FloatVector.fromArray(F8, xt, 8 * i);
-                FloatVector xb = FloatVector.fromArray(F8, xt, b + 8 * i);
+                FloatVector xa = FloatVector.fromArray(fs, xt, 8 * i);
+                FloatVector xb = FloatVector.fromArray(fs, xt, b + 8 * i);
                 FloatVector wa = xa.mul(xa);
                 FloatVector wb = xb.mul(xb);
                 FloatVector wxa = wa.mul(xa);
                 FloatVector wxb = wb.mul(xb);
-                FloatVector la = FloatVector.fromArray(F8, levelOut, 8 * i);
-                FloatVector lb = FloatVector.fromArray(F8, levelOut, b + 8 * i);
+                FloatVector la = FloatVector.fromArray(fs, levelOut, 8 * i);
+                FloatVector lb = FloatVector.fromArray(fs, levelOut, b + 8 * i);
                 // a − b as (−b) + a: the same float, with a fresh vector as the receiver (see PanamaSupport)
                 FloatVector slxA = wxa.mul(la).neg().add(sumlxA);
                 FloatVector slxB = wxb.mul(lb).neg().add(sumlxB);
                 FloatVector sl2A = wa.mul(la).mul(la).neg().add(suml2A);
                 FloatVector sl2B = wb.mul(lb).mul(lb).neg().add(suml2B);
-                IntVector qa = ((IntVector) xa.mul(sl2A).div(slxA).add(magic).reinterpretShape(I8, 0)).and(mantissa).sub(half).max(low).min(top);
-                IntVector qb = ((IntVector) xb.mul(sl2B).div(slxB).add(magic).reinterpretShape(I8, 0)).and(mantissa).sub(half).max(low).min(top);
+                IntVector qa = ((IntVector) xa.mul(sl2A).div(slxA).add(magic).reinterpretShape(is, 0)).and(mantissa).sub(half).max(low).min(top);
+                IntVector qb = ((IntVector) xb.mul(sl2B).div(slxB).add(magic).reinterpretShape(is, 0)).and(mantissa).sub(half).max(low).min(top);
                 FloatVector na = (FloatVector) qa.convert(VectorOperators.I2F, 0);
                 FloatVector nb = (FloatVector) qb.convert(VectorOperators.I2F, 0);
                 FloatVector slxNewA = slxA.add(wxa.mul(na));
@@ -303,23 +297,23 @@ final class PanamaLowKSearch {
             int s = t == 0 ? 0 : t <= 9 ? t - 10 : t - 9;
             iscaleOut[t] = t == 0 ? -nmax / max : -(nmax + 0.1f * s) / max;
         }
-        FloatVector zero = FloatVector.zero(F8);
-        FloatVector magic = FloatVector.broadcast(F8, MAGIC);
-        IntVector mantissa = IntVector.broadcast(I8, MANTISSA);
-        IntVector half = IntVector.broadcast(I8, HALF);
-        IntVector low = IntVector.broadcast(I8, -nmax);
-        IntVector top = IntVector.broadcast(I8, nmax - 1);
-        FloatVector is0 = FloatVector.fromArray(F8, iscaleOut, 0);
-        FloatVector is1 = FloatVector.fromArray(F8, iscaleOut, 8);
-        FloatVector is2 = FloatVector.fromArray(F8, iscaleOut, 16);
+        FloatVector zero = FloatVector.zero(fs);
+        FloatVector magic = FloatVector.broadcast(fs, MAGIC);
+        IntVector mantissa = IntVector.broadcast(is, MANTISSA);
+        IntVector half = IntVector.broadcast(is, HALF);
+        IntVector low = IntVector.broadcast(is, -nmax);
+        IntVector top = IntVector.broadcast(is, nmax - 1);
+        FloatVector is0 = FloatVector.fromArray(fs, iscaleOut, 0);
+        FloatVector is1 = FloatVector.fromArray(fs, iscaleOut, 8);
+        FloatVector is2 = FloatVector.fromArray(fs, iscaleOut, 16);
         FloatVector lx0 = zero, lx1 = zero, lx2 = zero, l20 = zero, l21 = zero, l22 = zero;
         for (int i = 0; i < n; ++i) {
-            FloatVector xi = FloatVector.broadcast(F8, x[xo + i]);
-            FloatVector wi = FloatVector.broadcast(F8, w[wo + i]);
+            FloatVector xi = FloatVector.broadcast(fs, x[xo + i]);
+            FloatVector wi = FloatVector.broadcast(fs, w[wo + i]);
             FloatVector wx = wi.mul(xi);
-            IntVector q0 = ((IntVector) is0.mul(xi).add(magic).reinterpretShape(I8, 0)).and(mantissa).sub(half).max(low).min(top);
-            IntVector q1 = ((IntVector) is1.mul(xi).add(magic).reinterpretShape(I8, 0)).and(mantissa).sub(half).max(low).min(top);
-            IntVector q2 = ((IntVector) is2.mul(xi).add(magic).reinterpretShape(I8, 0)).and(mantissa).sub(half).max(low).min(top);
+            IntVector q0 = ((IntVector) is0.mul(xi).add(magic).reinterpretShape(is, 0)).and(mantissa).sub(half).max(low).min(top);
+            IntVector q1 = ((IntVector) is1.mul(xi).add(magic).reinterpretShape(is, 0)).and(mantissa).sub(half).max(low).min(top);
+            IntVector q2 = ((IntVector) is2.mul(xi).add(magic).reinterpretShape(is, 0)).and(mantissa).sub(half).max(low).min(top);
             FloatVector f0 = (FloatVector) q0.convert(VectorOperators.I2F, 0);
             FloatVector f1 = (FloatVector) q1.convert(VectorOperators.I2F, 0);
             FloatVector f2 = (FloatVector) q2.convert(VectorOperators.I2F, 0);
@@ -344,18 +338,18 @@ final class PanamaLowKSearch {
      * level is the same 0).
      */
     static void levels16(float[] x, int xo, int groups, float[] d, float[] m, int lo, int hi, byte[] L) {
-        FloatVector magic = FloatVector.broadcast(F8, MAGIC);
-        IntVector mantissa = IntVector.broadcast(I8, MANTISSA);
-        IntVector half = IntVector.broadcast(I8, HALF);
-        IntVector low = IntVector.broadcast(I8, lo);
-        IntVector top = IntVector.broadcast(I8, hi);
+        FloatVector magic = FloatVector.broadcast(fs, MAGIC);
+        IntVector mantissa = IntVector.broadcast(is, MANTISSA);
+        IntVector half = IntVector.broadcast(is, HALF);
+        IntVector low = IntVector.broadcast(is, lo);
+        IntVector top = IntVector.broadcast(is, hi);
         for (int g = 0; g < groups; ++g) {
-            FloatVector dv = FloatVector.broadcast(F8, d[g]);
-            FloatVector mv = FloatVector.broadcast(F8, m[g]);
+            FloatVector dv = FloatVector.broadcast(fs, d[g]);
+            FloatVector mv = FloatVector.broadcast(fs, m[g]);
             for (int h = 0; h < 16; h += 8) {
-                FloatVector v = FloatVector.fromArray(F8, x, xo + 16 * g + h).add(mv);
-                IntVector q = ((IntVector) v.div(dv).add(magic).reinterpretShape(I8, 0)).and(mantissa).sub(half).max(low).min(top).sub(low);
-                ((ByteVector) q.convertShape(VectorOperators.I2B, ByteVector.SPECIES_64, 0)).intoArray(L, 16 * g + h);
+                FloatVector v = FloatVector.fromArray(fs, x, xo + 16 * g + h).add(mv);
+                IntVector q = ((IntVector) v.div(dv).add(magic).reinterpretShape(is, 0)).and(mantissa).sub(half).max(low).min(top).sub(low);
+                ((ByteVector) q.convertShape(VectorOperators.I2B, bs, 0)).intoArray(L, 16 * g + h);
             }
         }
     }

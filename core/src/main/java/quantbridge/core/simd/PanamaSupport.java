@@ -33,6 +33,12 @@ final class PanamaSupport {
     // then a recompiled kernel kept its vectors boxed: K-type conversions 1.5x slower, with hundreds
     // of young collections. The legacy kernels are as fast at 256 bits (src/bench/README.md, tenth round).
     static final VectorSpecies<Float> fs = FloatVector.SPECIES_256;
+    /**
+     * The int lanes of a float vector's bits are taken with {@code reinterpretShape(is, 0)}, not
+     * {@code reinterpretAsInts()}: that one looks the int species up by lane type, and in some runs
+     * C2 did not fold the lookup and ran the Vector API's generic code, allocating an int array per
+     * call (1.5–6 GB on a Q2_K conversion).
+     */
     static final VectorSpecies<Integer> is = IntVector.SPECIES_256;
     static final int lanes = 8;
     static final VectorSpecies<Byte> bs = ByteVector.SPECIES_64;
